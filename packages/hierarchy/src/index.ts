@@ -1,0 +1,1 @@
+export { HierarchyError, type HierarchyErrorCode } from "./errors";

@@ -1,0 +1,1 @@
+export { MqttAdapterError, type MqttAdapterErrorCode } from "./errors";

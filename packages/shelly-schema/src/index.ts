@@ -1,0 +1,1 @@
+export { ShellySchemaError, type ShellySchemaErrorCode } from "./errors";
