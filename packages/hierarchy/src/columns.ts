@@ -1,0 +1,184 @@
+import { CounterTracker } from "./counter-tracker";
+import { GrowableFloat64, GrowableInt32, GrowableUint8, GrowableUint32 } from "./growable";
+import type { ResolvedOptions } from "./options";
+
+/** Meter states. A meter is online while fresh, stale when silent, offline when its device is. */
+export const MeterState = { stale: 0, online: 1, offline: 2 } as const;
+
+/** Device availability from `online` messages. */
+export const Availability = { unknown: 0, online: 1, offline: 2 } as const;
+
+/** Marks a bucket key that has never been set (real keys are whole-second instants >= 0). */
+export const NO_PERIOD = -1;
+
+/**
+ * Per-node columns. A node is either a group (has child nodes) or a device (has meters); a
+ * device's totals are the sum of its meters, a group's the sum of its children.
+ */
+export class NodeColumns {
+  readonly name: string[] = [];
+  /** Child index by name, for groups; undefined for devices and new nodes. */
+  readonly childByName: (Map<string, number> | undefined)[] = [];
+  readonly parent = new GrowableInt32(-1);
+  readonly depth = new GrowableUint8();
+  /** First meter of a device (-1 for groups and devices without meters). */
+  readonly firstMeter = new GrowableInt32(-1);
+  readonly energyMwh = new GrowableFloat64();
+  readonly returnedMwh = new GrowableFloat64();
+  readonly hourKey = new GrowableFloat64(NO_PERIOD);
+  readonly hourMwh = new GrowableFloat64();
+  readonly dayKey = new GrowableFloat64(NO_PERIOD);
+  readonly dayMwh = new GrowableFloat64();
+  readonly monthKey = new GrowableFloat64(NO_PERIOD);
+  readonly monthMwh = new GrowableFloat64();
+  /** Sum of the latest power of the online meters below, in integer mW (exact sums). */
+  readonly powerMw = new GrowableFloat64();
+  /** Time of the last reading below that changed energy or power (NaN: never). */
+  readonly lastUpdateTsMs = new GrowableFloat64(Number.NaN);
+  readonly metersOnline = new GrowableUint32();
+  readonly metersStale = new GrowableUint32();
+  readonly metersOffline = new GrowableUint32();
+  readonly devicesOnline = new GrowableUint32();
+  readonly devicesStale = new GrowableUint32();
+  readonly devicesOffline = new GrowableUint32();
+  /** Devices only: availability from `online` messages. */
+  readonly availability = new GrowableUint8();
+  /** Devices only: meters that are not stale. */
+  readonly freshMeters = new GrowableUint32();
+  /** Devices only: when the device last booted, from its uptime (NaN: unknown). */
+  readonly bootTsMs = new GrowableFloat64(Number.NaN);
+  /** 1 while the node is in the change list. */
+  readonly dirty = new GrowableUint8();
+  /**
+   * Devices only: effects of readings not yet carried to the device and its ancestors. The hot
+   * path adds to these (one node's worth of work per reading); `flush` propagates them up the
+   * tree before anything is read. Period pieces follow the same keyed rule as node periods, so
+   * propagating late gives exactly the same totals as propagating at once.
+   */
+  readonly queued = new GrowableUint8();
+  readonly queuedEnergyMwh = new GrowableFloat64();
+  readonly queuedReturnedMwh = new GrowableFloat64();
+  readonly queuedPowerMw = new GrowableFloat64();
+  readonly queuedHourKey = new GrowableFloat64(NO_PERIOD);
+  readonly queuedHourMwh = new GrowableFloat64();
+  readonly queuedDayKey = new GrowableFloat64(NO_PERIOD);
+  readonly queuedDayMwh = new GrowableFloat64();
+  readonly queuedMonthKey = new GrowableFloat64(NO_PERIOD);
+  readonly queuedMonthMwh = new GrowableFloat64();
+  readonly queuedLastUpdateTsMs = new GrowableFloat64(Number.NEGATIVE_INFINITY);
+
+  get count(): number {
+    return this.name.length;
+  }
+
+  /** Appends a node; returns its index. */
+  add(name: string, parent: number): number {
+    const index = this.name.length;
+    for (const column of [
+      this.parent,
+      this.depth,
+      this.firstMeter,
+      this.energyMwh,
+      this.returnedMwh,
+      this.hourKey,
+      this.hourMwh,
+      this.dayKey,
+      this.dayMwh,
+      this.monthKey,
+      this.monthMwh,
+      this.powerMw,
+      this.lastUpdateTsMs,
+      this.metersOnline,
+      this.metersStale,
+      this.metersOffline,
+      this.devicesOnline,
+      this.devicesStale,
+      this.devicesOffline,
+      this.availability,
+      this.freshMeters,
+      this.bootTsMs,
+      this.dirty,
+      this.queued,
+      this.queuedEnergyMwh,
+      this.queuedReturnedMwh,
+      this.queuedPowerMw,
+      this.queuedHourKey,
+      this.queuedHourMwh,
+      this.queuedDayKey,
+      this.queuedDayMwh,
+      this.queuedMonthKey,
+      this.queuedMonthMwh,
+      this.queuedLastUpdateTsMs,
+    ]) {
+      column.ensure(index);
+    }
+    this.name.push(name);
+    this.childByName.push(undefined);
+    this.parent.data[index] = parent;
+    this.depth.data[index] = parent < 0 ? 0 : this.depth.data[parent]! + 1;
+    return index;
+  }
+}
+
+/** Per-meter columns: identity, accounting state of both counters, power and freshness. */
+export class MeterColumns {
+  readonly meterId: string[] = [];
+  readonly device = new GrowableInt32(-1);
+  /** Next meter of the same device (-1: last). */
+  readonly nextInDevice = new GrowableInt32(-1);
+  readonly maxPowerW = new GrowableFloat64();
+  readonly energyMwh = new GrowableFloat64();
+  readonly returnedMwh = new GrowableFloat64();
+  /** Latest power in integer mW. */
+  readonly powerMw = new GrowableFloat64();
+  readonly lastSeenTsMs = new GrowableFloat64(Number.NEGATIVE_INFINITY);
+  readonly state = new GrowableUint8();
+  /**
+   * The freshness list holds online meters ordered by `listKeyMs`, the last-seen time when the
+   * meter was (re)inserted. Readings only update `lastSeenTsMs`; the sweep re-queues meters it
+   * finds fresher than their key, so a reading costs no list surgery.
+   */
+  readonly listKeyMs = new GrowableFloat64();
+  /** Neighbours in the freshness list (-1: none). */
+  readonly prev = new GrowableInt32(-1);
+  readonly next = new GrowableInt32(-1);
+  /** Active-energy counter. */
+  readonly active: CounterTracker;
+  /** Returned-energy counter (export, PV feed-in). */
+  readonly returned: CounterTracker;
+
+  constructor(options: ResolvedOptions) {
+    this.active = new CounterTracker(options);
+    this.returned = new CounterTracker(options);
+  }
+
+  get count(): number {
+    return this.meterId.length;
+  }
+
+  /** Appends a meter of `device`; returns its index. */
+  add(meterId: string, device: number, maxPowerW: number): number {
+    const index = this.meterId.length;
+    for (const column of [
+      this.device,
+      this.nextInDevice,
+      this.maxPowerW,
+      this.energyMwh,
+      this.returnedMwh,
+      this.powerMw,
+      this.lastSeenTsMs,
+      this.state,
+      this.listKeyMs,
+      this.prev,
+      this.next,
+    ]) {
+      column.ensure(index);
+    }
+    this.active.ensure(index);
+    this.returned.ensure(index);
+    this.meterId.push(meterId);
+    this.device.data[index] = device;
+    this.maxPowerW.data[index] = maxPowerW;
+    return index;
+  }
+}

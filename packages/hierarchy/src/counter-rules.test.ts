@@ -1,0 +1,353 @@
+import { describe, expect, it } from "vitest";
+import { HOUR, MINUTE, setup, T0 } from "../test/helpers";
+
+const device = "Coreflux/Porto/MeetingRoom/Light1";
+
+describe("accounting rules", () => {
+  it("counts nothing for the first reading and every increase after it", () => {
+    const { engine, meter, feed, energyMwh } = setup();
+    const m = meter(device);
+    expect(
+      feed(m, [
+        { tsMs: T0, energyWh: 52847.213 },
+        { tsMs: T0 + MINUTE, energyWh: 52872.67 },
+        { tsMs: T0 + 2 * MINUTE, energyWh: 52873.001 },
+      ]),
+    ).toEqual(["reference", "accepted", "accepted"]);
+    expect(energyMwh(device)).toBe(25_788);
+    expect(engine.meterView(m).referenceWh).toBe(52873.001);
+  });
+
+  it("never sums raw counters: two plugs with large counters add only their increases", () => {
+    const { meter, feed, energyMwh } = setup();
+    const a = meter("C/O/R/PlugA");
+    const b = meter("C/O/R/PlugB");
+    feed(a, [
+      { tsMs: T0, energyWh: 100_000 },
+      { tsMs: T0 + MINUTE, energyWh: 100_010 },
+    ]);
+    feed(b, [
+      { tsMs: T0, energyWh: 7_000_000 },
+      { tsMs: T0 + MINUTE, energyWh: 7_000_005.5 },
+    ]);
+    expect(energyMwh("C/O/R")).toBe(15_500);
+    expect(energyMwh("C")).toBe(15_500);
+  });
+
+  it("reset after a firmware update: a drop to near zero that keeps growing starts a new epoch", () => {
+    const { engine, meter, feed, energyMwh } = setup();
+    const m = meter(device);
+    const outcomes = feed(m, [
+      { tsMs: T0, energyWh: 52847.213 },
+      { tsMs: T0 + MINUTE, energyWh: 52848.213 },
+      { tsMs: T0 + 10 * MINUTE, energyWh: 0.012 },
+      { tsMs: T0 + 11 * MINUTE, energyWh: 0.03 },
+      { tsMs: T0 + 12 * MINUTE, energyWh: 1.03 },
+    ]);
+    expect(outcomes).toEqual(["reference", "accepted", "reset-suspected", "reset", "accepted"]);
+    // 1 Wh before, then everything the counter shows since it restarted from zero.
+    expect(energyMwh(device)).toBe(1000 + 1030);
+    expect(engine.meterView(m).epoch).toBe(1);
+  });
+
+  it("X → 0 → X during a restart adds nothing and loses nothing", () => {
+    const { meter, feed, energyMwh } = setup();
+    const m = meter(device);
+    expect(
+      feed(m, [
+        { tsMs: T0, energyWh: 35_600 },
+        { tsMs: T0 + MINUTE, energyWh: 0 },
+        { tsMs: T0 + 2 * MINUTE, energyWh: 35_600 },
+        { tsMs: T0 + 3 * MINUTE, energyWh: 0 },
+        { tsMs: T0 + 4 * MINUTE, energyWh: 0 },
+        { tsMs: T0 + 5 * MINUTE, energyWh: 35_600.25 },
+      ]),
+    ).toEqual(["reference", "reset-suspected", "glitch", "reset-suspected", "duplicate", "glitch"]);
+    expect(energyMwh(device)).toBe(250);
+  });
+
+  it("a momentary 0 on a 53 MWh meter does not become a 53 MWh slot (evcc#30592)", () => {
+    const { meter, feed, energyMwh } = setup();
+    const m = meter("Site/Grid/Main/Meter", "emdata:0");
+    feed(m, [
+      { tsMs: T0, energyWh: 53_712_004.5 },
+      { tsMs: T0 + MINUTE, energyWh: 0 },
+      { tsMs: T0 + 2 * MINUTE, energyWh: 53_712_090.5 },
+    ]);
+    expect(energyMwh("Site")).toBe(86_000);
+  });
+
+  it("restored-value rounding (544.587493 → 544.587) is jitter, not a reset", () => {
+    const { engine, meter, feed, energyMwh } = setup();
+    const m = meter(device);
+    expect(
+      feed(m, [
+        { tsMs: T0, energyWh: 544.5 },
+        { tsMs: T0 + MINUTE, energyWh: 544.587493 },
+        { tsMs: T0 + 2 * MINUTE, energyWh: 544.587 },
+        { tsMs: T0 + 3 * MINUTE, energyWh: 544.3 },
+        { tsMs: T0 + 4 * MINUTE, energyWh: 545 },
+      ]),
+    ).toEqual(["reference", "accepted", "duplicate", "jitter", "accepted"]);
+    expect(energyMwh(device)).toBe(500);
+    expect(engine.meterView(m).epoch).toBe(0);
+  });
+
+  it("a stale, re-delivered value far below the reference is ignored, never a reset", () => {
+    const { meter, feed, energyMwh } = setup();
+    const m = meter(device);
+    expect(
+      feed(m, [
+        { tsMs: T0, energyWh: 1000 },
+        { tsMs: T0 + MINUTE, energyWh: 1050 },
+        { tsMs: T0 + 2 * MINUTE, energyWh: 1000 },
+        { tsMs: T0 + 3 * MINUTE, energyWh: 1020 },
+        { tsMs: T0 + 4 * MINUTE, energyWh: 1060 },
+      ]),
+    ).toEqual(["reference", "accepted", "backward", "backward", "accepted"]);
+    expect(energyMwh(device)).toBe(60_000);
+  });
+
+  it("a device offline for a month coming back with the same counter adds nothing (frontend#28177)", () => {
+    const { engine, meter, feed, energyMwh, node } = setup();
+    const m = meter(device);
+    feed(m, [
+      { tsMs: T0, energyWh: 1400_000 },
+      { tsMs: T0 + MINUTE, energyWh: 1400_010 },
+    ]);
+    const later = T0 + 31 * 24 * HOUR;
+    expect(feed(m, [{ tsMs: later, energyWh: 1400_010 }])).toEqual(["duplicate"]);
+    expect(energyMwh(device)).toBe(10_000);
+    const view = engine.view(node(device), later);
+    expect([view.energyTodayMwh, view.energyThisMonthMwh]).toEqual([0, 0]);
+  });
+
+  it("rejects an implausible spike and discards it when the counter returns", () => {
+    const { meter, feed, energyMwh } = setup();
+    const m = meter(device);
+    expect(
+      feed(m, [
+        { tsMs: T0, energyWh: 1000 },
+        { tsMs: T0 + MINUTE, energyWh: 1_000_000_000 },
+        { tsMs: T0 + 2 * MINUTE, energyWh: 1000.5 },
+      ]),
+    ).toEqual(["reference", "spike-rejected", "glitch"]);
+    expect(energyMwh(device)).toBe(500);
+  });
+
+  it("re-bases when a jump is confirmed: the jump is not consumption, what follows is", () => {
+    const { engine, meter, feed, energyMwh } = setup();
+    const m = meter(device);
+    expect(
+      feed(m, [
+        { tsMs: T0, energyWh: 100 },
+        { tsMs: T0 + MINUTE, energyWh: 5_000_000 },
+        { tsMs: T0 + 2 * MINUTE, energyWh: 5_000_010 },
+        { tsMs: T0 + 3 * MINUTE, energyWh: 5_000_020 },
+      ]),
+    ).toEqual(["reference", "spike-rejected", "rebased", "accepted"]);
+    expect(energyMwh(device)).toBe(20_000);
+    expect(engine.meterView(m).epoch).toBe(1);
+  });
+
+  it("plausibility: 60 kW by default, overridable per meter", () => {
+    const overrides = setup({
+      maxPowerWFor: (path, meterId) =>
+        path.at(-1) === "Charger" && meterId === "em1:0" ? 300_000 : undefined,
+    });
+    const charger = overrides.meter("C/O/Garage/Charger", "em1:0");
+    const heater = overrides.meter("C/O/Garage/Heater", "em1:0");
+    // 2 kWh in one minute is 120 kW.
+    const readings = [
+      { tsMs: T0, energyWh: 10_000 },
+      { tsMs: T0 + MINUTE, energyWh: 12_000 },
+    ];
+    expect(overrides.feed(charger, readings)).toEqual(["reference", "accepted"]);
+    expect(overrides.feed(heater, readings)).toEqual(["reference", "spike-rejected"]);
+    expect(overrides.engine.meterView(charger).maxPowerW).toBe(300_000);
+    expect(overrides.engine.meterView(heater).maxPowerW).toBe(60_000);
+  });
+
+  it("a burst of messages within one second cannot make a normal increase look like a spike", () => {
+    const { meter, feed, energyMwh } = setup();
+    const m = meter(device);
+    // Ten minutes of a 3 kW load, queued by the broker and delivered 5 ms apart.
+    const burst = Array.from({ length: 11 }, (_, i) => ({
+      tsMs: T0 + i * 5,
+      energyWh: 1000 + i * 50,
+    }));
+    const outcomes = feed(m, burst);
+    expect(outcomes.filter((o) => o === "accepted")).toHaveLength(10);
+    expect(energyMwh(device)).toBe(500_000);
+  });
+
+  it("duplicates are free", () => {
+    const { meter, feed, energyMwh } = setup();
+    const m = meter(device);
+    const r1 = { tsMs: T0, energyWh: 10, powerW: 5 };
+    const r2 = { tsMs: T0 + MINUTE, energyWh: 12, powerW: 6 };
+    expect(feed(m, [r1, r1, r2, r2, r2])).toEqual([
+      "reference",
+      "duplicate",
+      "accepted",
+      "duplicate",
+      "duplicate",
+    ]);
+    expect(energyMwh(device)).toBe(2000);
+  });
+
+  it("a reboot seen in the uptime confirms a drop at once", () => {
+    const { engine, meter, feed, energyMwh, node } = setup();
+    const m = meter(device);
+    feed(m, [{ tsMs: T0, energyWh: 3071.75 }]);
+    expect(engine.noteUptime(node(device), 86_400, T0)).toBe(false);
+    expect(engine.noteUptime(node(device), 20, T0 + 5 * MINUTE)).toBe(true);
+    expect(feed(m, [{ tsMs: T0 + 5 * MINUTE, energyWh: 0.4 }])).toEqual(["reset"]);
+    expect(energyMwh(device)).toBe(400);
+  });
+
+  it("zeros after a reboot never confirm a reset on their own (Refoss#14)", () => {
+    const { engine, meter, feed, energyMwh, node } = setup();
+    const m = meter(device);
+    feed(m, [{ tsMs: T0, energyWh: 1000 }]);
+    engine.noteUptime(node(device), 3600, T0);
+    engine.noteUptime(node(device), 5, T0 + MINUTE);
+    expect(
+      feed(m, [
+        { tsMs: T0 + MINUTE, energyWh: 0 },
+        { tsMs: T0 + 2 * MINUTE, energyWh: 0 },
+        { tsMs: T0 + 3 * MINUTE, energyWh: 1000.2 },
+      ]),
+    ).toEqual(["reset-suspected", "duplicate", "glitch"]);
+    expect(energyMwh(device)).toBe(200);
+  });
+
+  it("an off plug that reset keeps reading 0, then counts from zero when it draws power", () => {
+    const { meter, feed, energyMwh } = setup();
+    const m = meter(device);
+    expect(
+      feed(m, [
+        { tsMs: T0, energyWh: 900 },
+        { tsMs: T0 + MINUTE, energyWh: 0 },
+        { tsMs: T0 + 2 * HOUR, energyWh: 0 },
+        { tsMs: T0 + 3 * HOUR, energyWh: 0.25 },
+      ]),
+    ).toEqual(["reference", "reset-suspected", "duplicate", "reset"]);
+    expect(energyMwh(device)).toBe(250);
+  });
+
+  it("marks invalid numbers and applies nothing", () => {
+    const { meter, feed, energyMwh } = setup();
+    const m = meter(device);
+    feed(m, [{ tsMs: T0, energyWh: 10 }]);
+    expect(
+      feed(m, [
+        { tsMs: T0 + MINUTE, energyWh: -1 },
+        { tsMs: T0 + MINUTE, energyWh: Number.POSITIVE_INFINITY },
+        { tsMs: T0 + MINUTE, energyWh: 11, powerW: Number.NaN },
+        { tsMs: T0 + MINUTE, powerW: Number.POSITIVE_INFINITY },
+        { tsMs: T0 + MINUTE, returnedEnergyWh: -5 },
+      ]),
+    ).toEqual(["invalid", "invalid", "accepted", "invalid", "invalid"]);
+    expect(energyMwh(device)).toBe(1000);
+  });
+
+  it("throws HierarchyError for a bad handle or a non-finite time", () => {
+    const { engine, meter } = setup();
+    const m = meter(device);
+    expect(() => engine.ingest(99, { tsMs: T0 })).toThrowError(
+      expect.objectContaining({ name: "HierarchyError", code: "INVALID_ARGUMENT" }),
+    );
+    expect(() => engine.ingest(m, { tsMs: Number.NaN })).toThrowError(/tsMs must be finite/);
+  });
+
+  it("a 3-phase meter exporting: returned energy counts separately and power stays signed", () => {
+    const { engine, meter, feed, node } = setup();
+    const power = meter("C/Plant/Roof/Pro3EM", "em:0");
+    const energy = meter("C/Plant/Roof/Pro3EM", "emdata:0");
+    feed(power, [{ tsMs: T0, powerW: -558.965 }]);
+    feed(energy, [
+      { tsMs: T0, energyWh: 3_089_773.4, returnedEnergyWh: 1_875_498.24 },
+      { tsMs: T0 + MINUTE, energyWh: 3_089_775.05, returnedEnergyWh: 1_875_521.5 },
+    ]);
+    const view = engine.view(node("C/Plant"), T0 + MINUTE);
+    expect(view.energyMwh).toBe(1650);
+    expect(view.returnedEnergyMwh).toBe(23_260);
+    expect(view.powerW).toBe(-558.965);
+  });
+
+  it("a device's totals are the sum of its channels (Pro 4PM)", () => {
+    const { engine, meter, feed, node } = setup();
+    const channels = [0, 1, 2, 3].map((i) => meter("C/O/Lab/Pro4PM", `switch:${i}`));
+    for (const [i, m] of channels.entries()) {
+      feed(m, [
+        { tsMs: T0, energyWh: 845_120.334 + i, powerW: 100 * i },
+        { tsMs: T0 + MINUTE, energyWh: 845_121.334 + 2 * i, powerW: 100 * i + 0.5 },
+      ]);
+    }
+    const view = engine.view(node("C/O/Lab/Pro4PM"), T0 + MINUTE);
+    expect(view.energyMwh).toBe(1000 + 2000 + 3000 + 4000);
+    expect(view.powerW).toBe(602);
+    expect(view.meters).toEqual({ online: 4, stale: 0, offline: 0 });
+    expect(view.devices).toEqual({ online: 1, stale: 0, offline: 0 });
+    expect(engine.metersOf(node("C/O/Lab/Pro4PM"))).toHaveLength(4);
+  });
+});
+
+describe("tree and limits", () => {
+  it("refuses meters past maxMeters without creating nodes", () => {
+    const { engine, meter } = setup({ maxMeters: 2 });
+    meter("C/O/R/A");
+    meter("C/O/R/A", "switch:1");
+    expect(engine.meter(["C", "O2", "R", "B"], "switch:0")).toEqual({ ok: false, reason: "limit" });
+    expect(engine.findNode(["C", "O2"])).toBeUndefined();
+    // Known meters still resolve.
+    expect(engine.meter(["C", "O", "R", "A"], "switch:1")).toMatchObject({
+      ok: true,
+      created: false,
+    });
+  });
+
+  it("reports discovered nodes top-down, once", () => {
+    const { engine } = setup();
+    const first = engine.meter(["C", "O", "R", "D"], "switch:0");
+    expect(first.ok && first.discovered.map((id) => engine.view(id, T0).path.join("/"))).toEqual([
+      "C",
+      "C/O",
+      "C/O/R",
+      "C/O/R/D",
+    ]);
+    const second = engine.meter(["C", "O", "R2", "D"], "switch:0");
+    expect(second.ok && second.discovered.map((id) => engine.view(id, T0).name)).toEqual([
+      "R2",
+      "D",
+    ]);
+    expect(engine.meter(["C", "O", "R", "D"], "switch:0")).toMatchObject({
+      created: false,
+      discovered: [],
+    });
+  });
+
+  it("refuses invalid paths and paths that conflict with the tree", () => {
+    const { engine, meter } = setup();
+    meter("C/O/R/D");
+    expect(engine.meter([], "switch:0")).toEqual({ ok: false, reason: "invalid-path" });
+    expect(engine.meter(["C", ""], "switch:0")).toEqual({ ok: false, reason: "invalid-path" });
+    expect(engine.meter(["C", "O"], "")).toEqual({ ok: false, reason: "invalid-path" });
+    expect(engine.meter(["C", "O", "R", "D", "X"], "switch:0")).toEqual({
+      ok: false,
+      reason: "path-conflict",
+    });
+    expect(engine.meter(["C", "O", "R"], "switch:0")).toEqual({
+      ok: false,
+      reason: "path-conflict",
+    });
+  });
+
+  it("validates options", () => {
+    expect(() => setup({ timeZone: "Mars/Olympus" })).toThrowError(/unknown time zone/);
+    expect(() => setup({ maxPowerW: 0 })).toThrowError(/maxPowerW/);
+    expect(() => setup({ resetBelowRatio: 1 })).toThrowError(/resetBelowRatio/);
+    expect(() => setup({ maxMeters: 1.5 })).toThrowError(/maxMeters/);
+  });
+});

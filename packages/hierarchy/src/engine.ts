@@ -1,0 +1,845 @@
+import { Availability, MeterColumns, MeterState, NO_PERIOD, NodeColumns } from "./columns";
+import { HierarchyError } from "./errors";
+import { type EngineOptions, type ResolvedOptions, resolveOptions } from "./options";
+import {
+  type DecodedSnapshot,
+  decodeSnapshot,
+  type EngineSnapshot,
+  encodeSnapshot,
+  type RestoreResult,
+} from "./snapshot";
+import type {
+  IngestOutcome,
+  MeterHandle,
+  MeterLookup,
+  MeterReading,
+  MeterView,
+  NodeId,
+  NodeView,
+  StateCounts,
+} from "./types";
+
+const OUTCOME_NAMES: readonly IngestOutcome[] = [
+  "reference",
+  "accepted",
+  "duplicate",
+  "jitter",
+  "backward",
+  "reset-suspected",
+  "reset",
+  "glitch",
+  "spike-rejected",
+  "rebased",
+];
+
+/** Device states as counted in `devices*` columns. */
+const DeviceState = { stale: 0, online: 1, offline: 2 } as const;
+
+/** Largest counter accepted, Wh: 9 TWh keeps integer mWh exact in a double. */
+const MAX_COUNTER_WH = 9e12;
+
+/**
+ * The energy-accounting engine: meter readings in, exact totals per node out.
+ *
+ * Pure and synchronous: no I/O, no timers, no clock — every time is passed in. Meters hang
+ * off device nodes; a device's totals are the sum of its meters and every group's totals are
+ * the sum of its children, exactly, because energy is kept in integer mWh.
+ *
+ * ```ts
+ * const engine = createEnergyEngine({ timeZone: "Europe/Lisbon" });
+ * const found = engine.meter(["Coreflux", "Porto", "MeetingRoom", "Light1"], "switch:0");
+ * if (found.ok) engine.ingest(found.meter, { tsMs: Date.now(), energyWh: 1203.554, powerW: 42.7 });
+ * ```
+ */
+export class EnergyEngine {
+  private readonly options: ResolvedOptions;
+  private readonly nodes: NodeColumns;
+  private readonly meters: MeterColumns;
+  private readonly deviceState: number[] = [];
+  private readonly isDevice: boolean[] = [];
+  private readonly rootByName = new Map<string, number>();
+  private readonly changed: number[] = [];
+  /** Devices with queued effects (see `NodeColumns.queued`). */
+  private readonly queuedDevices: number[] = [];
+  private freshHead = -1;
+  private freshTail = -1;
+  private latestTsMs = Number.NEGATIVE_INFINITY;
+  private lastChangeHourKey = NO_PERIOD;
+
+  constructor(options: EngineOptions = {}) {
+    this.options = resolveOptions(options);
+    this.nodes = new NodeColumns();
+    this.meters = new MeterColumns(this.options);
+  }
+
+  /**
+   * Restores an engine from {@link snapshot}'s output. Untrusted input: never throws for a bad
+   * snapshot, returns a typed error instead (a wrong `options` value still throws).
+   */
+  static restore(snapshot: unknown, options: EngineOptions = {}): RestoreResult<EnergyEngine> {
+    const engine = new EnergyEngine(options);
+    const decoded = decodeSnapshot(snapshot);
+    if (!decoded.ok) return decoded;
+    engine.load(decoded.value);
+    const warnings: string[] = [];
+    if (decoded.value.timeZone !== engine.options.calendar.timeZone) {
+      warnings.push(
+        `snapshot periods were kept in ${decoded.value.timeZone}, the engine now uses ` +
+          `${engine.options.calendar.timeZone}: hour/day/month totals restart at the next reading`,
+      );
+    }
+    return { ok: true, engine, warnings };
+  }
+
+  /** Number of nodes (all levels). */
+  get nodeCount(): number {
+    return this.nodes.count;
+  }
+
+  /** Number of meters. */
+  get meterCount(): number {
+    return this.meters.count;
+  }
+
+  /** The time zone of the hour/day/month periods. */
+  get timeZone(): string {
+    return this.options.calendar.timeZone;
+  }
+
+  /**
+   * Finds or creates the meter `meterId` of the device at `path` (root first, device last),
+   * creating missing nodes. Refuses, with a reason, when `maxMeters` is reached, when the path
+   * is invalid, or when it conflicts with the tree (a device cannot have child nodes).
+   */
+  meter(path: readonly string[], meterId: string): MeterLookup {
+    if (path.length === 0 || path.length > 255 || meterId === "")
+      return { ok: false, reason: "invalid-path" };
+    for (const segment of path) {
+      if (typeof segment !== "string" || segment === "")
+        return { ok: false, reason: "invalid-path" };
+    }
+    // Look up first, so that a refused meter creates no nodes.
+    let node = -1;
+    let depth = 0;
+    for (; depth < path.length; depth++) {
+      const next = this.child(node, path[depth]!);
+      if (next === undefined) break;
+      const last = depth === path.length - 1;
+      if (!last && this.isDevice[next]) return { ok: false, reason: "path-conflict" };
+      if (last && !this.isDevice[next]) return { ok: false, reason: "path-conflict" };
+      node = next;
+    }
+    if (depth === path.length) {
+      const existing = this.findMeterOf(node, meterId);
+      if (existing >= 0) return { ok: true, meter: existing, created: false, discovered: [] };
+    }
+    if (this.meters.count >= this.options.maxMeters) return { ok: false, reason: "limit" };
+
+    const discovered: NodeId[] = [];
+    for (; depth < path.length; depth++) {
+      node = this.addNode(path[depth]!, node, depth === path.length - 1);
+      discovered.push(node);
+    }
+    const meter = this.meters.add(meterId, node, this.maxPowerFor(node, meterId));
+    this.meters.nextInDevice.data[meter] = this.nodes.firstMeter.data[node]!;
+    this.nodes.firstMeter.data[node] = meter;
+    this.addCounts(node, "metersStale", 1);
+    this.markChanged(node);
+    return { ok: true, meter, created: true, discovered };
+  }
+
+  /**
+   * Applies one reading to a meter and returns what it did (see {@link IngestOutcome}). Invalid
+   * numbers (a negative or non-finite counter, a non-finite power) make the reading `invalid`:
+   * nothing is applied. Throws {@link HierarchyError} only for a bad handle or a non-finite
+   * `tsMs` (programming errors).
+   */
+  ingest(meter: MeterHandle, reading: MeterReading): IngestOutcome | "invalid" {
+    return this.ingestValues(
+      meter,
+      reading.tsMs,
+      reading.energyWh ?? Number.NaN,
+      reading.powerW ?? Number.NaN,
+      reading.returnedEnergyWh ?? Number.NaN,
+    );
+  }
+
+  /**
+   * {@link ingest} without the reading object, for hot loops: pass `NaN` for a missing value.
+   */
+  ingestValues(
+    meter: MeterHandle,
+    tsMs: number,
+    energyWh: number,
+    powerW: number,
+    returnedEnergyWh = Number.NaN,
+  ): IngestOutcome | "invalid" {
+    const m = this.meters;
+    if (!(meter >= 0 && meter < m.count)) {
+      throw new HierarchyError("INVALID_ARGUMENT", `unknown meter handle ${String(meter)}`);
+    }
+    if (!Number.isFinite(tsMs)) {
+      throw new HierarchyError("INVALID_ARGUMENT", `tsMs must be finite, got ${String(tsMs)}`);
+    }
+    const hasEnergy = !Number.isNaN(energyWh);
+    const hasReturned = !Number.isNaN(returnedEnergyWh);
+    const hasPower = !Number.isNaN(powerW);
+    if (
+      (hasEnergy && !(energyWh >= 0 && energyWh <= MAX_COUNTER_WH)) ||
+      (hasReturned && !(returnedEnergyWh >= 0 && returnedEnergyWh <= MAX_COUNTER_WH)) ||
+      (hasPower && !Number.isFinite(powerW))
+    ) {
+      return "invalid";
+    }
+    if (tsMs > this.latestTsMs) this.latestTsMs = tsMs;
+    const device = m.device.data[meter]!;
+    let changed = this.touch(meter, tsMs);
+
+    let powerDeltaMw = 0;
+    if (hasPower) {
+      const mw = Math.round(powerW * 1000);
+      const old = m.powerMw.data[meter]!;
+      if (mw !== old) {
+        m.powerMw.data[meter] = mw;
+        if (m.state.data[meter] === MeterState.online) powerDeltaMw = mw - old;
+        changed = true;
+      }
+    }
+
+    let outcome: IngestOutcome = "power";
+    let creditMwh = 0;
+    let creditFromMs = 0;
+    if (hasEnergy) {
+      const tracker = m.active;
+      const code = tracker.advance(
+        meter,
+        Math.round(energyWh * 1000),
+        tsMs,
+        m.maxPowerW.data[meter]!,
+        this.nodes.bootTsMs.data[device]!,
+      );
+      outcome = OUTCOME_NAMES[code]!;
+      creditMwh = tracker.creditMwh;
+      creditFromMs = tracker.creditFromMs;
+    }
+    let returnedMwh = 0;
+    if (hasReturned) {
+      const tracker = m.returned;
+      const code = tracker.advance(
+        meter,
+        Math.round(returnedEnergyWh * 1000),
+        tsMs,
+        m.maxPowerW.data[meter]!,
+        this.nodes.bootTsMs.data[device]!,
+      );
+      if (!hasEnergy) outcome = OUTCOME_NAMES[code]!;
+      returnedMwh = tracker.creditMwh;
+    }
+
+    if (creditMwh > 0 || returnedMwh > 0 || powerDeltaMw !== 0) {
+      m.energyMwh.data[meter]! += creditMwh;
+      m.returnedMwh.data[meter]! += returnedMwh;
+      this.queue(device, tsMs, creditMwh, creditFromMs, returnedMwh, powerDeltaMw);
+    } else if (changed) {
+      this.markChanged(device);
+    }
+    return outcome;
+  }
+
+  /**
+   * Records a device's availability (Shelly `online` true/false). An offline device's meters
+   * count as offline and their power leaves live power. Returns false if no such device.
+   */
+  setAvailability(device: NodeId | readonly string[], online: boolean, tsMs: number): boolean {
+    const d = typeof device === "number" ? device : this.findNode(device);
+    if (d === undefined || !this.isDevice[d]) return false;
+    const availability = online ? Availability.online : Availability.offline;
+    if (this.nodes.availability.data[d] === availability) return true;
+    this.nodes.availability.data[d] = availability;
+    for (let m = this.nodes.firstMeter.data[d]!; m >= 0; m = this.meters.nextInDevice.data[m]!) {
+      if (!online) this.setMeterState(m, MeterState.offline);
+      else if (this.meters.state.data[m] === MeterState.offline) {
+        this.setMeterState(m, this.isFresh(m, tsMs) ? MeterState.online : MeterState.stale);
+      }
+    }
+    this.refreshDeviceState(d);
+    this.markChanged(d);
+    return true;
+  }
+
+  /**
+   * Records a device's uptime (Shelly `sys.uptime`, seconds). A boot after a meter's counter was
+   * last seen confirms a drop of that counter as a reset at once. Returns true when the uptime
+   * shows a reboot since the previous uptime seen.
+   */
+  noteUptime(device: NodeId, uptimeS: number, tsMs: number): boolean {
+    if (!this.isDevice[device] || !(uptimeS >= 0) || !Number.isFinite(tsMs)) return false;
+    const bootTsMs = tsMs - uptimeS * 1000;
+    const previous = this.nodes.bootTsMs.data[device]!;
+    // Arrival delays shift the computed boot time by a few seconds; a reboot moves it forward
+    // by at least the time the device had been up.
+    const rebooted = !Number.isNaN(previous) && bootTsMs > previous + 10_000;
+    if (Number.isNaN(previous) || rebooted) this.nodes.bootTsMs.data[device] = bootTsMs;
+    return rebooted;
+  }
+
+  /** The node at `path`, if known. */
+  findNode(path: readonly string[]): NodeId | undefined {
+    let node = -1;
+    for (const name of path) {
+      const next = this.child(node, name);
+      if (next === undefined) return undefined;
+      node = next;
+    }
+    return node < 0 ? undefined : node;
+  }
+
+  /** The device node of a meter. */
+  deviceOf(meter: MeterHandle): NodeId {
+    this.checkMeter(meter);
+    return this.meters.device.data[meter]!;
+  }
+
+  /** Root nodes (companies), in discovery order. */
+  roots(): NodeId[] {
+    return [...this.rootByName.values()];
+  }
+
+  /** Child nodes of a group, in discovery order (empty for a device). */
+  children(node: NodeId): NodeId[] {
+    this.checkNode(node);
+    const map = this.nodes.childByName[node];
+    return map ? [...map.values()] : [];
+  }
+
+  /** Meters of a device, newest first (empty for a group). */
+  metersOf(node: NodeId): MeterHandle[] {
+    this.checkNode(node);
+    const out: MeterHandle[] = [];
+    for (let m = this.nodes.firstMeter.data[node]!; m >= 0; m = this.meters.nextInDevice.data[m]!) {
+      out.push(m);
+    }
+    return out;
+  }
+
+  /**
+   * The nodes whose published values changed since the previous call, then forgets them.
+   * `nowMs` drives staleness (meters silent for `staleAfterMs` become stale) and period
+   * roll-over (at a new hour, day or month the nodes whose current-period totals drop to 0 are
+   * included). The cost follows what changed, except once per hour when every node is checked.
+   */
+  takeChanges(nowMs: number): NodeId[] {
+    this.flush();
+    this.sweepStale(nowMs);
+    const periods = this.options.calendar.periodsAt(Math.max(nowMs, this.latestTsMs));
+    if (periods.hourStartMs !== this.lastChangeHourKey) {
+      this.lastChangeHourKey = periods.hourStartMs;
+      const n = this.nodes;
+      for (let i = 0; i < n.count; i++) {
+        if (
+          (n.hourMwh.data[i]! > 0 && n.hourKey.data[i] !== periods.hourStartMs) ||
+          (n.dayMwh.data[i]! > 0 && n.dayKey.data[i] !== periods.dayStartMs) ||
+          (n.monthMwh.data[i]! > 0 && n.monthKey.data[i] !== periods.monthStartMs)
+        ) {
+          this.markNode(i);
+        }
+      }
+    }
+    const out = this.changed.splice(0);
+    for (const node of out) this.nodes.dirty.data[node] = 0;
+    return out;
+  }
+
+  /** Everything a node knows at `nowMs` (which also picks the current hour, day and month). */
+  view(node: NodeId, nowMs: number): NodeView {
+    this.checkNode(node);
+    this.flush();
+    const n = this.nodes;
+    const periods = this.options.calendar.periodsAt(Math.max(nowMs, this.latestTsMs));
+    const path: string[] = [];
+    for (let i = node; i >= 0; i = n.parent.data[i]!) path.push(n.name[i]!);
+    path.reverse();
+    const parent = n.parent.data[node]!;
+    const lastUpdate = n.lastUpdateTsMs.data[node]!;
+    return {
+      id: node,
+      name: n.name[node]!,
+      path,
+      depth: n.depth.data[node]!,
+      parentId: parent < 0 ? undefined : parent,
+      isDevice: this.isDevice[node] === true,
+      energyMwh: n.energyMwh.data[node]!,
+      returnedEnergyMwh: n.returnedMwh.data[node]!,
+      energyThisHourMwh: n.hourKey.data[node] === periods.hourStartMs ? n.hourMwh.data[node]! : 0,
+      energyTodayMwh: n.dayKey.data[node] === periods.dayStartMs ? n.dayMwh.data[node]! : 0,
+      energyThisMonthMwh:
+        n.monthKey.data[node] === periods.monthStartMs ? n.monthMwh.data[node]! : 0,
+      powerW: n.powerMw.data[node]! / 1000,
+      meters: counts(
+        n.metersOnline.data[node]!,
+        n.metersStale.data[node]!,
+        n.metersOffline.data[node]!,
+      ),
+      devices: counts(
+        n.devicesOnline.data[node]!,
+        n.devicesStale.data[node]!,
+        n.devicesOffline.data[node]!,
+      ),
+      lastUpdateTsMs: !Number.isNaN(lastUpdate) ? lastUpdate : undefined,
+    };
+  }
+
+  /** One meter's state. */
+  meterView(meter: MeterHandle): MeterView {
+    this.checkMeter(meter);
+    const m = this.meters;
+    const state = m.state.data[meter]!;
+    const lastSeen = m.lastSeenTsMs.data[meter]!;
+    const ref = m.active.refMwh.data[meter]!;
+    return {
+      handle: meter,
+      deviceId: m.device.data[meter]!,
+      meterId: m.meterId[meter]!,
+      energyMwh: m.energyMwh.data[meter]!,
+      returnedEnergyMwh: m.returnedMwh.data[meter]!,
+      powerW: m.powerMw.data[meter]! / 1000,
+      state:
+        state === MeterState.online ? "online" : state === MeterState.offline ? "offline" : "stale",
+      lastSeenTsMs: Number.isFinite(lastSeen) ? lastSeen : undefined,
+      epoch: m.active.epoch.data[meter]!,
+      referenceWh: !Number.isNaN(ref) ? ref / 1000 : undefined,
+      maxPowerW: m.maxPowerW.data[meter]!,
+    };
+  }
+
+  /**
+   * A versioned, JSON-serialisable copy of the whole state: every node's totals and periods,
+   * every meter's reference counters, epochs and held-back readings. Restoring it with
+   * {@link EnergyEngine.restore} and continuing gives exactly the totals of never stopping.
+   */
+  snapshot(): EngineSnapshot {
+    this.flush();
+    return encodeSnapshot({
+      timeZone: this.options.calendar.timeZone,
+      latestTsMs: this.latestTsMs,
+      nodes: this.nodes,
+      meters: this.meters,
+      isDevice: this.isDevice,
+    });
+  }
+
+  // ---- internals ------------------------------------------------------------------------
+
+  private child(parent: number, name: string): number | undefined {
+    return parent < 0 ? this.rootByName.get(name) : this.nodes.childByName[parent]?.get(name);
+  }
+
+  private findMeterOf(device: number, meterId: string): number {
+    for (
+      let m = this.nodes.firstMeter.data[device]!;
+      m >= 0;
+      m = this.meters.nextInDevice.data[m]!
+    ) {
+      if (this.meters.meterId[m] === meterId) return m;
+    }
+    return -1;
+  }
+
+  private addNode(name: string, parent: number, device: boolean): number {
+    const node = this.nodes.add(name, parent);
+    this.isDevice[node] = device;
+    this.deviceState[node] = DeviceState.stale;
+    if (parent < 0) this.rootByName.set(name, node);
+    else {
+      let map = this.nodes.childByName[parent];
+      if (!map) {
+        map = new Map();
+        this.nodes.childByName[parent] = map;
+      }
+      map.set(name, node);
+    }
+    if (device) this.addCounts(node, "devicesStale", 1);
+    return node;
+  }
+
+  /** The meter's plausibility limit: the `maxPowerWFor` override if it gives a valid one. */
+  private maxPowerFor(device: number, meterId: string): number {
+    const override = this.options.maxPowerWFor;
+    if (!override) return this.options.maxPowerW;
+    const path: string[] = [];
+    for (let p = device; p >= 0; p = this.nodes.parent.data[p]!) path.push(this.nodes.name[p]!);
+    const limit = override(path.reverse(), meterId);
+    return limit !== undefined && Number.isFinite(limit) && limit > 0
+      ? limit
+      : this.options.maxPowerW;
+  }
+
+  private checkNode(node: NodeId): void {
+    if (!(node >= 0 && node < this.nodes.count)) {
+      throw new HierarchyError("INVALID_ARGUMENT", `unknown node ${String(node)}`);
+    }
+  }
+
+  private checkMeter(meter: MeterHandle): void {
+    if (!(meter >= 0 && meter < this.meters.count)) {
+      throw new HierarchyError("INVALID_ARGUMENT", `unknown meter handle ${String(meter)}`);
+    }
+  }
+
+  /** Adds a reading's effects to its device's queue (see `NodeColumns.queued`). */
+  private queue(
+    device: number,
+    tsMs: number,
+    creditMwh: number,
+    creditFromMs: number,
+    returnedMwh: number,
+    powerDeltaMw: number,
+  ): void {
+    const n = this.nodes;
+    if (creditMwh > 0) {
+      const p = this.options.calendar.periodsAt(tsMs);
+      n.queuedEnergyMwh.data[device]! += creditMwh;
+      addPiece(
+        n.queuedHourKey.data,
+        n.queuedHourMwh.data,
+        device,
+        p.hourStartMs,
+        share(creditMwh, creditFromMs, tsMs, p.hourStartMs),
+      );
+      addPiece(
+        n.queuedDayKey.data,
+        n.queuedDayMwh.data,
+        device,
+        p.dayStartMs,
+        share(creditMwh, creditFromMs, tsMs, p.dayStartMs),
+      );
+      addPiece(
+        n.queuedMonthKey.data,
+        n.queuedMonthMwh.data,
+        device,
+        p.monthStartMs,
+        share(creditMwh, creditFromMs, tsMs, p.monthStartMs),
+      );
+    }
+    n.queuedReturnedMwh.data[device]! += returnedMwh;
+    n.queuedPowerMw.data[device]! += powerDeltaMw;
+    if (tsMs > n.queuedLastUpdateTsMs.data[device]!) n.queuedLastUpdateTsMs.data[device] = tsMs;
+    if (n.queued.data[device] === 0) {
+      n.queued.data[device] = 1;
+      this.queuedDevices.push(device);
+    }
+  }
+
+  /** Carries every device's queued effects to the device and its ancestors. */
+  private flush(): void {
+    const devices = this.queuedDevices;
+    if (devices.length === 0) return;
+    const n = this.nodes;
+    const parent = n.parent.data;
+    const energy = n.energyMwh.data;
+    const hourKeys = n.hourKey.data;
+    const hourMwh = n.hourMwh.data;
+    const dayKeys = n.dayKey.data;
+    const dayMwh = n.dayMwh.data;
+    const monthKeys = n.monthKey.data;
+    const monthMwh = n.monthMwh.data;
+    const returned = n.returnedMwh.data;
+    const power = n.powerMw.data;
+    const lastUpdate = n.lastUpdateTsMs.data;
+    for (const d of devices) {
+      const e = n.queuedEnergyMwh.data[d]!;
+      const r = n.queuedReturnedMwh.data[d]!;
+      const pw = n.queuedPowerMw.data[d]!;
+      const hk = n.queuedHourKey.data[d]!;
+      const h = n.queuedHourMwh.data[d]!;
+      const dk = n.queuedDayKey.data[d]!;
+      const dv = n.queuedDayMwh.data[d]!;
+      const mk = n.queuedMonthKey.data[d]!;
+      const mv = n.queuedMonthMwh.data[d]!;
+      const ts = n.queuedLastUpdateTsMs.data[d]!;
+      for (let i = d; i >= 0; i = parent[i]!) {
+        energy[i]! += e;
+        returned[i]! += r;
+        power[i]! += pw;
+        addPiece(hourKeys, hourMwh, i, hk, h);
+        addPiece(dayKeys, dayMwh, i, dk, dv);
+        addPiece(monthKeys, monthMwh, i, mk, mv);
+        if (!(lastUpdate[i]! >= ts)) lastUpdate[i] = ts;
+        this.markNode(i);
+      }
+      n.queued.data[d] = 0;
+      n.queuedEnergyMwh.data[d] = 0;
+      n.queuedReturnedMwh.data[d] = 0;
+      n.queuedPowerMw.data[d] = 0;
+      n.queuedHourKey.data[d] = NO_PERIOD;
+      n.queuedHourMwh.data[d] = 0;
+      n.queuedDayKey.data[d] = NO_PERIOD;
+      n.queuedDayMwh.data[d] = 0;
+      n.queuedMonthKey.data[d] = NO_PERIOD;
+      n.queuedMonthMwh.data[d] = 0;
+      n.queuedLastUpdateTsMs.data[d] = Number.NEGATIVE_INFINITY;
+    }
+    devices.length = 0;
+  }
+
+  /** Marks a node and its ancestors as changed. */
+  private markChanged(node: number): void {
+    for (let i = node; i >= 0; i = this.nodes.parent.data[i]!) this.markNode(i);
+  }
+
+  private markNode(i: number): void {
+    if (this.nodes.dirty.data[i] === 0) {
+      this.nodes.dirty.data[i] = 1;
+      this.changed.push(i);
+    }
+  }
+
+  private addCounts(node: number, column: CountColumn, delta: number): void {
+    const data = this.nodes[column].data;
+    for (let i = node; i >= 0; i = this.nodes.parent.data[i]!) data[i]! += delta;
+  }
+
+  private addPower(node: number, deltaMw: number): void {
+    if (deltaMw === 0) return;
+    const data = this.nodes.powerMw.data;
+    for (let i = node; i >= 0; i = this.nodes.parent.data[i]!) data[i]! += deltaMw;
+  }
+
+  private isFresh(meter: number, nowMs: number): boolean {
+    return nowMs - this.meters.lastSeenTsMs.data[meter]! < this.options.staleAfterMs;
+  }
+
+  /** A reading arrived: the meter (and its device) is online. Returns true if a state changed. */
+  private touch(meter: number, tsMs: number): boolean {
+    const m = this.meters;
+    if (tsMs > m.lastSeenTsMs.data[meter]!) m.lastSeenTsMs.data[meter] = tsMs;
+    if (m.state.data[meter] === MeterState.online) return false;
+    const device = m.device.data[meter]!;
+    if (this.nodes.availability.data[device] === Availability.offline) {
+      // A device that reports is evidently back, whatever its last will said.
+      this.nodes.availability.data[device] = Availability.online;
+      for (
+        let other = this.nodes.firstMeter.data[device]!;
+        other >= 0;
+        other = m.nextInDevice.data[other]!
+      ) {
+        if (other !== meter && m.state.data[other] === MeterState.offline) {
+          this.setMeterState(
+            other,
+            this.isFresh(other, tsMs) ? MeterState.online : MeterState.stale,
+          );
+        }
+      }
+    }
+    this.setMeterState(meter, MeterState.online);
+    this.refreshDeviceState(device);
+    return true;
+  }
+
+  private setMeterState(meter: number, state: number): void {
+    const m = this.meters;
+    const old = m.state.data[meter]!;
+    if (old === state) return;
+    const device = m.device.data[meter]!;
+    this.addCounts(device, METER_COUNT_COLUMNS[old]!, -1);
+    this.addCounts(device, METER_COUNT_COLUMNS[state]!, 1);
+    if (old === MeterState.online) {
+      this.unlink(meter);
+      this.addPower(device, -m.powerMw.data[meter]!);
+      this.nodes.freshMeters.data[device]! -= 1;
+    }
+    m.state.data[meter] = state;
+    if (state === MeterState.online) {
+      m.listKeyMs.data[meter] = m.lastSeenTsMs.data[meter]!;
+      this.insertOrdered(meter);
+      this.addPower(device, m.powerMw.data[meter]!);
+      this.nodes.freshMeters.data[device]! += 1;
+    }
+    this.refreshDeviceState(device);
+    this.markChanged(device);
+  }
+
+  private refreshDeviceState(device: number): void {
+    const n = this.nodes;
+    const state =
+      n.availability.data[device] === Availability.offline
+        ? DeviceState.offline
+        : n.freshMeters.data[device]! > 0
+          ? DeviceState.online
+          : DeviceState.stale;
+    const old = this.deviceState[device]!;
+    if (state === old) return;
+    this.deviceState[device] = state;
+    this.addCounts(device, DEVICE_COUNT_COLUMNS[old]!, -1);
+    this.addCounts(device, DEVICE_COUNT_COLUMNS[state]!, 1);
+    this.markChanged(device);
+  }
+
+  private sweepStale(nowMs: number): void {
+    const m = this.meters;
+    const thresholdMs = nowMs - this.options.staleAfterMs;
+    while (this.freshHead >= 0 && m.listKeyMs.data[this.freshHead]! <= thresholdMs) {
+      const meter = this.freshHead;
+      const lastSeen = m.lastSeenTsMs.data[meter]!;
+      if (lastSeen <= thresholdMs) this.setMeterState(meter, MeterState.stale);
+      else {
+        // Read since it was queued: re-queue it by its real last-seen time.
+        this.unlink(meter);
+        m.listKeyMs.data[meter] = lastSeen;
+        this.insertOrdered(meter);
+      }
+    }
+  }
+
+  private unlink(meter: number): void {
+    const m = this.meters;
+    const prev = m.prev.data[meter]!;
+    const next = m.next.data[meter]!;
+    if (prev >= 0) m.next.data[prev] = next;
+    else this.freshHead = next;
+    if (next >= 0) m.prev.data[next] = prev;
+    else this.freshTail = prev;
+    m.prev.data[meter] = -1;
+    m.next.data[meter] = -1;
+  }
+
+  /** Inserts an unlinked meter by its list key, searching from the tail (usually O(1)). */
+  private insertOrdered(meter: number): void {
+    const m = this.meters;
+    const key = m.listKeyMs.data[meter]!;
+    let after = this.freshTail;
+    while (after >= 0 && m.listKeyMs.data[after]! > key) after = m.prev.data[after]!;
+    const before = after >= 0 ? m.next.data[after]! : this.freshHead;
+    m.prev.data[meter] = after;
+    m.next.data[meter] = before;
+    if (after >= 0) m.next.data[after] = meter;
+    else this.freshHead = meter;
+    if (before >= 0) m.prev.data[before] = meter;
+    else this.freshTail = meter;
+  }
+
+  /** Rebuilds the derived structures (tree maps, counts, power, freshness list) from a snapshot. */
+  private load(s: DecodedSnapshot): void {
+    const n = this.nodes;
+    const m = this.meters;
+    this.latestTsMs = s.latestTsMs;
+    for (let i = 0; i < s.nodes.name.length; i++) {
+      const node = this.addNode(s.nodes.name[i]!, s.nodes.parent[i]!, s.nodes.isDevice[i]!);
+      n.energyMwh.data[node] = s.nodes.energyMwh[i]!;
+      n.returnedMwh.data[node] = s.nodes.returnedMwh[i]!;
+      n.hourKey.data[node] = s.nodes.hourKey[i]!;
+      n.hourMwh.data[node] = s.nodes.hourMwh[i]!;
+      n.dayKey.data[node] = s.nodes.dayKey[i]!;
+      n.dayMwh.data[node] = s.nodes.dayMwh[i]!;
+      n.monthKey.data[node] = s.nodes.monthKey[i]!;
+      n.monthMwh.data[node] = s.nodes.monthMwh[i]!;
+      n.lastUpdateTsMs.data[node] = s.nodes.lastUpdateTsMs[i]!;
+      n.availability.data[node] = s.nodes.availability[i]!;
+      n.bootTsMs.data[node] = s.nodes.bootTsMs[i]!;
+    }
+    const online: number[] = [];
+    for (let i = 0; i < s.meters.meterId.length; i++) {
+      const device = s.meters.device[i]!;
+      const meterId = s.meters.meterId[i]!;
+      const meter = m.add(meterId, device, this.maxPowerFor(device, meterId));
+      m.nextInDevice.data[meter] = n.firstMeter.data[device]!;
+      n.firstMeter.data[device] = meter;
+      m.energyMwh.data[meter] = s.meters.energyMwh[i]!;
+      m.returnedMwh.data[meter] = s.meters.returnedMwh[i]!;
+      m.powerMw.data[meter] = s.meters.powerMw[i]!;
+      m.lastSeenTsMs.data[meter] = s.meters.lastSeenTsMs[i]!;
+      for (const [tracker, saved] of [
+        [m.active, s.meters.active],
+        [m.returned, s.meters.returned],
+      ] as const) {
+        tracker.refMwh.data[meter] = saved.refMwh[i]!;
+        tracker.refSetTsMs.data[meter] = saved.refSetTsMs[i]!;
+        tracker.refSeenTsMs.data[meter] = saved.refSeenTsMs[i]!;
+        tracker.pendingKind.data[meter] = saved.pendingKind[i]!;
+        tracker.pendingMwh.data[meter] = saved.pendingMwh[i]!;
+        tracker.pendingTsMs.data[meter] = saved.pendingTsMs[i]!;
+        tracker.epoch.data[meter] = saved.epoch[i]!;
+      }
+      const state = s.meters.state[i]!;
+      m.state.data[meter] = state;
+      this.addCounts(device, METER_COUNT_COLUMNS[state]!, 1);
+      if (state === MeterState.online) {
+        online.push(meter);
+        this.addPower(device, m.powerMw.data[meter]!);
+        n.freshMeters.data[device]! += 1;
+      }
+    }
+    online.sort((a, b) => m.lastSeenTsMs.data[a]! - m.lastSeenTsMs.data[b]! || a - b);
+    for (const meter of online) {
+      m.listKeyMs.data[meter] = m.lastSeenTsMs.data[meter]!;
+      this.insertOrdered(meter);
+    }
+    for (let node = 0; node < n.count; node++) {
+      if (this.isDevice[node]) this.refreshDeviceState(node);
+    }
+    // A restored engine starts with everything to publish.
+    this.changed.length = 0;
+    n.dirty.data.fill(0);
+    for (let node = 0; node < n.count; node++) this.markNode(node);
+  }
+}
+
+type CountColumn =
+  | "metersOnline"
+  | "metersStale"
+  | "metersOffline"
+  | "devicesOnline"
+  | "devicesStale"
+  | "devicesOffline";
+
+/** Count column by MeterState value. */
+const METER_COUNT_COLUMNS: readonly CountColumn[] = [
+  "metersStale",
+  "metersOnline",
+  "metersOffline",
+];
+/** Count column by DeviceState value. */
+const DEVICE_COUNT_COLUMNS: readonly CountColumn[] = [
+  "devicesStale",
+  "devicesOnline",
+  "devicesOffline",
+];
+
+/**
+ * Adds an energy piece of period `key` to slot `i` of a keyed period column: the slot keeps the
+ * latest period it has seen; a piece of an older period is dropped, a newer one starts afresh.
+ * Applying pieces in any order gives the same result for the latest period.
+ */
+function addPiece(
+  keys: Float64Array,
+  values: Float64Array,
+  i: number,
+  key: number,
+  amountMwh: number,
+): void {
+  const current = keys[i]!;
+  if (current === key) values[i]! += amountMwh;
+  else if (current < key) {
+    keys[i] = key;
+    values[i] = amountMwh;
+  }
+}
+
+function counts(online: number, stale: number, offline: number): StateCounts {
+  return { online, stale, offline };
+}
+
+/**
+ * The part of `amountMwh`, accumulated evenly over `[fromMs, toMs]`, that falls at or after
+ * `periodStartMs`. Energy whose interval crosses a period boundary is split in proportion to
+ * time (constant power), so an outage spanning midnight credits today only its share.
+ */
+function share(amountMwh: number, fromMs: number, toMs: number, periodStartMs: number): number {
+  if (fromMs >= periodStartMs || toMs <= fromMs) return amountMwh;
+  return Math.round((amountMwh * (toMs - periodStartMs)) / (toMs - fromMs));
+}
+
+/** Creates an {@link EnergyEngine}; throws {@link HierarchyError} `INVALID_OPTIONS`. */
+export function createEnergyEngine(options: EngineOptions = {}): EnergyEngine {
+  return new EnergyEngine(options);
+}

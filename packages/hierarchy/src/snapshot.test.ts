@@ -1,0 +1,141 @@
+import { describe, expect, it } from "vitest";
+import { HOUR, MINUTE, setup, T0 } from "../test/helpers";
+import { EnergyEngine, SNAPSHOT_VERSION } from "./index";
+
+function populated() {
+  const s = setup({ timeZone: "Europe/Lisbon" });
+  const a = s.meter("Coreflux/Porto/MeetingRoom/Light1");
+  const b = s.meter("Coreflux/Lisbon/Lab/Pro3EM", "emdata:0");
+  s.feed(a, [
+    { tsMs: T0, energyWh: 1203.554, powerW: 42.7 },
+    { tsMs: T0 + MINUTE, energyWh: 1204.266, powerW: 42.9 },
+    { tsMs: T0 + 2 * MINUTE, energyWh: 0 },
+  ]);
+  s.feed(b, [
+    { tsMs: T0, energyWh: 3_089_773.4, returnedEnergyWh: 1_875_498.24 },
+    { tsMs: T0 + MINUTE, energyWh: 3_089_790.4, returnedEnergyWh: 1_875_499.24 },
+  ]);
+  return { ...s, a, b };
+}
+
+const roundTrip = (engine: EnergyEngine) => JSON.parse(JSON.stringify(engine.snapshot()));
+
+describe("snapshot and restore", () => {
+  it("restores exactly and continues as if it never stopped, including a held-back drop", () => {
+    const original = populated();
+    const restored = EnergyEngine.restore(roundTrip(original.engine), {
+      timeZone: "Europe/Lisbon",
+    });
+    if (!restored.ok) throw new Error(restored.error.message);
+    expect(restored.warnings).toEqual([]);
+    const copy = restored.engine;
+    expect(copy.snapshot()).toEqual(original.engine.snapshot());
+
+    // The held-back 0 on Light1 turns out to be a reset in both.
+    const next = { tsMs: T0 + 3 * MINUTE, energyWh: 0.5 };
+    expect(copy.ingest(original.a, next)).toBe("reset");
+    expect(original.engine.ingest(original.a, next)).toBe("reset");
+    expect(copy.snapshot()).toEqual(original.engine.snapshot());
+    const company = copy.findNode(["Coreflux"])!;
+    expect(copy.view(company, T0 + 3 * MINUTE)).toEqual(
+      original.engine.view(company, T0 + 3 * MINUTE),
+    );
+  });
+
+  it("credits the whole gap when the first reading after a restore comes hours later", () => {
+    const original = populated();
+    const restored = EnergyEngine.restore(roundTrip(original.engine), {
+      timeZone: "Europe/Lisbon",
+    });
+    if (!restored.ok) throw new Error(restored.error.message);
+    const before = restored.engine.view(
+      restored.engine.findNode(["Coreflux", "Lisbon"])!,
+      T0,
+    ).energyMwh;
+    // 5 hours later the 3EM counter moved by 12.345 kWh while we were down.
+    expect(restored.engine.ingest(original.b, { tsMs: T0 + 5 * HOUR, energyWh: 3_102_135.4 })).toBe(
+      "accepted",
+    );
+    const after = restored.engine.view(
+      restored.engine.findNode(["Coreflux", "Lisbon"])!,
+      T0 + 5 * HOUR,
+    );
+    expect(after.energyMwh - before).toBe(12_345_000);
+  });
+
+  it("marks every node as changed after a restore, so the first publish is complete", () => {
+    const original = populated();
+    const restored = EnergyEngine.restore(roundTrip(original.engine), {
+      timeZone: "Europe/Lisbon",
+    });
+    if (!restored.ok) throw new Error(restored.error.message);
+    expect(restored.engine.takeChanges(T0 + 2 * MINUTE)).toHaveLength(original.engine.nodeCount);
+  });
+
+  it("warns when the time zone changed", () => {
+    const restored = EnergyEngine.restore(roundTrip(populated().engine), { timeZone: "UTC" });
+    expect(restored.ok && restored.warnings[0]).toMatch(/Europe\/Lisbon.*UTC/);
+  });
+
+  it("returns typed errors for anything that is not a valid snapshot, never throws", () => {
+    const good = roundTrip(populated().engine);
+    const cases: Array<[unknown, string, RegExp]> = [
+      [null, "NOT_A_SNAPSHOT", /not a coreflux/],
+      ["{}", "NOT_A_SNAPSHOT", /not a coreflux/],
+      [
+        { ...good, version: SNAPSHOT_VERSION + 1 },
+        "UNSUPPORTED_VERSION",
+        /version 2 is not supported/,
+      ],
+      [
+        { ...good, nodes: { ...good.nodes, parent: [-1] } },
+        "CORRUPT_SNAPSHOT",
+        /nodes.parent has 1 entries/,
+      ],
+      [
+        { ...good, meters: { ...good.meters, energyMwh: good.meters.energyMwh.map(() => 1.5) } },
+        "CORRUPT_SNAPSHOT",
+        /energyMwh\[0\] is invalid/,
+      ],
+      [
+        {
+          ...good,
+          nodes: {
+            ...good.nodes,
+            energyMwh: good.nodes.energyMwh.map((v: number, i: number) => (i === 0 ? v + 1 : v)),
+          },
+        },
+        "CORRUPT_SNAPSHOT",
+        /not the sum/,
+      ],
+      [
+        { ...good, meters: { ...good.meters, device: good.meters.device.map(() => 0) } },
+        "CORRUPT_SNAPSHOT",
+        /is not a device/,
+      ],
+      [
+        { ...good, meters: { ...good.meters, active: "x" } },
+        "CORRUPT_SNAPSHOT",
+        /meters.active is not an object/,
+      ],
+      [
+        { ...good, nodes: { ...good.nodes, parent: good.nodes.parent.map(() => 5) } },
+        "CORRUPT_SNAPSHOT",
+        /does not name an earlier node/,
+      ],
+    ];
+    for (const [input, code, message] of cases) {
+      const result = EnergyEngine.restore(input);
+      expect(result.ok).toBe(false);
+      if (!result.ok) {
+        expect(result.error.code).toBe(code);
+        expect(result.error.message).toMatch(message);
+      }
+    }
+  });
+
+  it("restores an empty engine", () => {
+    const restored = EnergyEngine.restore(roundTrip(new EnergyEngine()));
+    expect(restored.ok && restored.engine.nodeCount).toBe(0);
+  });
+});
