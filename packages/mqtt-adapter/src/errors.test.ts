@@ -11,4 +11,12 @@ describe("MqttAdapterError", () => {
     expect(error.message).toBe("bad filter");
     expect(error.cause).toBe(cause);
   });
+
+  it("serialises to its name and code only (the cause stays out of JSON)", () => {
+    const error = new MqttAdapterError("AUTH_FAILED", "refused", { cause: new Error("inner") });
+    expect(JSON.parse(JSON.stringify(error))).toEqual({
+      name: "MqttAdapterError",
+      code: "AUTH_FAILED",
+    });
+  });
 });

@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { type ConnectionContext, classifyConnectionError, connackError } from "./classify-error";
+
+const context: ConnectionContext = {
+  redactedUrl: "mqtt://alice:***@h:1883",
+  host: "h",
+  protocolVersion: 4,
+  username: "alice",
+  connecting: true,
+};
+
+function withCode(message: string, code: string | number): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+describe("classifyConnectionError", () => {
+  it.each([
+    [4, 4, "AUTH_FAILED"],
+    [4, 5, "AUTH_FAILED"],
+    [5, 0x86, "AUTH_FAILED"],
+    [5, 0x87, "AUTH_FAILED"],
+    [5, 0x8c, "AUTH_FAILED"],
+    [4, 1, "CONNECTION_FAILED"],
+    [4, 3, "CONNECTION_FAILED"],
+    [5, 0x84, "CONNECTION_FAILED"],
+    [5, 0x88, "CONNECTION_FAILED"],
+  ] as const)("v%d CONNACK code %d is %s", (protocolVersion, code, expected) => {
+    const error = classifyConnectionError(withCode("Connection refused", code), {
+      ...context,
+      protocolVersion,
+    });
+    expect(error.code).toBe(expected);
+  });
+
+  it("says what to check for a refused password, without the password", () => {
+    expect(connackError(4, context).message).toBe(
+      'broker mqtt://alice:***@h:1883 refused the credentials: bad user name or password (CONNACK return code 4); check the user name and password (user "alice") and the broker\'s ACL',
+    );
+    expect(connackError(0x86, { ...context, protocolVersion: 5 }).message).toContain(
+      "(reason code 0x86)",
+    );
+    expect(connackError(1, context).message).toBe(
+      "broker mqtt://alice:***@h:1883 refused the connection: unacceptable protocol version (CONNACK return code 1); check protocolVersion",
+    );
+  });
+
+  it.each([
+    "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    "SELF_SIGNED_CERT_IN_CHAIN",
+    "DEPTH_ZERO_SELF_SIGNED_CERT",
+    "CERT_HAS_EXPIRED",
+    "ERR_TLS_CERT_ALTNAME_INVALID",
+    "ERR_SSL_TLSV1_ALERT_UNKNOWN_CA",
+    "ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE",
+  ])("%s is TLS_FAILED", (code) => {
+    const error = classifyConnectionError(withCode("nope", code), context);
+    expect(error.code).toBe("TLS_FAILED");
+    expect(error.message).toContain(`(${code}); check that tls.ca/caFile holds the CA`);
+  });
+
+  it("classifies socket errors as CONNECTION_FAILED, mentioning the phase", () => {
+    const refused = classifyConnectionError(
+      withCode("connect ECONNREFUSED 127.0.0.1:1", "ECONNREFUSED"),
+      context,
+    );
+    expect([refused.code, refused.message]).toEqual([
+      "CONNECTION_FAILED",
+      "could not connect to mqtt://alice:***@h:1883: connect ECONNREFUSED 127.0.0.1:1 (ECONNREFUSED); check that the broker runs and that host and port are right",
+    ]);
+    const lost = classifyConnectionError(new Error("Keepalive timeout"), {
+      ...context,
+      connecting: false,
+    });
+    expect(lost.message).toBe(
+      "lost the connection to mqtt://alice:***@h:1883: Keepalive timeout; the client reconnects",
+    );
+    expect(classifyConnectionError("weird", context).code).toBe("CONNECTION_FAILED");
+  });
+
+  it("does not treat a numeric code after the CONNACK as a refusal", () => {
+    const error = classifyConnectionError(withCode("Receive Maximum exceeded", 147), {
+      ...context,
+      connecting: false,
+    });
+    expect(error.code).toBe("CONNECTION_FAILED");
+  });
+});

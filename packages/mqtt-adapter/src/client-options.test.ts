@@ -1,0 +1,187 @@
+import { describe, expect, it } from "vitest";
+import { type MqttClientOptions, resolveClientOptions } from "./client-options";
+import { MqttAdapterError } from "./errors";
+
+const SECRET = "pa55-w0rd-XYZ";
+
+function failure(options: unknown): MqttAdapterError {
+  try {
+    resolveClientOptions(options as MqttClientOptions);
+  } catch (error) {
+    expect(error).toBeInstanceOf(MqttAdapterError);
+    return error as MqttAdapterError;
+  }
+  throw new Error("expected resolveClientOptions to throw");
+}
+
+describe("resolveClientOptions", () => {
+  it("fills the documented defaults", () => {
+    const o = resolveClientOptions({ url: "mqtt://broker.example" });
+    expect(o).toMatchObject({
+      protocol: "mqtt",
+      host: "broker.example",
+      port: 1883,
+      path: "",
+      redactedUrl: "mqtt://broker.example",
+      protocolVersion: 4,
+      keepaliveS: 60,
+      clean: true,
+      sessionExpiryIntervalS: undefined,
+      tls: undefined,
+      subscriptions: [],
+      statusTopic: undefined,
+      minDelayMs: 1000,
+      maxDelayMs: 30_000,
+      connectTimeoutMs: 10_000,
+      closeTimeoutMs: 5000,
+      maxMessages: 10_000,
+      maxBytes: 8_388_608,
+      maxInFlight: 100,
+    });
+    expect(o.clientId).toMatch(/^mqtt-adapter-[0-9a-f]{8}$/);
+  });
+
+  it.each([
+    ["mqtts://h", "mqtts", 8883, ""],
+    ["ws://h", "ws", 80, "/"],
+    ["wss://h:9001/mqtt?x=1", "wss", 9001, "/mqtt?x=1"],
+    ["mqtt://h:1/", "mqtt", 1, ""],
+  ])("parses %s", (url, protocol, port, path) => {
+    expect(resolveClientOptions({ url })).toMatchObject({ protocol, port, path });
+  });
+
+  it("strips IPv6 brackets for the socket and keeps them for WebSocket URLs", () => {
+    expect(resolveClientOptions({ url: "ws://[::1]:8080" })).toMatchObject({
+      host: "::1",
+      urlHost: "[::1]",
+    });
+  });
+
+  it("takes credentials from the URL and redacts them", () => {
+    const o = resolveClientOptions({ url: `mqtt://alice:${encodeURIComponent(SECRET)}@h` });
+    expect(o.username).toBe("alice");
+    expect(o.password).toBe(SECRET);
+    expect(o.redactedUrl).toBe("mqtt://alice:***@h");
+  });
+
+  it("defaults clean to false for MQTT 5 with a session expiry", () => {
+    const o = resolveClientOptions({
+      url: "mqtt://h",
+      clientId: "c",
+      protocolVersion: 5,
+      sessionExpiryIntervalS: 3600,
+    });
+    expect([o.clean, o.sessionExpiryIntervalS]).toEqual([false, 3600]);
+  });
+
+  it.each([
+    [
+      { url: "http://h" },
+      "INVALID_URL",
+      'url http://h has scheme "http:"; use mqtt://, mqtts://, ws:// or wss://',
+    ],
+    [{ url: "" }, "INVALID_URL", "url must be a non-empty string"],
+    [
+      { url: "mqtt://h/path" },
+      "INVALID_URL",
+      "url mqtt://h/path has a path or query; mqtt:// URLs take none",
+    ],
+    [
+      { url: "mqtt://h", keepalive: 5 },
+      "INVALID_OPTIONS",
+      "unknown option options.keepalive (did you mean keepaliveS?)",
+    ],
+    [
+      { url: "mqtt://h", keepaliveS: -1 },
+      "INVALID_OPTIONS",
+      "keepaliveS must be an integer from 0 to 65535",
+    ],
+    [{ url: "mqtt://h", protocolVersion: 3 }, "INVALID_OPTIONS", "protocolVersion must be 4 or 5"],
+    [
+      { url: "mqtt://h", clean: false },
+      "INVALID_OPTIONS",
+      "a persistent session (clean: false) needs a stable clientId",
+    ],
+    [
+      { url: "mqtt://h", sessionExpiryIntervalS: 5 },
+      "INVALID_OPTIONS",
+      "sessionExpiryIntervalS needs protocolVersion 5; with 4 use clean: false",
+    ],
+    [
+      { url: "mqtt://h", tls: {} },
+      "INVALID_OPTIONS",
+      "tls options need an mqtts:// or wss:// url, not mqtt://",
+    ],
+    [
+      { url: "mqtts://h", tls: { certFile: "c" } },
+      "INVALID_OPTIONS",
+      "a client certificate needs its key and a key needs its certificate",
+    ],
+    [
+      { url: "mqtts://h", tls: { cert: "c", certFile: "c", key: "k" } },
+      "INVALID_OPTIONS",
+      "give tls.cert or tls.certFile, not both",
+    ],
+    [{ url: "mqtts://h", tls: { verify: false } }, "INVALID_OPTIONS", "unknown option tls.verify"],
+    [
+      { url: "mqtt://h", reconnect: { minDelayMs: 500, maxDelayMs: 100 } },
+      "INVALID_OPTIONS",
+      "reconnect.maxDelayMs must be an integer from 500 to 2147483647",
+    ],
+    [
+      { url: "mqtt://h", publishQueue: { maxInFlight: 5000 } },
+      "INVALID_OPTIONS",
+      "publishQueue.maxInFlight must be an integer from 1 to 1000",
+    ],
+    [
+      { url: "mqtt://h", subscriptions: [{ filter: "a/#/b", qos: 1 }] },
+      "INVALID_TOPIC_FILTER",
+      'invalid topic filter "a/#/b": "#" must be the last level',
+    ],
+    [
+      { url: "mqtt://h", subscriptions: [{ filter: "a", qos: 3 }] },
+      "INVALID_OPTIONS",
+      "subscriptions[0].qos must be 0, 1 or 2",
+    ],
+    [
+      {
+        url: "mqtt://h",
+        subscriptions: [
+          { filter: "a", qos: 0 },
+          { filter: "a", qos: 1 },
+        ],
+      },
+      "INVALID_OPTIONS",
+      'subscriptions[1] repeats the filter "a"',
+    ],
+    [
+      { url: "mqtt://h", statusTopic: "s/+" },
+      "INVALID_TOPIC",
+      'invalid topic "s/+": wildcards + and # are only allowed in subscription filters',
+    ],
+    [
+      { url: "mqtt://h", logger: { info() {} } },
+      "INVALID_OPTIONS",
+      "logger.debug must be a function",
+    ],
+  ])("rejects %j", (options, code, message) => {
+    const error = failure(options);
+    expect([error.code, error.message]).toEqual([code, message]);
+  });
+
+  it("never puts a password in an error message", () => {
+    const cases: unknown[] = [
+      { url: `mqtt://u:${SECRET}@h`, password: SECRET },
+      { url: `mqtt://u:${SECRET}@h/path` },
+      { url: `mqtt://u:${SECRET}@h`, keepaliveS: "x" },
+      { url: `ftp://u:${SECRET}@h` },
+      { url: `mqtt://u:${SECRET}@ho st` },
+      { url: "mqtts://h", tls: { passphrase: SECRET, key: "k" } },
+    ];
+    for (const options of cases) {
+      const error = failure(options);
+      expect(error.message).not.toContain(SECRET);
+      expect(JSON.stringify(error)).not.toContain(SECRET);
+    }
+  });
+});
