@@ -1,35 +1,138 @@
-import { HierarchyError } from "@coreflux/hierarchy";
-import { MqttAdapterError } from "@coreflux/mqtt-adapter";
-import { ShellySchemaError } from "@coreflux/shelly-schema";
+import { parseArgs } from "node:util";
 import pkg from "../package.json";
+import { formatProblem, loadConfig } from "./config/load";
+import { createLogger } from "./logger";
+import { type Service, StartupError, startService } from "./service";
 
 const HELP = `coreflux-aggregator ${pkg.version}
+Shelly energy readings in over MQTT, exact device/room/office/company totals out.
 
 Usage: coreflux-aggregator [--config <file>] [--check] [--demo]
 
 Options:
-  --config <file>  configuration file (default ./config.toml)
-  --check          validate the configuration and exit (0 valid, 2 invalid)
-  --demo           start an embedded broker, a simulated Shelly fleet and the aggregator
-  --help           show this help
-  --version        print the version
+  -c, --config <file>  configuration file (default ./config.toml)
+      --check          validate the configuration and exit: 0 valid, 2 invalid
+      --demo           run an embedded broker, a simulated Shelly fleet and the aggregator
+  -h, --help           show this help
+  -v, --version        print the version
+
+Environment: COREFLUX_MQTT_URL, COREFLUX_MQTT_USERNAME, COREFLUX_MQTT_PASSWORD override the file.
+Exit codes: 0 stopped cleanly, 1 runtime failure, 2 configuration error.
 `;
 
-function main(argv: readonly string[]): number {
-  if (argv.includes("--help") || argv.includes("-h")) {
+/** How long a graceful stop may take before the process exits anyway. */
+const STOP_DEADLINE_MS = 5_000;
+
+async function main(argv: string[]): Promise<number> {
+  let args: ReturnType<typeof parse>;
+  try {
+    args = parse(argv);
+  } catch (error) {
+    process.stderr.write(`coreflux-aggregator: ${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (args.values.help) {
     process.stdout.write(HELP);
     return 0;
   }
-  if (argv.includes("--version") || argv.includes("-v")) {
+  if (args.values.version) {
     process.stdout.write(`${pkg.version}\n`);
     return 0;
   }
-  const composed = [ShellySchemaError, HierarchyError, MqttAdapterError].map((c) => c.name);
-  process.stderr.write(
-    `coreflux-aggregator: stub service (composes ${composed.join(", ")}); ` +
-      "the aggregator itself is not implemented yet.\n",
-  );
-  return 1;
+  if (args.values.demo) {
+    const { runDemo } = await import("./demo/run-demo");
+    return runDemo();
+  }
+
+  const file = args.values.config ?? "./config.toml";
+  const loaded = loadConfig(file, process.env);
+  if (!loaded.ok) {
+    for (const problem of loaded.errors) process.stderr.write(`${formatProblem(problem)}\n`);
+    process.stderr.write(
+      `coreflux-aggregator: ${loaded.errors.length} configuration error(s) in ${file}\n`,
+    );
+    return 2;
+  }
+  if (args.values.check) {
+    process.stdout.write(`${file}: configuration is valid\n`);
+    for (const warning of loaded.warnings) process.stdout.write(`note: ${warning}\n`);
+    return 0;
+  }
+
+  const log = createLogger({ level: loaded.config.log.level, format: loaded.config.log.format });
+  for (const warning of loaded.warnings) log.info(warning);
+  let service: Service;
+  try {
+    service = await startService(loaded.config, log);
+  } catch (error) {
+    if (error instanceof StartupError) log.fatal(error.message);
+    else log.fatal({ err: error }, "the aggregator could not start");
+    log.flush?.();
+    return 1;
+  }
+  // Bad input is handled where it arrives; anything that still escapes is a bug. Exit so that
+  // systemd restarts the service from its last state file rather than run in an unknown state.
+  process.on("uncaughtException", (error) => {
+    log.fatal({ err: error }, "uncaught exception: exiting (the last state file is kept)");
+    log.flush?.();
+    process.exit(1);
+  });
+  process.on("unhandledRejection", (reason) => {
+    log.fatal(
+      { err: reason },
+      "unhandled promise rejection: exiting (the last state file is kept)",
+    );
+    log.flush?.();
+    process.exit(1);
+  });
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, "stopping");
+      const deadline = setTimeout(() => {
+        log.error({ deadlineMs: STOP_DEADLINE_MS }, "graceful stop took too long; exiting");
+        resolve(1);
+      }, STOP_DEADLINE_MS);
+      deadline.unref();
+      service.stop().then(
+        () => {
+          clearTimeout(deadline);
+          resolve(0);
+        },
+        (error: unknown) => {
+          clearTimeout(deadline);
+          log.error({ err: error }, "error while stopping");
+          resolve(1);
+        },
+      );
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
 }
 
-process.exitCode = main(process.argv.slice(2));
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      config: { type: "string", short: "c" },
+      check: { type: "boolean" },
+      demo: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "v" },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Anything still holding the event loop open after a stop is a bug; do not hang on it.
+    setTimeout(() => process.exit(code), 1000).unref();
+  },
+  (error: unknown) => {
+    process.stderr.write(`coreflux-aggregator: unexpected failure: ${String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,285 @@
+import type { EnergyEngine, IngestOutcome, MeterHandle, NodeId } from "@coreflux/hierarchy";
+import { createShellyParser, type ShellyMessage, type ShellyParser } from "@coreflux/shelly-schema";
+import type { Logger } from "pino";
+import { Counts } from "./metrics";
+import { OUTPUT_SUFFIXES } from "./output/build-payload";
+import type { Placement } from "./placement";
+
+/** A placed device: its path, its node once it has a meter, and its meters by id. */
+interface DeviceEntry {
+  path: string[];
+  node: NodeId | undefined;
+  meters: Map<string, MeterHandle>;
+}
+
+/** Distinct unplaced prefixes remembered (and logged) at most; more are only counted. */
+const MAX_UNPLACED_REPORTED = 100;
+/** Longest topic quoted in a log line. */
+const MAX_LOGGED_TOPIC = 160;
+
+/** Counts by reason since the last summary, for the per-cycle log line. */
+export type ReasonCounts = Map<string, number>;
+
+/**
+ * Turns MQTT messages into engine calls: parse (shelly-schema), place the device in the tree,
+ * apply each reading, and count everything. Never throws. Bad input is counted by reason and
+ * logged once per reason (with one example), not once per message.
+ */
+export class Intake {
+  private readonly parse: ShellyParser;
+  private readonly devices = new Map<string, DeviceEntry>();
+  private readonly unplaced = new Set<string>();
+  private readonly loggedReasons = new Set<string>();
+  private readonly statusTopic: string;
+  private deviceLimitWarned = false;
+  private unplacedOverflowWarned = false;
+  /** Rejections since the last {@link takeRejections}. */
+  private rejections: ReasonCounts = new Map();
+  /** False once stopped: later messages are dropped (counters are cumulative: nothing is lost). */
+  running = true;
+  /** Messages applied since the last {@link takeApplied}. */
+  private applied = 0;
+
+  constructor(
+    private readonly engine: EnergyEngine,
+    private readonly placement: Placement,
+    private readonly counts: Counts,
+    private readonly log: Logger,
+    private readonly options: { maxDevices: number; maxPayloadBytes: number; now: () => number },
+  ) {
+    this.parse = createShellyParser({ maxPayloadBytes: options.maxPayloadBytes });
+    this.statusTopic = `${placement.company}/aggregator/status`;
+  }
+
+  /** Devices placed so far (including ones still without a reading). */
+  get deviceCount(): number {
+    return this.devices.size;
+  }
+
+  /** The MQTT message handler. */
+  readonly handle = (topic: string, payload: Uint8Array): void => {
+    this.counts.received++;
+    if (!this.running) return;
+    if (this.isOwnOutput(topic)) {
+      Counts.bump(this.counts.ignored, "own-output");
+      return;
+    }
+    const result = this.parse(topic, payload);
+    if (!result.ok) {
+      this.reject(result.error.code, topic, result.error.message);
+      return;
+    }
+    this.apply(result.message, topic);
+  };
+
+  /** Rejections by reason since the previous call. */
+  takeRejections(): ReasonCounts {
+    const out = this.rejections;
+    this.rejections = new Map();
+    return out;
+  }
+
+  /** Messages applied since the previous call. */
+  takeApplied(): number {
+    const out = this.applied;
+    this.applied = 0;
+    return out;
+  }
+
+  private isOwnOutput(topic: string): boolean {
+    if (topic === this.statusTopic) return true;
+    for (const suffix of OUTPUT_SUFFIXES) if (topic.endsWith(suffix)) return true;
+    return false;
+  }
+
+  private apply(message: ShellyMessage, topic: string): void {
+    switch (message.kind) {
+      case "status":
+      case "notification":
+      case "gen1-value":
+      case "online":
+        break;
+      case "ignored":
+        Counts.bump(this.counts.ignored, message.reason);
+        return;
+      default:
+        Counts.bump(this.counts.ignored, message.kind);
+        return;
+    }
+    const src = "src" in message ? message.src : undefined;
+    const device = this.device(message.prefix, src, topic);
+    if (device === undefined) return;
+    const nowMs = this.options.now();
+
+    if (message.kind === "online") {
+      if (device.node !== undefined)
+        this.engine.setAvailability(device.node, message.online, nowMs);
+      this.accept();
+      return;
+    }
+    let applied = false;
+    for (const reading of message.readings) {
+      const hasEnergy = reading.energyWh !== undefined || reading.returnedEnergyWh !== undefined;
+      if (!hasEnergy && reading.powerW === undefined) continue;
+      const meter = this.meter(device, reading.meter);
+      if (meter === undefined) return;
+      const outcome = this.engine.ingestValues(
+        meter,
+        nowMs,
+        reading.energyWh ?? Number.NaN,
+        reading.powerW ?? Number.NaN,
+        reading.returnedEnergyWh ?? Number.NaN,
+      );
+      this.count(outcome, device, reading.meter, reading.energyWh);
+      applied = true;
+    }
+    if (
+      message.kind !== "gen1-value" &&
+      message.uptimeS !== undefined &&
+      device.node !== undefined
+    ) {
+      if (this.engine.noteUptime(device.node, message.uptimeS, nowMs)) {
+        this.log.info(
+          { device: device.path.join("/"), uptimeS: message.uptimeS },
+          "device rebooted",
+        );
+      }
+      applied = true;
+    }
+    if (applied) this.accept();
+    else Counts.bump(this.counts.ignored, "no-metering");
+  }
+
+  private accept(): void {
+    this.counts.accepted++;
+    this.applied++;
+  }
+
+  /** The placed device for a prefix; undefined (counted and reported) when it cannot be placed. */
+  private device(prefix: string, src: string | undefined, topic: string): DeviceEntry | undefined {
+    const known = this.devices.get(prefix);
+    if (known !== undefined) return known;
+    const path = this.placement.place(prefix, src);
+    if (path === undefined) {
+      this.reportUnplaced(prefix, topic);
+      return undefined;
+    }
+    if (this.devices.size >= this.options.maxDevices) {
+      if (!this.deviceLimitWarned) {
+        this.deviceLimitWarned = true;
+        this.log.warn(
+          { maxDevices: this.options.maxDevices, example: clip(prefix) },
+          "device limit reached: further new devices are refused and counted as rejected (reason device-limit); raise [limits] max_devices if they are real",
+        );
+      }
+      this.countRejection("device-limit");
+      return undefined;
+    }
+    const entry: DeviceEntry = { path, node: this.engine.findNode(path), meters: new Map() };
+    this.devices.set(prefix, entry);
+    return entry;
+  }
+
+  private meter(device: DeviceEntry, meterId: string): MeterHandle | undefined {
+    const known = device.meters.get(meterId);
+    if (known !== undefined) return known;
+    const found = this.engine.meter(device.path, meterId);
+    if (!found.ok) {
+      if (found.reason === "limit") this.countRejection("device-limit");
+      else
+        this.reject(
+          `meter-${found.reason}`,
+          device.path.join("/"),
+          `cannot track meter ${meterId}`,
+        );
+      return undefined;
+    }
+    device.meters.set(meterId, found.meter);
+    device.node ??= this.engine.deviceOf(found.meter);
+    for (const node of found.discovered) {
+      const view = this.engine.view(node, this.options.now());
+      const level = ["company", "office", "room", "device"][view.depth] ?? "node";
+      this.log.info({ [level]: view.path.join("/") }, `discovered ${level} ${view.name}`);
+    }
+    return found.meter;
+  }
+
+  private count(
+    outcome: IngestOutcome | "invalid",
+    device: DeviceEntry,
+    meterId: string,
+    energyWh: number | undefined,
+  ): void {
+    Counts.bump(this.counts.readings, outcome);
+    switch (outcome) {
+      case "reset":
+        this.log.info(
+          { device: device.path.join("/"), meter: meterId, counterWh: energyWh },
+          "counter reset: new epoch, counting from zero",
+        );
+        break;
+      case "spike-rejected":
+        this.log.info(
+          { device: device.path.join("/"), meter: meterId, counterWh: energyWh },
+          "implausible counter jump rejected",
+        );
+        break;
+      case "rebased":
+        this.log.info(
+          { device: device.path.join("/"), meter: meterId, counterWh: energyWh },
+          "counter jump confirmed: re-based without counting the jump",
+        );
+        break;
+      case "glitch":
+        this.log.debug(
+          { device: device.path.join("/"), meter: meterId },
+          "outlier discarded as a glitch",
+        );
+        break;
+      case "invalid":
+        this.countRejection("invalid-reading");
+        break;
+      default:
+        break;
+    }
+  }
+
+  private reportUnplaced(prefix: string, topic: string): void {
+    this.countRejection("unplaced");
+    if (this.unplaced.has(prefix)) return;
+    if (this.unplaced.size >= MAX_UNPLACED_REPORTED) {
+      if (!this.unplacedOverflowWarned) {
+        this.unplacedOverflowWarned = true;
+        this.log.warn(
+          { reported: MAX_UNPLACED_REPORTED },
+          'more unplaced devices: no longer logged one by one, still counted (coreflux_messages_rejected_total{reason="unplaced"})',
+        );
+      }
+      return;
+    }
+    this.unplaced.add(prefix);
+    this.log.info(
+      { prefix: clip(prefix), topic: clip(topic) },
+      'device not placed in the tree: its topic is not <Company>/<Office>/<Room>/<Device>; add a [[devices]] entry (match = prefix or Shelly id, path = "Office/Room/Device")',
+    );
+  }
+
+  private reject(reason: string, topic: string, detail: string): void {
+    this.countRejection(reason);
+    if (this.loggedReasons.has(reason)) return;
+    this.loggedReasons.add(reason);
+    this.log.warn(
+      { reason, topic: clip(topic), detail: clip(detail) },
+      "message rejected (logged once per reason; counted in coreflux_messages_rejected_total)",
+    );
+  }
+
+  private countRejection(reason: string): void {
+    Counts.bump(this.counts.rejected, reason);
+    this.rejections.set(reason, (this.rejections.get(reason) ?? 0) + 1);
+  }
+}
+
+function clip(text: string): string {
+  return text.length > MAX_LOGGED_TOPIC ? `${text.slice(0, MAX_LOGGED_TOPIC)}…` : text;
+}

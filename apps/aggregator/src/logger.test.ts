@@ -1,0 +1,54 @@
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { createLogger, redactUrl } from "./logger";
+
+function capture() {
+  const chunks: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, callback) {
+      chunks.push(String(chunk));
+      callback();
+    },
+  });
+  return { destination, text: () => chunks.join("") };
+}
+
+describe("logging", () => {
+  it("redacts credentials by key, at any depth", () => {
+    const out = capture();
+    const log = createLogger({ level: "info", format: "json", destination: out.destination });
+    log.info(
+      {
+        password: "hunter2",
+        mqtt: { username: "alice", password: "hunter2" },
+        tls: { key: "PRIVATE" },
+      },
+      "connecting",
+    );
+    expect(out.text()).not.toMatch(/hunter2|alice|PRIVATE/);
+    expect(out.text()).toContain("[redacted]");
+  });
+
+  it("writes pretty lines on request and JSON lines otherwise", () => {
+    const json = capture();
+    createLogger({ level: "info", format: "json", destination: json.destination }).info("hello");
+    expect(JSON.parse(json.text())).toMatchObject({
+      msg: "hello",
+      service: "coreflux-aggregator",
+      level: 30,
+    });
+    const pretty = capture();
+    createLogger({ level: "info", format: "pretty", destination: pretty.destination }).info(
+      "hello",
+    );
+    expect(pretty.text()).toMatch(/INFO.*hello/);
+  });
+
+  it("strips user and password from URLs", () => {
+    expect(redactUrl("mqtts://alice:hunter2@broker.example:8883")).toBe(
+      "mqtts://broker.example:8883",
+    );
+    expect(redactUrl("mqtt://127.0.0.1:1883")).toBe("mqtt://127.0.0.1:1883");
+    expect(redactUrl("not a url")).toBe("[unparsable url]");
+  });
+});

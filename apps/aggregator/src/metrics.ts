@@ -1,0 +1,165 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/**
+ * Plain counters the hot path increments (a property add, no label hashing); Prometheus reads
+ * them when scraped. Maps are keyed by reason or outcome.
+ */
+export class Counts {
+  /** MQTT messages received under the subscriptions. */
+  received = 0;
+  /** Messages that carried something the aggregator used. */
+  accepted = 0;
+  /** Messages refused, by reason (a parser error code, unplaced, device-limit, ...). */
+  readonly rejected = new Map<string, number>();
+  /** Messages ignored on purpose, by reason (own output, non-metering Shelly topics). */
+  readonly ignored = new Map<string, number>();
+  /** Counter values by accounting outcome (accepted, duplicate, reset, glitch, ...). */
+  readonly readings = new Map<string, number>();
+  /** Aggregate messages handed to the broker connection. */
+  published = 0;
+  /** Aggregate messages dropped or failed (from the MQTT client's stats). */
+  publishDropped = 0;
+  /** Failed state file writes. */
+  stateWriteFailures = 0;
+
+  /** Adds one to a keyed count. */
+  static bump(map: Map<string, number>, key: string, by = 1): void {
+    map.set(key, (map.get(key) ?? 0) + by);
+  }
+}
+
+/** A live view of the tree for the gauges. */
+export interface TreeGauges {
+  devices: { online: number; stale: number; offline: number };
+  meters: number;
+  brokerConnected: boolean;
+}
+
+/** The service's Prometheus metrics, in a registry of their own. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly counts = new Counts();
+  readonly cycleSeconds: Histogram;
+  readonly stateWriteSeconds: Histogram;
+
+  constructor(gauges: () => TreeGauges) {
+    const counts = this.counts;
+    const registers = [this.registry];
+    const plain = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    const keyed = (name: string, help: string, label: string, map: Map<string, number>) =>
+      new Counter({
+        name,
+        help,
+        labelNames: [label],
+        registers,
+        collect() {
+          this.reset();
+          for (const [key, value] of map) this.inc({ [label]: key }, value);
+        },
+      });
+    plain("coreflux_messages_received_total", "MQTT messages received", () => counts.received);
+    plain(
+      "coreflux_messages_accepted_total",
+      "MQTT messages parsed and applied",
+      () => counts.accepted,
+    );
+    keyed(
+      "coreflux_messages_rejected_total",
+      "MQTT messages rejected, by reason",
+      "reason",
+      counts.rejected,
+    );
+    keyed(
+      "coreflux_messages_ignored_total",
+      "MQTT messages ignored on purpose, by reason",
+      "reason",
+      counts.ignored,
+    );
+    keyed(
+      "coreflux_readings_total",
+      "Meter counter readings, by accounting outcome",
+      "outcome",
+      counts.readings,
+    );
+    plain(
+      "coreflux_counter_resets_total",
+      "Confirmed meter counter resets",
+      () => counts.readings.get("reset") ?? 0,
+    );
+    plain(
+      "coreflux_counter_glitches_total",
+      "Held-back outliers discarded as glitches",
+      () => counts.readings.get("glitch") ?? 0,
+    );
+    plain(
+      "coreflux_counter_spikes_rejected_total",
+      "Implausible counter increases rejected",
+      () => counts.readings.get("spike-rejected") ?? 0,
+    );
+    plain(
+      "coreflux_aggregates_published_total",
+      "Aggregate messages handed to the broker connection",
+      () => counts.published,
+    );
+    plain(
+      "coreflux_aggregates_dropped_total",
+      "Aggregate messages dropped or not confirmed by the broker",
+      () => counts.publishDropped,
+    );
+    plain(
+      "coreflux_state_write_failures_total",
+      "State file writes that failed",
+      () => counts.stateWriteFailures,
+    );
+    new Gauge({
+      name: "coreflux_devices",
+      help: "Devices by state (online: a channel reported within the stale threshold)",
+      labelNames: ["state"],
+      registers,
+      collect() {
+        const d = gauges().devices;
+        this.set({ state: "online" }, d.online);
+        this.set({ state: "stale" }, d.stale);
+        this.set({ state: "offline" }, d.offline);
+      },
+    });
+    new Gauge({
+      name: "coreflux_meters",
+      help: "Meters (channels) tracked",
+      registers,
+      collect() {
+        this.set(gauges().meters);
+      },
+    });
+    new Gauge({
+      name: "coreflux_broker_connected",
+      help: "1 while connected to the MQTT broker",
+      registers,
+      collect() {
+        this.set(gauges().brokerConnected ? 1 : 0);
+      },
+    });
+    this.cycleSeconds = new Histogram({
+      name: "coreflux_publish_cycle_duration_seconds",
+      help: "Duration of a publish cycle (collect changes, build and hand over messages)",
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers,
+    });
+    this.stateWriteSeconds = new Histogram({
+      name: "coreflux_state_write_duration_seconds",
+      help: "Duration of an atomic state file write",
+      buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers,
+    });
+    collectDefaultMetrics({ register: this.registry, prefix: "coreflux_" });
+  }
+}

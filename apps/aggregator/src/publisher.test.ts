@@ -1,0 +1,127 @@
+import { EnergyEngine } from "@coreflux/hierarchy";
+import { createMqttClient, startEmbeddedBroker } from "@coreflux/mqtt-adapter";
+import pino from "pino";
+import { describe, expect, it } from "vitest";
+import { Counts } from "./metrics";
+import { buildMessage } from "./output/build-payload";
+import {
+  companyPayloadSchema,
+  devicePayloadSchema,
+  officePayloadSchema,
+  roomPayloadSchema,
+} from "./output/payload-schema";
+import { Publisher } from "./publisher";
+
+const T0 = Date.UTC(2026, 5, 11, 10, 0, 0);
+
+function fleet(devices: number) {
+  const engine = new EnergyEngine({ timeZone: "Europe/Lisbon" });
+  for (let i = 0; i < devices; i++) {
+    const found = engine.meter(
+      ["Coreflux", `Office${i % 3}`, `Room${i % 5}`, `Device${i}`],
+      "switch:0",
+    );
+    if (!found.ok) throw new Error(found.reason);
+    engine.ingest(found.meter, { tsMs: T0, energyWh: 1000, powerW: 10 });
+    engine.ingest(found.meter, { tsMs: T0 + 60_000, energyWh: 1000 + i / 1000, powerW: 10 + i });
+  }
+  return engine;
+}
+
+describe("payloads", () => {
+  it("every level matches its schema; nested = false drops the child arrays", () => {
+    const engine = fleet(12);
+    const now = T0 + 60_000;
+    const schemas = [
+      companyPayloadSchema,
+      officePayloadSchema,
+      roomPayloadSchema,
+      devicePayloadSchema,
+    ];
+    for (let id = 0; id < engine.nodeCount; id++) {
+      const depth = engine.view(id, now).depth;
+      const nested = buildMessage(engine, id, now, true);
+      expect(() => schemas[depth]!.parse(nested.payload)).not.toThrow();
+      const flat = buildMessage(engine, id, now, false).payload as Record<string, unknown>;
+      expect(flat.Devices ?? flat.Rooms ?? flat.Offices).toBeUndefined();
+    }
+    const company = buildMessage(engine, engine.findNode(["Coreflux"])!, now, true);
+    expect(company.topic).toBe("Coreflux/CompanyEnergyConsumed");
+    expect(company.payload).toMatchObject({
+      Name: "Coreflux",
+      TotalEnergy: 0.066,
+      UnixTimestamp: Math.floor(now / 1000),
+      DevicesOnline: 12,
+    });
+    const device = buildMessage(
+      engine,
+      engine.findNode(["Coreflux", "Office1", "Room1", "Device1"])!,
+      now,
+      true,
+    );
+    expect(device).toEqual({
+      topic: "Coreflux/Office1/Room1/Device1/status/EnergyConsumed",
+      payload: expect.objectContaining({
+        TotalEnergyConsumed: 0.001,
+        LastEnergyVal: 1000.001,
+        PowerW: 11,
+        State: "online",
+      }),
+    });
+  });
+});
+
+describe("Publisher", () => {
+  it("publishes what the queue takes and the rest on drain, each node once, nothing dropped", async () => {
+    const broker = await startEmbeddedBroker({ port: 0 });
+    const received = new Map<string, number>();
+    const subscriber = createMqttClient({
+      url: broker.url,
+      subscriptions: [{ filter: "Coreflux/#", qos: 1 }],
+    });
+    subscriber.onMessage((topic) => {
+      received.set(topic, (received.get(topic) ?? 0) + 1);
+    });
+    await subscriber.connect();
+    const client = createMqttClient({
+      url: broker.url,
+      publishQueue: { maxMessages: 10, maxBytes: 1 << 20, maxInFlight: 5 },
+    });
+    await client.connect();
+    const engine = fleet(40);
+    const counts = new Counts();
+    const publisher = new Publisher(
+      engine,
+      client,
+      counts,
+      pino({ level: "silent" }),
+      {
+        retain: false,
+        qos: 1,
+        nested: true,
+        fullRefreshEvery: 1000,
+        queueCapacity: 10,
+      },
+      () => T0 + 60_000,
+    );
+    const report = publisher.cycle(T0 + 60_000);
+    // 1 company + 3 offices + 15 rooms... + 40 devices = every node changed.
+    expect(report).toEqual({
+      changed: engine.nodeCount,
+      published: 10,
+      waiting: engine.nodeCount - 10,
+      full: true,
+    });
+    for (let i = 0; i < 200 && received.size < engine.nodeCount; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(received.size).toBe(engine.nodeCount);
+    expect([...received.values()].every((n) => n === 1)).toBe(true);
+    expect(client.stats().dropped).toBe(0);
+    expect(counts.published).toBe(engine.nodeCount);
+    // Nothing changed: the next cycle publishes nothing.
+    expect(publisher.cycle(T0 + 61_000)).toMatchObject({ changed: 0, published: 0, waiting: 0 });
+    await client.close();
+    await subscriber.close();
+    await broker.close();
+  });
+});

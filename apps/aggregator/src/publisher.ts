@@ -1,0 +1,115 @@
+import { type EnergyEngine, formatMwhAsWh, type NodeId } from "@coreflux/hierarchy";
+import type { MqttClient } from "@coreflux/mqtt-adapter";
+import type { Logger } from "pino";
+import type { Counts } from "./metrics";
+import { buildMessage } from "./output/build-payload";
+
+/** Publish settings (the `[publish]` table). */
+export interface PublisherOptions {
+  retain: boolean;
+  qos: 0 | 1;
+  nested: boolean;
+  fullRefreshEvery: number;
+  /** Room left in the client's publish queue; the rest waits for `drain`. */
+  queueCapacity: number;
+}
+
+/** What one cycle did. */
+export interface CycleReport {
+  /** Nodes whose values changed since the previous cycle. */
+  changed: number;
+  /** Messages handed to the MQTT client in this cycle. */
+  published: number;
+  /** Nodes still waiting because the client's queue is full (published on `drain`). */
+  waiting: number;
+  full: boolean;
+}
+
+/**
+ * Publishes the aggregates: each cycle the nodes that changed, every `fullRefreshEvery` cycles
+ * all of them. Nodes wait in a set (at most one entry per node, so memory is bounded by the
+ * tree) and are built when they are sent, so a node that changes twice is published once with
+ * its latest values. When the client's queue is full the rest waits until the client has
+ * flushed what it holds: intake never stalls and nothing is dropped.
+ */
+export class Publisher {
+  private readonly waiting = new Set<NodeId>();
+  private cycles = 0;
+  private flushing = false;
+
+  constructor(
+    private readonly engine: EnergyEngine,
+    private readonly client: MqttClient,
+    private readonly counts: Counts,
+    private readonly log: Logger,
+    private readonly options: PublisherOptions,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Nodes waiting to be published. */
+  get backlog(): number {
+    return this.waiting.size;
+  }
+
+  /** Collects the changes (all nodes on a full refresh) and publishes what the queue takes. */
+  cycle(nowMs: number): CycleReport {
+    const full = this.cycles % this.options.fullRefreshEvery === 0;
+    this.cycles++;
+    const changed = this.engine.takeChanges(nowMs);
+    if (full) {
+      for (let id = 0; id < this.engine.nodeCount; id++) this.waiting.add(id);
+    } else {
+      for (const id of changed) this.waiting.add(id);
+    }
+    const published = this.pump(nowMs);
+    return { changed: changed.length, published, waiting: this.waiting.size, full };
+  }
+
+  /**
+   * Publishes waiting nodes while the client's queue has room; returns how many. If some are
+   * left, publishes them once the client has flushed its queue.
+   */
+  pump(nowMs: number): number {
+    if (this.waiting.size === 0) return 0;
+    const room = this.options.queueCapacity - this.client.stats().queued;
+    let published = 0;
+    const debug = this.log.isLevelEnabled("debug");
+    for (const id of this.waiting) {
+      if (published >= room) break;
+      this.waiting.delete(id);
+      const { topic, payload } = buildMessage(this.engine, id, nowMs, this.options.nested);
+      if (
+        !this.client.publish(topic, JSON.stringify(payload), {
+          qos: this.options.qos,
+          retain: this.options.retain,
+        })
+      ) {
+        this.waiting.add(id);
+        break;
+      }
+      published++;
+      if (debug) {
+        const view = this.engine.view(id, nowMs);
+        this.log.debug(
+          { topic, energyWh: formatMwhAsWh(view.energyMwh), powerW: view.powerW },
+          `${["Company", "Office", "Room", "Device"][view.depth] ?? "Node"} ${view.name}: total energy ${formatMwhAsWh(view.energyMwh)} Wh`,
+        );
+      }
+    }
+    this.counts.published += published;
+    if (this.waiting.size > 0 && !this.flushing) {
+      this.flushing = true;
+      this.client.flush().then(
+        () => {
+          this.flushing = false;
+          this.pump(this.clock());
+        },
+        () => {
+          // The client was closed: what waits is published by the next process from its state.
+          this.flushing = false;
+        },
+      );
+    }
+    return published;
+  }
+}

@@ -1,0 +1,363 @@
+import { performance } from "node:perf_hooks";
+import { EnergyEngine, type EngineOptions } from "@coreflux/hierarchy";
+import {
+  createMqttClient,
+  type EmbeddedBroker,
+  MqttAdapterError,
+  type MqttClient,
+  type MqttClientOptions,
+  startEmbeddedBroker,
+} from "@coreflux/mqtt-adapter";
+import type { Logger } from "pino";
+import type { AggregatorConfig } from "./config/schema";
+import { startHttpServer } from "./http-server";
+import { Intake } from "./intake";
+import { redactUrl } from "./logger";
+import { Metrics } from "./metrics";
+import { Placement } from "./placement";
+import { Publisher } from "./publisher";
+import {
+  moveAside,
+  readState,
+  STATE_FORMAT,
+  STATE_VERSION,
+  type StateDocument,
+  writeState,
+  writeStateSync,
+} from "./state-store";
+
+/** A running aggregator. */
+export interface Service {
+  /** The broker URL in use (the embedded broker's, when started). */
+  brokerUrl: string;
+  /** Base URL of /healthz and /metrics, when the HTTP listener runs. */
+  httpUrl: string | undefined;
+  engine: EnergyEngine;
+  metrics: Metrics;
+  /** Runs one publish cycle now (the timer does this every interval). */
+  publishNow(): void;
+  /** Graceful stop: stop intake, final publish, final state write, `offline`, close everything. */
+  stop(): Promise<void>;
+}
+
+/** Thrown by {@link startService} for problems that stop the start (exit code 1). */
+export class StartupError extends Error {
+  override readonly name = "StartupError";
+}
+
+/** Messages the client's publish queue may hold; the publisher keeps the rest waiting. */
+const PUBLISH_QUEUE_MESSAGES = 10_000;
+
+/** Starts the aggregator described by `config`. */
+export async function startService(
+  config: AggregatorConfig,
+  log: Logger,
+  clock: () => number = Date.now,
+): Promise<Service> {
+  const company = config.company.topic.split("/")[0]!;
+  const placement = new Placement(company, config.devices);
+  const engineOptions = toEngineOptions(config);
+  const engine = restoreEngine(config.state.path, company, engineOptions, log, clock());
+
+  let broker: EmbeddedBroker | undefined;
+  let brokerUrl = config.mqtt.url;
+  if (brokerUrl === undefined) {
+    const { host, port } = config.mqtt.embedded;
+    try {
+      broker = await startEmbeddedBroker({ host, port });
+    } catch (error) {
+      if (error instanceof MqttAdapterError && error.code === "PORT_IN_USE") {
+        throw new StartupError(
+          `cannot start the embedded broker: ${host}:${port} is already in use (probably by another MQTT broker). ` +
+            `Either point the aggregator at that broker with [mqtt] url = "mqtt://${host}:${port}", ` +
+            "or give the embedded broker another port with [mqtt.embedded] port = ...",
+        );
+      }
+      throw error;
+    }
+    brokerUrl = broker.url;
+    log.info(
+      { url: broker.url },
+      "embedded MQTT broker started: devices can publish to it directly",
+    );
+  }
+
+  let client: MqttClient | undefined;
+  const metrics = new Metrics(() => {
+    const roots = engine.roots();
+    const view = roots.length > 0 ? engine.view(roots[0]!, clock()) : undefined;
+    return {
+      devices: view?.devices ?? { online: 0, stale: 0, offline: 0 },
+      meters: engine.meterCount,
+      brokerConnected: client?.isConnected === true,
+    };
+  });
+  const intake = new Intake(engine, placement, metrics.counts, log.child({ module: "intake" }), {
+    maxDevices: config.limits.max_devices,
+    maxPayloadBytes: config.limits.max_payload_bytes,
+    now: clock,
+  });
+
+  const subscriptions = placement
+    .subscriptions(config.company.topic)
+    .map((filter) => ({ filter, qos: config.mqtt.qos }));
+  client = createMqttClient(toClientOptions(config, brokerUrl, company, subscriptions, log));
+  client.onMessage(intake.handle);
+  client.on("error", () => {
+    // Logged by the adapter through our logger; the client keeps reconnecting.
+  });
+  client.on("subscribed", ({ filters, refused }) => log.info({ filters, refused }, "subscribed"));
+
+  const publisher = new Publisher(
+    engine,
+    client,
+    metrics.counts,
+    log.child({ module: "publish" }),
+    {
+      retain: config.publish.retain,
+      qos: config.publish.qos,
+      nested: config.publish.nested,
+      fullRefreshEvery: config.publish.full_refresh_every,
+      queueCapacity: PUBLISH_QUEUE_MESSAGES,
+    },
+    clock,
+  );
+
+  let lastPublishMs: number | undefined;
+  let saving: Promise<void> | undefined;
+  let changedSinceSave = false;
+  const stateDocument = (): StateDocument => ({
+    format: STATE_FORMAT,
+    version: STATE_VERSION,
+    savedAtMs: clock(),
+    company,
+    engine: engine.snapshot(),
+  });
+
+  const cycle = (): void => {
+    const started = performance.now();
+    const nowMs = clock();
+    const report = publisher.cycle(nowMs);
+    lastPublishMs = nowMs;
+    const stats = client.stats();
+    metrics.counts.publishDropped = stats.dropped + stats.failed;
+    metrics.cycleSeconds.observe((performance.now() - started) / 1000);
+    const applied = intake.takeApplied();
+    changedSinceSave ||= applied > 0 || report.changed > 0;
+    const rejected = Object.fromEntries(intake.takeRejections());
+    const roots = engine.roots();
+    const root = roots.length > 0 ? engine.view(roots[0]!, nowMs) : undefined;
+    log.info(
+      {
+        applied,
+        changed: report.changed,
+        published: report.published,
+        waiting: report.waiting,
+        full: report.full,
+        ...(Object.keys(rejected).length > 0 ? { rejected } : {}),
+        totalWh: root ? root.energyMwh / 1000 : 0,
+        powerW: root?.powerW ?? 0,
+        devices: root?.devices ?? { online: 0, stale: 0, offline: 0 },
+      },
+      "publish cycle",
+    );
+    if (changedSinceSave && saving === undefined) {
+      changedSinceSave = false;
+      const writeStarted = performance.now();
+      saving = writeState(config.state.path, stateDocument())
+        .then(
+          () => metrics.stateWriteSeconds.observe((performance.now() - writeStarted) / 1000),
+          (error: unknown) => {
+            metrics.counts.stateWriteFailures++;
+            changedSinceSave = true;
+            log.error(
+              { err: error, path: config.state.path },
+              "state file write failed; retrying next cycle",
+            );
+          },
+        )
+        .finally(() => {
+          saving = undefined;
+        });
+    }
+  };
+
+  let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
+  if (config.http.port !== undefined) {
+    http = await startHttpServer({
+      host: config.http.host,
+      port: config.http.port,
+      metrics,
+      health: () => ({
+        status: client?.isConnected ? "ok" : "degraded",
+        brokerConnected: client?.isConnected === true,
+        lastPublishUnixTimestamp:
+          lastPublishMs === undefined ? null : Math.floor(lastPublishMs / 1000),
+        devices: intake.deviceCount,
+        meters: engine.meterCount,
+      }),
+    });
+    log.info({ url: http.url }, "HTTP listener: /healthz and /metrics");
+  }
+
+  await client.connect({ wait: false });
+  log.info(
+    {
+      url: redactUrl(brokerUrl),
+      company,
+      subscriptions: subscriptions.map((s) => s.filter),
+      intervalS: config.publish.interval_seconds,
+      timeZone: engine.timeZone,
+      statePath: config.state.path,
+    },
+    "aggregator started",
+  );
+  const timer = setInterval(cycle, Math.round(config.publish.interval_seconds * 1000));
+
+  let stopping: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    clearInterval(timer);
+    intake.running = false;
+    cycle();
+    await saving;
+    try {
+      writeStateSync(config.state.path, stateDocument());
+      log.info({ path: config.state.path }, "final state written");
+    } catch (error) {
+      log.error({ err: error, path: config.state.path }, "final state write failed");
+    }
+    await client.close();
+    await http?.close();
+    await broker?.close();
+    log.info("aggregator stopped");
+  };
+
+  return {
+    brokerUrl,
+    httpUrl: http?.url,
+    engine,
+    metrics,
+    publishNow: cycle,
+    stop: () => {
+      stopping ??= stop();
+      return stopping;
+    },
+  };
+}
+
+function toEngineOptions(config: AggregatorConfig): EngineOptions {
+  const overrides = config.accounting.overrides.map((o) => ({
+    match: o.match.split("/").filter(Boolean),
+    maxPowerW: o.max_power_w,
+  }));
+  return {
+    timeZone: config.accounting.time_zone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+    staleAfterMs: config.accounting.stale_after_seconds * 1000,
+    maxPowerW: config.accounting.max_power_w,
+    maxMeters: config.limits.max_devices * 16,
+    maxPowerWFor:
+      overrides.length === 0
+        ? undefined
+        : (path) => {
+            // path is [company, office, room, device]; the most specific override wins.
+            let best: { length: number; maxPowerW: number } | undefined;
+            for (const o of overrides) {
+              if (
+                o.match.every((segment, i) => path[i + 1] === segment) &&
+                (!best || o.match.length > best.length)
+              ) {
+                best = { length: o.match.length, maxPowerW: o.maxPowerW };
+              }
+            }
+            return best?.maxPowerW;
+          },
+  };
+}
+
+function restoreEngine(
+  path: string,
+  company: string,
+  options: EngineOptions,
+  log: Logger,
+  nowMs: number,
+): EnergyEngine {
+  const loaded = readState(path, nowMs);
+  if (loaded.kind === "none") {
+    log.info({ path }, "no state file yet: starting with empty totals");
+    return new EnergyEngine(options);
+  }
+  if (loaded.kind === "corrupt") {
+    log.error(
+      { path, movedTo: loaded.movedTo, reason: loaded.reason },
+      "STATE FILE UNUSABLE: moved aside and starting with empty totals; restore it by hand if it can be repaired",
+    );
+    return new EnergyEngine(options);
+  }
+  if (loaded.state.company !== company) {
+    const movedTo = moveAside(path, nowMs);
+    log.error(
+      { path, movedTo, stateCompany: loaded.state.company, company },
+      "STATE FILE BELONGS TO ANOTHER COMPANY: moved aside and starting with empty totals",
+    );
+    return new EnergyEngine(options);
+  }
+  const restored = EnergyEngine.restore(loaded.state.engine, options);
+  if (!restored.ok) {
+    const movedTo = moveAside(path, nowMs);
+    log.error(
+      { path, movedTo, code: restored.error.code, reason: restored.error.message },
+      "STATE FILE UNUSABLE: moved aside and starting with empty totals; restore it by hand if it can be repaired",
+    );
+    return new EnergyEngine(options);
+  }
+  for (const warning of restored.warnings) log.warn({ path }, warning);
+  log.info(
+    {
+      path,
+      meters: restored.engine.meterCount,
+      savedAt: new Date(loaded.state.savedAtMs).toISOString(),
+    },
+    "state restored: totals continue, and the next reading of each meter credits the gap",
+  );
+  return restored.engine;
+}
+
+function toClientOptions(
+  config: AggregatorConfig,
+  url: string,
+  company: string,
+  subscriptions: { filter: string; qos: 0 | 1 }[],
+  log: Logger,
+): MqttClientOptions {
+  const m = config.mqtt;
+  const tls =
+    m.ca_file || m.cert_file || m.key_file || !m.reject_unauthorized
+      ? {
+          ...(m.ca_file ? { caFile: m.ca_file } : {}),
+          ...(m.cert_file ? { certFile: m.cert_file } : {}),
+          ...(m.key_file ? { keyFile: m.key_file } : {}),
+          rejectUnauthorized: m.reject_unauthorized,
+        }
+      : undefined;
+  return {
+    url,
+    clientId: m.client_id,
+    ...(m.username ? { username: m.username } : {}),
+    ...(m.password ? { password: m.password } : {}),
+    protocolVersion: m.protocol_version,
+    keepaliveS: m.keepalive_seconds,
+    clean: m.clean_session,
+    ...(m.protocol_version === 5 && !m.clean_session
+      ? { sessionExpiryIntervalS: m.session_expiry_seconds }
+      : {}),
+    ...(tls ? { tls } : {}),
+    subscriptions,
+    statusTopic: `${company}/aggregator/status`,
+    publishQueue: {
+      maxMessages: PUBLISH_QUEUE_MESSAGES,
+      maxBytes: 64 * 1024 * 1024,
+      maxInFlight: 100,
+    },
+    logger: log.child({ module: "mqtt" }),
+  };
+}

@@ -1,0 +1,78 @@
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  readState,
+  STATE_FORMAT,
+  STATE_VERSION,
+  type StateDocument,
+  writeState,
+  writeStateSync,
+} from "./state-store";
+
+const doc = (company = "Coreflux"): StateDocument => ({
+  format: STATE_FORMAT,
+  version: STATE_VERSION,
+  savedAtMs: 1_781_172_000_000,
+  company,
+  engine: { format: "coreflux.hierarchy.snapshot", version: 1 },
+});
+const dir = () => mkdtempSync(join(tmpdir(), "coreflux-state-"));
+
+describe("state file", () => {
+  it("writes atomically with mode 0600 and reads it back", async () => {
+    const path = join(dir(), "state.json");
+    await writeState(path, doc());
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(readState(path, 0)).toEqual({ kind: "ok", state: doc() });
+    writeStateSync(path, doc("Other"));
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(readState(path, 0)).toEqual({ kind: "ok", state: doc("Other") });
+    // No temporary file is left behind.
+    expect(readdirSync(join(path, ".."))).toEqual(["state.json"]);
+  });
+
+  it("reports a missing file as none", () => {
+    expect(readState(join(dir(), "absent.json"), 0)).toEqual({ kind: "none" });
+  });
+
+  it("moves a corrupt file aside instead of overwriting it", () => {
+    const folder = dir();
+    for (const [content, reason] of [
+      [
+        '{"format":"coreflux.aggregator.state","version":1,"savedAtMs":1,"company":"C","engine":{}',
+        /not JSON/,
+      ],
+      ['{"format":"something else"}', /not a coreflux.aggregator.state document/],
+      ['{"format":"coreflux.aggregator.state","version":9}', /unsupported state version 9/],
+      ['{"format":"coreflux.aggregator.state","version":1}', /missing company/],
+    ] as const) {
+      const path = join(folder, "state.json");
+      writeFileSync(path, content);
+      const result = readState(path, Date.UTC(2026, 10, 26, 12, 0, 0));
+      expect(result.kind).toBe("corrupt");
+      if (result.kind !== "corrupt") return;
+      expect(result.reason).toMatch(reason);
+      expect(result.movedTo).toBe(`${path}.corrupt-2026-11-26T12-00-00-000Z`);
+      expect(existsSync(path)).toBe(false);
+      expect(readFileSync(result.movedTo, "utf8")).toBe(content);
+    }
+  });
+
+  it("a crash before the rename leaves the previous state intact", async () => {
+    const folder = dir();
+    const path = join(folder, "state.json");
+    await writeState(path, doc("Before"));
+    // What a write interrupted before its rename leaves: a temporary file next to the state.
+    writeFileSync(join(folder, `.state.json.${process.pid}.tmp`), '{"format":"coreflux.aggre');
+    expect(readState(path, 0)).toEqual({ kind: "ok", state: doc("Before") });
+  });
+});

@@ -1,0 +1,145 @@
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from "node:fs";
+import { open, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+
+/** Marks an aggregator state document. */
+export const STATE_FORMAT = "coreflux.aggregator.state";
+/** The state version this release writes and reads. */
+export const STATE_VERSION = 1;
+
+/** What the aggregator persists: the engine snapshot and a little context. */
+export interface StateDocument {
+  format: typeof STATE_FORMAT;
+  version: typeof STATE_VERSION;
+  /** When this state was written, Unix ms. */
+  savedAtMs: number;
+  /** The company the totals belong to. */
+  company: string;
+  /** `@coreflux/hierarchy` snapshot. */
+  engine: unknown;
+}
+
+/** Result of reading the state file. */
+export type LoadedState =
+  | { kind: "none" }
+  | { kind: "ok"; state: StateDocument }
+  | { kind: "corrupt"; reason: string; movedTo: string };
+
+/**
+ * Reads the state file. A missing file is `none`; a file that cannot be parsed or is not a
+ * state document is moved aside (to `<path>.corrupt-<time>`) and reported, so that it is never
+ * silently overwritten. A file that exists but cannot be read (permissions) throws: starting
+ * from zero over it would lose totals.
+ */
+export function readState(path: string, nowMs: number): LoadedState {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { kind: "none" };
+    throw error;
+  }
+  const reason = validate(text);
+  if (typeof reason === "object") return { kind: "ok", state: reason };
+  const movedTo = `${path}.corrupt-${new Date(nowMs).toISOString().replace(/[:.]/g, "-")}`;
+  renameSync(path, movedTo);
+  return { kind: "corrupt", reason, movedTo };
+}
+
+function validate(text: string): StateDocument | string {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    return `not JSON (${(error as Error).message.slice(0, 120)})`;
+  }
+  if (
+    typeof doc !== "object" ||
+    doc === null ||
+    (doc as { format?: unknown }).format !== STATE_FORMAT
+  ) {
+    return `not a ${STATE_FORMAT} document`;
+  }
+  const d = doc as Partial<StateDocument>;
+  if (d.version !== STATE_VERSION)
+    return `unsupported state version ${JSON.stringify(d.version)?.slice(0, 20)}`;
+  if (
+    typeof d.company !== "string" ||
+    typeof d.savedAtMs !== "number" ||
+    typeof d.engine !== "object"
+  ) {
+    return "state document is missing company, savedAtMs or engine";
+  }
+  return d as StateDocument;
+}
+
+/** Moves a state file aside after its content turned out to be unusable (e.g. a corrupt snapshot). */
+export function moveAside(path: string, nowMs: number): string {
+  const movedTo = `${path}.corrupt-${new Date(nowMs).toISOString().replace(/[:.]/g, "-")}`;
+  renameSync(path, movedTo);
+  return movedTo;
+}
+
+/**
+ * Writes the state atomically: a temporary file in the same directory, written and fsync'ed,
+ * renamed over the old file, then the directory fsync'ed. A crash at any point leaves either the
+ * old state or the new one, never a torn file. The file is created with mode 0600.
+ */
+export async function writeState(path: string, state: StateDocument): Promise<void> {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const handle = await open(
+    temporary,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC,
+    0o600,
+  );
+  try {
+    await handle.chmod(0o600);
+    await handle.writeFile(JSON.stringify(state));
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  await handle.close();
+  await rename(temporary, path);
+  syncDirectory(dirname(path));
+}
+
+/** {@link writeState}, synchronously: for the last write on shutdown. */
+export function writeStateSync(path: string, state: StateDocument): void {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
+  try {
+    fchmodSync(fd, 0o600);
+    const data = Buffer.from(JSON.stringify(state));
+    let written = 0;
+    while (written < data.length) written += writeSync(fd, data, written, data.length - written);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, path);
+  syncDirectory(dirname(path));
+}
+
+function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, constants.O_RDONLY);
+    fsyncSync(fd);
+  } catch {
+    // Some file systems do not support fsync on directories; the rename is still atomic.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}

@@ -1,0 +1,161 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createMqttClient, type MqttClient } from "@coreflux/mqtt-adapter";
+
+/** The built CLI (tests run after `build`). */
+export const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+/** The Mosquitto every CI run starts on 127.0.0.1:1883. */
+export const BROKER_URL = process.env.MQTT_URL ?? "mqtt://127.0.0.1:1883";
+
+/** A company name no other test run uses, so retained messages never collide. */
+export function uniqueCompany(label: string): string {
+  return `E2E${label}${randomBytes(4).toString("hex")}`;
+}
+
+/** A temporary folder for a config file and a state file. */
+export function scratchDir(): string {
+  return mkdtempSync(join(tmpdir(), "coreflux-e2e-"));
+}
+
+/** Writes a config file; returns its path. */
+export function writeConfig(dir: string, toml: string): string {
+  const path = join(dir, "config.toml");
+  writeFileSync(path, toml);
+  return path;
+}
+
+/** The aggregator as a child process, with its JSON log lines. */
+export class AggregatorProcess {
+  readonly lines: Record<string, unknown>[] = [];
+  readonly stdout: string[] = [];
+  readonly stderr: string[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly child: ChildProcess;
+  private buffer = "";
+
+  constructor(args: string[], env: Record<string, string> = {}) {
+    this.child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+      this.stdout.push(chunk);
+      this.buffer += chunk;
+      let newline = this.buffer.indexOf("\n");
+      while (newline >= 0) {
+        const line = this.buffer.slice(0, newline);
+        this.buffer = this.buffer.slice(newline + 1);
+        try {
+          this.lines.push(JSON.parse(line));
+        } catch {
+          this.lines.push({ raw: line });
+        }
+        newline = this.buffer.indexOf("\n");
+      }
+    });
+    this.child.stderr?.setEncoding("utf8").on("data", (chunk: string) => this.stderr.push(chunk));
+    this.exited = new Promise((resolve) =>
+      this.child.once("exit", (code, signal) => resolve({ code, signal })),
+    );
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  /** Everything the process printed. */
+  get output(): string {
+    return this.stdout.join("") + this.stderr.join("");
+  }
+
+  /** Resolves with the first log line matching, waiting up to `timeoutMs`. */
+  async waitForLog(
+    predicate: (line: Record<string, unknown>) => boolean,
+    timeoutMs = 10_000,
+  ): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.lines.find(predicate);
+      if (found) return found;
+      if (Date.now() > deadline)
+        throw new Error(
+          `log line not seen within ${timeoutMs} ms; output:\n${this.output.slice(-4000)}`,
+        );
+      await sleep(20);
+    }
+  }
+
+  /** Waits until connected and subscribed. */
+  async ready(): Promise<void> {
+    await this.waitForLog((l) => l.msg === "subscribed");
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A test-side MQTT client that publishes device messages and records the aggregates. */
+export class Observer {
+  readonly latest = new Map<string, Record<string, unknown>>();
+  readonly raw = new Map<string, string>();
+  private constructor(readonly client: MqttClient) {}
+
+  static async connect(company: string): Promise<Observer> {
+    const client = createMqttClient({
+      url: BROKER_URL,
+      clientId: `observer-${randomBytes(4).toString("hex")}`,
+      subscriptions: [{ filter: `${company}/#`, qos: 1 }],
+    });
+    const observer = new Observer(client);
+    client.onMessage((topic, payload) => {
+      const text = payload.toString("utf8");
+      observer.raw.set(topic, text);
+      if (/EnergyConsumed$/.test(topic)) observer.latest.set(topic, JSON.parse(text));
+    });
+    await client.connect({ timeoutMs: 5000 });
+    return observer;
+  }
+
+  /** Publishes a device message at QoS 1 and waits until the broker has it. */
+  async send(topic: string, payload: string | Uint8Array): Promise<void> {
+    this.client.publish(topic, payload, { qos: 1 });
+    await this.client.flush();
+  }
+
+  /** Waits until `topic`'s latest aggregate satisfies `predicate`. */
+  async waitFor(
+    topic: string,
+    predicate: (payload: Record<string, unknown>) => boolean,
+    timeoutMs = 10_000,
+  ): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const payload = this.latest.get(topic);
+      if (payload && predicate(payload)) return payload;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `${topic} did not reach the expected value within ${timeoutMs} ms; last: ${JSON.stringify(payload)}`,
+        );
+      }
+      await sleep(20);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+/** Clears the retained messages a test left under its company (keeps the shared broker tidy). */
+export async function clearRetained(observer: Observer): Promise<void> {
+  for (const topic of observer.raw.keys())
+    observer.client.publish(topic, "", { qos: 1, retain: true });
+  await observer.client.flush();
+}
