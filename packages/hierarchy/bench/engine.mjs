@@ -60,27 +60,64 @@ function bench(meters) {
   }
   const ingestMs = performance.now() - start;
   const readings = rounds * meters;
-  const tsEnd = T0 + rounds * 10_000;
+
+  // The same, with a publish cycle (collect the changed nodes) after every round: each meter
+  // reports once per cycle, so every reading's effects are carried up the tree.
+  let cycleTsMs = T0 + rounds * 10_000;
+  const cycleRounds = Math.max(3, Math.ceil(1_000_000 / meters));
+  const cycleStart = performance.now();
+  for (let r = 1; r <= cycleRounds; r++) {
+    cycleTsMs += 10_000;
+    for (let i = 0; i < meters; i++) {
+      engine.ingestValues(
+        handles[i],
+        cycleTsMs,
+        1000 + (i % 97) + (rounds + r) * 0.0125,
+        45 + (r & 7),
+      );
+    }
+    engine.takeChanges(cycleTsMs);
+  }
+  const cycleMs = performance.now() - cycleStart;
+  const totalRounds = rounds + cycleRounds;
+  const tsEnd = cycleTsMs;
   engine.takeChanges(tsEnd);
 
   const heapPerMeterB = (heapUsed() - before) / meters;
 
-  // 1 % of the meters change, then collect the changed nodes.
+  // 1 % of the meters change, then collect the changed nodes: median of 5 cycles.
   const changedMeters = Math.max(1, Math.floor(meters / 100));
-  for (let i = 0; i < changedMeters; i++) {
-    const m = (i * 7919) % meters;
-    engine.ingestValues(handles[m], tsEnd + 1000, 1000 + (m % 97) + rounds * 0.0125 + 0.5, 60);
+  const collectTimes = [];
+  const viewTimes = [];
+  let views = [];
+  for (let cycle = 1; cycle <= 5; cycle++) {
+    const tsMs = tsEnd + cycle * 1000;
+    for (let i = 0; i < changedMeters; i++) {
+      const m = (i * 7919 + cycle) % meters;
+      engine.ingestValues(handles[m], tsMs, 1000 + (m % 97) + totalRounds * 0.0125 + cycle, 60);
+    }
+    const c0 = performance.now();
+    const changed = engine.takeChanges(tsMs);
+    collectTimes.push(performance.now() - c0);
+    const v0 = performance.now();
+    views = changed.map((id) => engine.view(id, tsMs));
+    viewTimes.push(performance.now() - v0);
   }
-  const c0 = performance.now();
-  const changed = engine.takeChanges(tsEnd + 1000);
-  const views = changed.map((id) => engine.view(id, tsEnd + 1000));
-  const collectMs = performance.now() - c0;
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const collectMs = median(collectTimes);
+  const viewsMs = median(viewTimes);
 
   const s0 = performance.now();
-  const json = JSON.stringify(engine.snapshot());
+  const snapshot = engine.snapshot();
   const snapshotMs = performance.now() - s0;
+  const j0 = performance.now();
+  const json = JSON.stringify(snapshot);
+  const stringifyMs = performance.now() - j0;
+  const p0 = performance.now();
+  const parsed = JSON.parse(json);
+  const parseMs = performance.now() - p0;
   const r0 = performance.now();
-  const restored = EnergyEngine.restore(JSON.parse(json), { timeZone: "Europe/Lisbon" });
+  const restored = EnergyEngine.restore(parsed, { timeZone: "Europe/Lisbon" });
   const restoreMs = performance.now() - r0;
   if (!restored.ok) throw new Error(restored.error.message);
   const company = engine.findNode(["Coreflux"]);
@@ -93,12 +130,16 @@ function bench(meters) {
     buildMs: Math.round(buildMs),
     readings,
     readingsPerS: Math.round(readings / (ingestMs / 1000)),
+    readingsPerSWithCycles: Math.round((cycleRounds * meters) / (cycleMs / 1000)),
     heapPerMeterB: gc ? Math.round(heapPerMeterB) : null,
     changedNodes: views.length,
     collectChangedMs: Number(collectMs.toFixed(2)),
+    viewsOfChangedMs: Number(viewsMs.toFixed(2)),
     snapshotMs: Math.round(snapshotMs),
-    snapshotMB: Number((json.length / 1e6).toFixed(1)),
     restoreMs: Math.round(restoreMs),
+    jsonMB: Number((json.length / 1e6).toFixed(1)),
+    stringifyMs: Math.round(stringifyMs),
+    parseMs: Math.round(parseMs),
   };
 }
 

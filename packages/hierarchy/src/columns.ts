@@ -21,6 +21,10 @@ export class NodeColumns {
   readonly childByName: (Map<string, number> | undefined)[] = [];
   readonly parent = new GrowableInt32(-1);
   readonly depth = new GrowableUint8();
+  /** 1 for a device (has meters), 0 for a group (has child nodes). */
+  readonly isDevice = new GrowableUint8();
+  /** Devices only: the state counted in the `devices*` columns (0 stale, 1 online, 2 offline). */
+  readonly deviceState = new GrowableUint8();
   /** First meter of a device (-1 for groups and devices without meters). */
   readonly firstMeter = new GrowableInt32(-1);
   readonly energyMwh = new GrowableFloat64();
@@ -71,12 +75,21 @@ export class NodeColumns {
     return this.name.length;
   }
 
-  /** Appends a node; returns its index. */
-  add(name: string, parent: number): number {
-    const index = this.name.length;
-    for (const column of [
+  private capacity = 0;
+
+  /** Makes room for `count` nodes at once (one growth instead of many). */
+  reserve(count: number): void {
+    if (count <= this.capacity) return;
+    this.capacity = Math.max(16, count, this.capacity * 2);
+    for (const column of this.columns()) column.ensure(this.capacity - 1);
+  }
+
+  private columns() {
+    return [
       this.parent,
       this.depth,
+      this.isDevice,
+      this.deviceState,
       this.firstMeter,
       this.energyMwh,
       this.returnedMwh,
@@ -109,9 +122,13 @@ export class NodeColumns {
       this.queuedMonthKey,
       this.queuedMonthMwh,
       this.queuedLastUpdateTsMs,
-    ]) {
-      column.ensure(index);
-    }
+    ];
+  }
+
+  /** Appends a node; returns its index. */
+  add(name: string, parent: number): number {
+    const index = this.name.length;
+    if (index >= this.capacity) this.reserve(index + 1);
     this.name.push(name);
     this.childByName.push(undefined);
     this.parent.data[index] = parent;
@@ -156,9 +173,12 @@ export class MeterColumns {
     return this.meterId.length;
   }
 
-  /** Appends a meter of `device`; returns its index. */
-  add(meterId: string, device: number, maxPowerW: number): number {
-    const index = this.meterId.length;
+  private capacity = 0;
+
+  /** Makes room for `count` meters at once. */
+  reserve(count: number): void {
+    if (count <= this.capacity) return;
+    this.capacity = Math.max(16, count, this.capacity * 2);
     for (const column of [
       this.device,
       this.nextInDevice,
@@ -172,10 +192,16 @@ export class MeterColumns {
       this.prev,
       this.next,
     ]) {
-      column.ensure(index);
+      column.ensure(this.capacity - 1);
     }
-    this.active.ensure(index);
-    this.returned.ensure(index);
+    this.active.ensure(this.capacity - 1);
+    this.returned.ensure(this.capacity - 1);
+  }
+
+  /** Appends a meter of `device`; returns its index. */
+  add(meterId: string, device: number, maxPowerW: number): number {
+    const index = this.meterId.length;
+    if (index >= this.capacity) this.reserve(index + 1);
     this.meterId.push(meterId);
     this.device.data[index] = device;
     this.maxPowerW.data[index] = maxPowerW;

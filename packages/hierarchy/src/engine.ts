@@ -2,6 +2,7 @@ import { Availability, MeterColumns, MeterState, NO_PERIOD, NodeColumns } from "
 import { HierarchyError } from "./errors";
 import { type EngineOptions, type ResolvedOptions, resolveOptions } from "./options";
 import {
+  CorruptSnapshot,
   type DecodedSnapshot,
   decodeSnapshot,
   type EngineSnapshot,
@@ -55,8 +56,6 @@ export class EnergyEngine {
   private readonly options: ResolvedOptions;
   private readonly nodes: NodeColumns;
   private readonly meters: MeterColumns;
-  private readonly deviceState: number[] = [];
-  private readonly isDevice: boolean[] = [];
   private readonly rootByName = new Map<string, number>();
   private readonly changed: number[] = [];
   /** Devices with queued effects (see `NodeColumns.queued`). */
@@ -80,7 +79,12 @@ export class EnergyEngine {
     const engine = new EnergyEngine(options);
     const decoded = decodeSnapshot(snapshot);
     if (!decoded.ok) return decoded;
-    engine.load(decoded.value);
+    try {
+      engine.load(decoded.value);
+    } catch (error) {
+      if (!(error instanceof CorruptSnapshot)) throw error;
+      return { ok: false, error: { code: "CORRUPT_SNAPSHOT", message: error.message } };
+    }
     const warnings: string[] = [];
     if (decoded.value.timeZone !== engine.options.calendar.timeZone) {
       warnings.push(
@@ -125,8 +129,10 @@ export class EnergyEngine {
       const next = this.child(node, path[depth]!);
       if (next === undefined) break;
       const last = depth === path.length - 1;
-      if (!last && this.isDevice[next]) return { ok: false, reason: "path-conflict" };
-      if (last && !this.isDevice[next]) return { ok: false, reason: "path-conflict" };
+      if (!last && this.nodes.isDevice.data[next] === 1)
+        return { ok: false, reason: "path-conflict" };
+      if (last && this.nodes.isDevice.data[next] !== 1)
+        return { ok: false, reason: "path-conflict" };
       node = next;
     }
     if (depth === path.length) {
@@ -252,7 +258,7 @@ export class EnergyEngine {
    */
   setAvailability(device: NodeId | readonly string[], online: boolean, tsMs: number): boolean {
     const d = typeof device === "number" ? device : this.findNode(device);
-    if (d === undefined || !this.isDevice[d]) return false;
+    if (d === undefined || this.nodes.isDevice.data[d] !== 1) return false;
     const availability = online ? Availability.online : Availability.offline;
     if (this.nodes.availability.data[d] === availability) return true;
     this.nodes.availability.data[d] = availability;
@@ -273,7 +279,8 @@ export class EnergyEngine {
    * shows a reboot since the previous uptime seen.
    */
   noteUptime(device: NodeId, uptimeS: number, tsMs: number): boolean {
-    if (!this.isDevice[device] || !(uptimeS >= 0) || !Number.isFinite(tsMs)) return false;
+    if (this.nodes.isDevice.data[device] !== 1 || !(uptimeS >= 0) || !Number.isFinite(tsMs))
+      return false;
     const bootTsMs = tsMs - uptimeS * 1000;
     const previous = this.nodes.bootTsMs.data[device]!;
     // Arrival delays shift the computed boot time by a few seconds; a reboot moves it forward
@@ -367,7 +374,7 @@ export class EnergyEngine {
       path,
       depth: n.depth.data[node]!,
       parentId: parent < 0 ? undefined : parent,
-      isDevice: this.isDevice[node] === true,
+      isDevice: n.isDevice.data[node] === 1,
       energyMwh: n.energyMwh.data[node]!,
       returnedEnergyMwh: n.returnedMwh.data[node]!,
       energyThisHourMwh: n.hourKey.data[node] === periods.hourStartMs ? n.hourMwh.data[node]! : 0,
@@ -424,7 +431,7 @@ export class EnergyEngine {
       latestTsMs: this.latestTsMs,
       nodes: this.nodes,
       meters: this.meters,
-      isDevice: this.isDevice,
+      freshOrder: this.freshOrder(),
     });
   }
 
@@ -447,8 +454,7 @@ export class EnergyEngine {
 
   private addNode(name: string, parent: number, device: boolean): number {
     const node = this.nodes.add(name, parent);
-    this.isDevice[node] = device;
-    this.deviceState[node] = DeviceState.stale;
+    this.nodes.isDevice.data[node] = device ? 1 : 0;
     if (parent < 0) this.rootByName.set(name, node);
     else {
       let map = this.nodes.childByName[parent];
@@ -667,9 +673,9 @@ export class EnergyEngine {
         : n.freshMeters.data[device]! > 0
           ? DeviceState.online
           : DeviceState.stale;
-    const old = this.deviceState[device]!;
+    const old = n.deviceState.data[device]!;
     if (state === old) return;
-    this.deviceState[device] = state;
+    n.deviceState.data[device] = state;
     this.addCounts(device, DEVICE_COUNT_COLUMNS[old]!, -1);
     this.addCounts(device, DEVICE_COUNT_COLUMNS[state]!, 1);
     this.markChanged(device);
@@ -718,69 +724,130 @@ export class EnergyEngine {
     else this.freshTail = meter;
   }
 
-  /** Rebuilds the derived structures (tree maps, counts, power, freshness list) from a snapshot. */
+  /**
+   * Rebuilds the engine from a decoded snapshot in bulk: columns are copied whole, the tree maps
+   * and meter lists are linked in one pass, counts and power are summed bottom-up, and the
+   * freshness list is relinked in its saved order. Throws `Corrupt` for duplicate names.
+   */
   private load(s: DecodedSnapshot): void {
     const n = this.nodes;
     const m = this.meters;
+    const nc = s.nodes.name.length;
+    const mc = s.meters.meterId.length;
     this.latestTsMs = s.latestTsMs;
-    for (let i = 0; i < s.nodes.name.length; i++) {
-      const node = this.addNode(s.nodes.name[i]!, s.nodes.parent[i]!, s.nodes.isDevice[i]!);
-      n.energyMwh.data[node] = s.nodes.energyMwh[i]!;
-      n.returnedMwh.data[node] = s.nodes.returnedMwh[i]!;
-      n.hourKey.data[node] = s.nodes.hourKey[i]!;
-      n.hourMwh.data[node] = s.nodes.hourMwh[i]!;
-      n.dayKey.data[node] = s.nodes.dayKey[i]!;
-      n.dayMwh.data[node] = s.nodes.dayMwh[i]!;
-      n.monthKey.data[node] = s.nodes.monthKey[i]!;
-      n.monthMwh.data[node] = s.nodes.monthMwh[i]!;
-      n.lastUpdateTsMs.data[node] = s.nodes.lastUpdateTsMs[i]!;
-      n.availability.data[node] = s.nodes.availability[i]!;
-      n.bootTsMs.data[node] = s.nodes.bootTsMs[i]!;
+    // Decoded columns become the engine's storage as they are; the rest is allocated once.
+    n.parent.adopt(s.nodes.parent);
+    n.energyMwh.adopt(s.nodes.energyMwh);
+    n.returnedMwh.adopt(s.nodes.returnedMwh);
+    n.hourKey.adopt(s.nodes.hourKey);
+    n.hourMwh.adopt(s.nodes.hourMwh);
+    n.dayKey.adopt(s.nodes.dayKey);
+    n.dayMwh.adopt(s.nodes.dayMwh);
+    n.monthKey.adopt(s.nodes.monthKey);
+    n.monthMwh.adopt(s.nodes.monthMwh);
+    n.lastUpdateTsMs.adopt(s.nodes.lastUpdateTsMs);
+    n.availability.adopt(s.nodes.availability);
+    n.bootTsMs.adopt(s.nodes.bootTsMs);
+    m.device.adopt(s.meters.device);
+    m.energyMwh.adopt(s.meters.energyMwh);
+    m.returnedMwh.adopt(s.meters.returnedMwh);
+    m.powerMw.adopt(s.meters.powerMw);
+    m.lastSeenTsMs.adopt(s.meters.lastSeenTsMs);
+    m.state.adopt(s.meters.state);
+    for (const [tracker, saved] of [
+      [m.active, s.meters.active],
+      [m.returned, s.meters.returned],
+    ] as const) {
+      tracker.refMwh.adopt(saved.refMwh);
+      tracker.refSetTsMs.adopt(saved.refSetTsMs);
+      tracker.refSeenTsMs.adopt(saved.refSeenTsMs);
+      tracker.pendingKind.adopt(saved.pendingKind);
+      tracker.pendingMwh.adopt(saved.pendingMwh);
+      tracker.pendingTsMs.adopt(saved.pendingTsMs);
+      tracker.epoch.adopt(saved.epoch);
     }
-    const online: number[] = [];
-    for (let i = 0; i < s.meters.meterId.length; i++) {
+    n.reserve(nc);
+    m.reserve(mc);
+
+    for (let i = 0; i < nc; i++) {
+      const node = n.add(s.nodes.name[i]!, s.nodes.parent[i]!);
+      n.isDevice.data[node] = s.nodes.isDevice[i]!;
+      const parent = s.nodes.parent[i]!;
+      const siblings = parent < 0 ? this.rootByName : (n.childByName[parent] ??= new Map());
+      if (siblings.has(s.nodes.name[i]!))
+        throw new CorruptSnapshot(`nodes.name[${i}] repeats a sibling's name`);
+      siblings.set(s.nodes.name[i]!, node);
+    }
+    for (let i = 0; i < mc; i++) {
       const device = s.meters.device[i]!;
       const meterId = s.meters.meterId[i]!;
+      if (this.findMeterOf(device, meterId) >= 0) {
+        throw new CorruptSnapshot(`meters.meterId[${i}] repeats a meter of its device`);
+      }
       const meter = m.add(meterId, device, this.maxPowerFor(device, meterId));
       m.nextInDevice.data[meter] = n.firstMeter.data[device]!;
       n.firstMeter.data[device] = meter;
-      m.energyMwh.data[meter] = s.meters.energyMwh[i]!;
-      m.returnedMwh.data[meter] = s.meters.returnedMwh[i]!;
-      m.powerMw.data[meter] = s.meters.powerMw[i]!;
-      m.lastSeenTsMs.data[meter] = s.meters.lastSeenTsMs[i]!;
-      for (const [tracker, saved] of [
-        [m.active, s.meters.active],
-        [m.returned, s.meters.returned],
-      ] as const) {
-        tracker.refMwh.data[meter] = saved.refMwh[i]!;
-        tracker.refSetTsMs.data[meter] = saved.refSetTsMs[i]!;
-        tracker.refSeenTsMs.data[meter] = saved.refSeenTsMs[i]!;
-        tracker.pendingKind.data[meter] = saved.pendingKind[i]!;
-        tracker.pendingMwh.data[meter] = saved.pendingMwh[i]!;
-        tracker.pendingTsMs.data[meter] = saved.pendingTsMs[i]!;
-        tracker.epoch.data[meter] = saved.epoch[i]!;
-      }
-      const state = s.meters.state[i]!;
-      m.state.data[meter] = state;
-      this.addCounts(device, METER_COUNT_COLUMNS[state]!, 1);
-      if (state === MeterState.online) {
-        online.push(meter);
-        this.addPower(device, m.powerMw.data[meter]!);
+    }
+    // Per device: meters by state, live power, fresh meters; then the device's own state.
+    const state = m.state.data;
+    for (let meter = 0; meter < mc; meter++) {
+      const device = m.device.data[meter]!;
+      const column = n[METER_COUNT_COLUMNS[state[meter]!]!].data;
+      column[device]! += 1;
+      if (state[meter] === MeterState.online) {
+        n.powerMw.data[device]! += m.powerMw.data[meter]!;
         n.freshMeters.data[device]! += 1;
       }
     }
-    online.sort((a, b) => m.lastSeenTsMs.data[a]! - m.lastSeenTsMs.data[b]! || a - b);
-    for (const meter of online) {
-      m.listKeyMs.data[meter] = m.lastSeenTsMs.data[meter]!;
-      this.insertOrdered(meter);
+    for (let node = 0; node < nc; node++) {
+      if (n.isDevice.data[node] !== 1) continue;
+      const deviceState =
+        n.availability.data[node] === Availability.offline
+          ? DeviceState.offline
+          : n.freshMeters.data[node]! > 0
+            ? DeviceState.online
+            : DeviceState.stale;
+      n.deviceState.data[node] = deviceState;
+      n[DEVICE_COUNT_COLUMNS[deviceState]!].data[node] = 1;
     }
-    for (let node = 0; node < n.count; node++) {
-      if (this.isDevice[node]) this.refreshDeviceState(node);
+    // Children come after their parents, so one backward pass sums every level.
+    const summed = [
+      n.powerMw.data,
+      n.metersOnline.data,
+      n.metersStale.data,
+      n.metersOffline.data,
+      n.devicesOnline.data,
+      n.devicesStale.data,
+      n.devicesOffline.data,
+    ];
+    for (let node = nc - 1; node >= 0; node--) {
+      const parent = n.parent.data[node]!;
+      if (parent < 0) continue;
+      for (const column of summed) column[parent]! += column[node]!;
     }
+
+    for (let k = 0; k < s.freshness.meter.length; k++) {
+      const meter = s.freshness.meter[k]!;
+      m.listKeyMs.data[meter] = s.freshness.keyMs[k]!;
+      m.prev.data[meter] = this.freshTail;
+      if (this.freshTail >= 0) m.next.data[this.freshTail] = meter;
+      else this.freshHead = meter;
+      this.freshTail = meter;
+    }
+
     // A restored engine starts with everything to publish.
-    this.changed.length = 0;
-    n.dirty.data.fill(0);
-    for (let node = 0; node < n.count; node++) this.markNode(node);
+    for (let node = 0; node < nc; node++) {
+      n.dirty.data[node] = 1;
+      this.changed.push(node);
+    }
+  }
+
+  /** Online meters from the head of the freshness list to its tail. */
+  private freshOrder(): number[] {
+    const out: number[] = [];
+    for (let meter = this.freshHead; meter >= 0; meter = this.meters.next.data[meter]!)
+      out.push(meter);
+    return out;
   }
 }
 

@@ -23,12 +23,17 @@ abstract class Growable<T extends TypedArrayLike> {
   /** Makes index `index` addressable; new slots hold the column's initial value. */
   ensure(index: number): void {
     if (index < this.data.length) return;
-    let length = this.data.length * 2;
+    let length = Math.max(16, this.data.length * 2);
     while (length <= index) length *= 2;
     const next = this.make(length);
     next.set(this.data as unknown as ArrayLike<number>);
     if (this.initial !== 0) next.fill(this.initial, this.data.length);
     this.data = next;
+  }
+
+  /** Takes `values` as the column's storage (no copy); it grows by doubling from there. */
+  adopt(values: T): void {
+    if (values.length > 0) this.data = values;
   }
 }
 

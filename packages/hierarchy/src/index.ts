@@ -9,12 +9,14 @@ export { HierarchyError, type HierarchyErrorCode } from "./errors";
 export { formatMwhAsWh, mwhToWh } from "./format";
 export { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from "./options";
 export {
-  type CounterSnapshot,
   type EngineSnapshot,
+  type PendingSnapshot,
   type RestoreResult,
+  type ReturnedCounterSnapshot,
   SNAPSHOT_FORMAT,
   SNAPSHOT_VERSION,
   type SnapshotErrorCode,
+  type SparseColumn,
 } from "./snapshot";
 export type {
   IngestOutcome,

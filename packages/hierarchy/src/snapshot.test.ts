@@ -111,12 +111,32 @@ describe("snapshot and restore", () => {
       [
         { ...good, meters: { ...good.meters, device: good.meters.device.map(() => 0) } },
         "CORRUPT_SNAPSHOT",
-        /is not a device/,
+        /nodes.parent\[1\] = 0 is a device/,
       ],
       [
-        { ...good, meters: { ...good.meters, active: "x" } },
+        { ...good, meters: { ...good.meters, pending: "x" } },
         "CORRUPT_SNAPSHOT",
-        /meters.active is not an object/,
+        /meters.pending is not an object/,
+      ],
+      [
+        { ...good, meters: { ...good.meters, meterId: good.meters.meterId.map(() => 7) } },
+        "CORRUPT_SNAPSHOT",
+        /meters.meterId\[0\] is invalid/,
+      ],
+      [
+        { ...good, nodes: { ...good.nodes, availability: { at: [0], value: [3] } } },
+        "CORRUPT_SNAPSHOT",
+        /nodes.availability.value\[0\] is invalid/,
+      ],
+      [
+        { ...good, freshness: { meter: [], keyMs: [] } },
+        "CORRUPT_SNAPSHOT",
+        /online but not in freshness/,
+      ],
+      [
+        { ...good, nodes: { ...good.nodes, name: good.nodes.name.map(() => "Same") } },
+        "CORRUPT_SNAPSHOT",
+        /repeats a sibling's name/,
       ],
       [
         { ...good, nodes: { ...good.nodes, parent: good.nodes.parent.map(() => 5) } },

@@ -6,20 +6,36 @@ export const SNAPSHOT_FORMAT = "coreflux.hierarchy.snapshot";
 /** The snapshot version this release writes and reads. */
 export const SNAPSHOT_VERSION = 1;
 
-/** One counter's accounting state per meter (columns; `null` where the engine holds NaN). */
-export interface CounterSnapshot {
-  refMwh: (number | null)[];
+/** A column that is mostly its default: the indices that differ, and their values. */
+export interface SparseColumn {
+  at: number[];
+  value: number[];
+}
+
+/** Held-back readings of one counter: the meters that have one, with kind, value and time. */
+export interface PendingSnapshot {
+  at: number[];
+  /** 1 a drop to near zero, 2 an implausible jump. */
+  kind: number[];
+  mwh: number[];
+  tsMs: number[];
+}
+
+/** The returned-energy counter of the meters that ever reported one. */
+export interface ReturnedCounterSnapshot {
+  at: number[];
+  refMwh: number[];
   refSetTsMs: number[];
   refSeenTsMs: number[];
-  pendingKind: number[];
-  pendingMwh: number[];
-  pendingTsMs: number[];
   epoch: number[];
+  pending: PendingSnapshot;
 }
 
 /**
- * The engine's state as plain JSON: columns of equal length, indexed by node and by meter.
- * Nodes are listed parents first. Energies are integer mWh, times Unix ms.
+ * The engine's state as plain JSON, compact for large fleets: dense columns indexed by node or
+ * meter, sparse columns (`{ at, value }`) for what most entries leave at its default, and small
+ * dictionaries for repeated values (period keys, meter ids). Nodes are listed parents first;
+ * a node is a device exactly when a meter names it. Energies are integer mWh, times Unix ms.
  */
 export interface EngineSnapshot {
   format: typeof SNAPSHOT_FORMAT;
@@ -28,38 +44,53 @@ export interface EngineSnapshot {
   timeZone: string;
   /** Latest reading time seen; null if none. */
   latestTsMs: number | null;
+  /** Start instants of the periods nodes are keyed by; `*Period` columns index it (-1: none). */
+  periods: number[];
   nodes: {
     name: string[];
     /** Index of the parent node, -1 for roots. */
     parent: number[];
-    /** 1 for a device, 0 for a group. */
-    isDevice: number[];
     energyMwh: number[];
-    returnedMwh: number[];
-    hourKey: number[];
+    hourPeriod: number[];
     hourMwh: number[];
-    dayKey: number[];
+    dayPeriod: number[];
     dayMwh: number[];
-    monthKey: number[];
+    monthPeriod: number[];
     monthMwh: number[];
+    /** null: never. */
     lastUpdateTsMs: (number | null)[];
-    /** 0 unknown, 1 online, 2 offline. */
-    availability: number[];
-    bootTsMs: (number | null)[];
+    /** Default 0. */
+    returnedMwh: SparseColumn;
+    /** 1 online, 2 offline; default 0 (unknown). */
+    availability: SparseColumn;
+    /** Default: unknown. */
+    bootTsMs: SparseColumn;
   };
   meters: {
+    /** Distinct meter ids; `meterId` indexes it. */
+    ids: string[];
+    meterId: number[];
     /** Index of the device node. */
     device: number[];
-    meterId: string[];
     energyMwh: number[];
-    returnedMwh: number[];
     powerMw: number[];
+    /** null: never. */
     lastSeenTsMs: (number | null)[];
     /** 0 stale, 1 online, 2 offline. */
     state: number[];
-    active: CounterSnapshot;
-    returned: CounterSnapshot;
+    /** Active-energy counter reference, null before the first reading. */
+    refMwh: (number | null)[];
+    refSetTsMs: number[];
+    refSeenTsMs: number[];
+    /** Default 0. */
+    epoch: SparseColumn;
+    pending: PendingSnapshot;
+    /** Default 0. */
+    returnedMwh: SparseColumn;
+    returned: ReturnedCounterSnapshot;
   };
+  /** The online meters in staleness-check order, with the time each is queued under. */
+  freshness: { meter: number[]; keyMs: number[] };
 }
 
 /** Why a snapshot could not be restored. */
@@ -70,81 +101,108 @@ export type RestoreResult<E> =
   | { ok: true; engine: E; warnings: string[] }
   | { ok: false; error: { code: SnapshotErrorCode; message: string } };
 
-/** A validated snapshot with nulls turned back into the engine's sentinels. */
+/** A counter's columns, decoded (NaN for "never"). */
+export interface DecodedCounter {
+  refMwh: Float64Array;
+  refSetTsMs: Float64Array;
+  refSeenTsMs: Float64Array;
+  pendingKind: Uint8Array;
+  pendingMwh: Float64Array;
+  pendingTsMs: Float64Array;
+  epoch: Uint32Array;
+}
+
+/** A validated snapshot, decoded into typed arrays with the engine's sentinels. */
 export interface DecodedSnapshot {
   timeZone: string;
   latestTsMs: number;
   nodes: {
     name: string[];
-    parent: number[];
-    isDevice: boolean[];
-    energyMwh: number[];
-    returnedMwh: number[];
-    hourKey: number[];
-    hourMwh: number[];
-    dayKey: number[];
-    dayMwh: number[];
-    monthKey: number[];
-    monthMwh: number[];
-    lastUpdateTsMs: number[];
-    availability: number[];
-    bootTsMs: number[];
+    parent: Int32Array;
+    isDevice: Uint8Array;
+    energyMwh: Float64Array;
+    returnedMwh: Float64Array;
+    hourKey: Float64Array;
+    hourMwh: Float64Array;
+    dayKey: Float64Array;
+    dayMwh: Float64Array;
+    monthKey: Float64Array;
+    monthMwh: Float64Array;
+    lastUpdateTsMs: Float64Array;
+    availability: Uint8Array;
+    bootTsMs: Float64Array;
   };
   meters: {
-    device: number[];
+    device: Int32Array;
     meterId: string[];
-    energyMwh: number[];
-    returnedMwh: number[];
-    powerMw: number[];
-    lastSeenTsMs: number[];
-    state: number[];
+    energyMwh: Float64Array;
+    returnedMwh: Float64Array;
+    powerMw: Float64Array;
+    lastSeenTsMs: Float64Array;
+    state: Uint8Array;
     active: DecodedCounter;
     returned: DecodedCounter;
   };
+  freshness: { meter: Int32Array; keyMs: Float64Array };
 }
 
-interface DecodedCounter {
-  refMwh: number[];
-  refSetTsMs: number[];
-  refSeenTsMs: number[];
-  pendingKind: number[];
-  pendingMwh: number[];
-  pendingTsMs: number[];
-  epoch: number[];
-}
-
-interface EngineParts {
+/** What {@link encodeSnapshot} reads from an engine. */
+export interface EngineParts {
   timeZone: string;
   latestTsMs: number;
   nodes: NodeColumns;
   meters: MeterColumns;
-  isDevice: readonly boolean[];
+  /** Online meters from the head of the freshness list to its tail. */
+  freshOrder: number[];
 }
 
-const nullIfNaN = (v: number): number | null => (Number.isFinite(v) ? v : null);
+// ---- encoding ---------------------------------------------------------------------------
 
-function columnOf(data: ArrayLike<number>, count: number): number[] {
+const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+function dense(data: ArrayLike<number>, count: number): number[] {
   const out = new Array<number>(count);
   for (let i = 0; i < count; i++) out[i] = data[i]!;
   return out;
 }
 
-function nullableColumnOf(data: ArrayLike<number>, count: number): (number | null)[] {
+function denseOrNull(data: ArrayLike<number>, count: number): (number | null)[] {
   const out = new Array<number | null>(count);
-  for (let i = 0; i < count; i++) out[i] = nullIfNaN(data[i]!);
+  for (let i = 0; i < count; i++) out[i] = finiteOrNull(data[i]!);
   return out;
 }
 
-function counterOf(t: CounterTracker, count: number): CounterSnapshot {
-  return {
-    refMwh: nullableColumnOf(t.refMwh.data, count),
-    refSetTsMs: columnOf(t.refSetTsMs.data, count),
-    refSeenTsMs: columnOf(t.refSeenTsMs.data, count),
-    pendingKind: columnOf(t.pendingKind.data, count),
-    pendingMwh: columnOf(t.pendingMwh.data, count),
-    pendingTsMs: columnOf(t.pendingTsMs.data, count),
-    epoch: columnOf(t.epoch.data, count),
+/** Entries that are not `isDefault`. */
+function sparse(
+  data: ArrayLike<number>,
+  count: number,
+  isDefault: (v: number) => boolean,
+): SparseColumn {
+  const at: number[] = [];
+  const value: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const v = data[i]!;
+    if (!isDefault(v)) {
+      at.push(i);
+      value.push(v);
+    }
+  }
+  return { at, value };
+}
+
+function pendingOf(t: CounterTracker, meters: readonly number[] | number): PendingSnapshot {
+  const out: PendingSnapshot = { at: [], kind: [], mwh: [], tsMs: [] };
+  const visit = (i: number) => {
+    const kind = t.pendingKind.data[i]!;
+    if (kind === 0) return;
+    out.at.push(i);
+    out.kind.push(kind);
+    out.mwh.push(t.pendingMwh.data[i]!);
+    out.tsMs.push(t.pendingTsMs.data[i]!);
   };
+  if (typeof meters === "number") for (let i = 0; i < meters; i++) visit(i);
+  else for (const i of meters) visit(i);
+  return out;
 }
 
 /** Writes the engine's state as a snapshot document. */
@@ -153,101 +211,240 @@ export function encodeSnapshot(parts: EngineParts): EngineSnapshot {
   const m = parts.meters;
   const nc = n.count;
   const mc = m.count;
+
+  const periods: number[] = [];
+  const periodIndex = new Map<number, number>();
+  const periodColumn = (keys: Float64Array): number[] => {
+    const out = new Array<number>(nc);
+    for (let i = 0; i < nc; i++) {
+      const key = keys[i]!;
+      if (key < 0) {
+        out[i] = -1;
+        continue;
+      }
+      let index = periodIndex.get(key);
+      if (index === undefined) {
+        index = periods.length;
+        periods.push(key);
+        periodIndex.set(key, index);
+      }
+      out[i] = index;
+    }
+    return out;
+  };
+
+  const ids: string[] = [];
+  const idIndex = new Map<string, number>();
+  const meterId = new Array<number>(mc);
+  for (let i = 0; i < mc; i++) {
+    const id = m.meterId[i]!;
+    let index = idIndex.get(id);
+    if (index === undefined) {
+      index = ids.length;
+      ids.push(id);
+      idIndex.set(id, index);
+    }
+    meterId[i] = index;
+  }
+
+  const r = m.returned;
+  const withReturned: number[] = [];
+  for (let i = 0; i < mc; i++) if (!Number.isNaN(r.refMwh.data[i]!)) withReturned.push(i);
+  const pick = (data: ArrayLike<number>) => withReturned.map((i) => data[i]!);
+
   return {
     format: SNAPSHOT_FORMAT,
     version: SNAPSHOT_VERSION,
     timeZone: parts.timeZone,
-    latestTsMs: nullIfNaN(parts.latestTsMs),
+    latestTsMs: finiteOrNull(parts.latestTsMs),
+    periods,
     nodes: {
       name: n.name.slice(),
-      parent: columnOf(n.parent.data, nc),
-      isDevice: parts.isDevice.slice(0, nc).map((d) => (d ? 1 : 0)),
-      energyMwh: columnOf(n.energyMwh.data, nc),
-      returnedMwh: columnOf(n.returnedMwh.data, nc),
-      hourKey: columnOf(n.hourKey.data, nc),
-      hourMwh: columnOf(n.hourMwh.data, nc),
-      dayKey: columnOf(n.dayKey.data, nc),
-      dayMwh: columnOf(n.dayMwh.data, nc),
-      monthKey: columnOf(n.monthKey.data, nc),
-      monthMwh: columnOf(n.monthMwh.data, nc),
-      lastUpdateTsMs: nullableColumnOf(n.lastUpdateTsMs.data, nc),
-      availability: columnOf(n.availability.data, nc),
-      bootTsMs: nullableColumnOf(n.bootTsMs.data, nc),
+      parent: dense(n.parent.data, nc),
+      energyMwh: dense(n.energyMwh.data, nc),
+      hourPeriod: periodColumn(n.hourKey.data),
+      hourMwh: dense(n.hourMwh.data, nc),
+      dayPeriod: periodColumn(n.dayKey.data),
+      dayMwh: dense(n.dayMwh.data, nc),
+      monthPeriod: periodColumn(n.monthKey.data),
+      monthMwh: dense(n.monthMwh.data, nc),
+      lastUpdateTsMs: denseOrNull(n.lastUpdateTsMs.data, nc),
+      returnedMwh: sparse(n.returnedMwh.data, nc, (v) => v === 0),
+      availability: sparse(n.availability.data, nc, (v) => v === 0),
+      bootTsMs: sparse(n.bootTsMs.data, nc, Number.isNaN),
     },
     meters: {
-      device: columnOf(m.device.data, mc),
-      meterId: m.meterId.slice(),
-      energyMwh: columnOf(m.energyMwh.data, mc),
-      returnedMwh: columnOf(m.returnedMwh.data, mc),
-      powerMw: columnOf(m.powerMw.data, mc),
-      lastSeenTsMs: nullableColumnOf(m.lastSeenTsMs.data, mc),
-      state: columnOf(m.state.data, mc),
-      active: counterOf(m.active, mc),
-      returned: counterOf(m.returned, mc),
+      ids,
+      meterId,
+      device: dense(m.device.data, mc),
+      energyMwh: dense(m.energyMwh.data, mc),
+      powerMw: dense(m.powerMw.data, mc),
+      lastSeenTsMs: denseOrNull(m.lastSeenTsMs.data, mc),
+      state: dense(m.state.data, mc),
+      refMwh: denseOrNull(m.active.refMwh.data, mc),
+      refSetTsMs: dense(m.active.refSetTsMs.data, mc),
+      refSeenTsMs: dense(m.active.refSeenTsMs.data, mc),
+      epoch: sparse(m.active.epoch.data, mc, (v) => v === 0),
+      pending: pendingOf(m.active, mc),
+      returnedMwh: sparse(m.returnedMwh.data, mc, (v) => v === 0),
+      returned: {
+        at: withReturned,
+        refMwh: pick(r.refMwh.data),
+        refSetTsMs: pick(r.refSetTsMs.data),
+        refSeenTsMs: pick(r.refSeenTsMs.data),
+        epoch: pick(r.epoch.data),
+        pending: pendingOf(r, withReturned),
+      },
+    },
+    freshness: {
+      meter: parts.freshOrder,
+      keyMs: parts.freshOrder.map((meter) => m.listKeyMs.data[meter]!),
     },
   };
 }
 
+// ---- decoding ---------------------------------------------------------------------------
+
 /** Thrown inside decoding only; turned into a typed result before it leaves this module. */
-class Corrupt extends Error {}
+export class CorruptSnapshot extends Error {}
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
-type Check = (v: unknown) => boolean;
 const MAX_EXACT = Number.MAX_SAFE_INTEGER;
-const energy: Check = (v) =>
-  Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MAX_EXACT;
-const signedInteger: Check = (v) => Number.isSafeInteger(v);
-const time: Check = (v) => typeof v === "number" && Number.isFinite(v);
-const periodKey: Check = (v) => v === -1 || (time(v) && (v as number) >= 0);
-const smallEnum =
-  (max: number): Check =>
-  (v) =>
-    Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max;
-const nonEmptyString: Check = (v) => typeof v === "string" && v.length > 0;
 
-function column(
+function arrayAt(
   owner: Record<string, unknown>,
   where: string,
   key: string,
-  length: number,
-  check: Check,
-  nullable = false,
+  length?: number,
 ): unknown[] {
   const value = owner[key];
-  if (!Array.isArray(value)) throw new Corrupt(`${where}.${key} is not an array`);
-  if (value.length !== length) {
-    throw new Corrupt(`${where}.${key} has ${value.length} entries, expected ${length}`);
-  }
-  for (let i = 0; i < length; i++) {
-    const v = value[i];
-    if (!(nullable && v === null) && !check(v)) {
-      throw new Corrupt(`${where}.${key}[${i}] is invalid: ${JSON.stringify(v)?.slice(0, 40)}`);
-    }
+  if (!Array.isArray(value)) throw new CorruptSnapshot(`${where}.${key} is not an array`);
+  if (length !== undefined && value.length !== length) {
+    throw new CorruptSnapshot(`${where}.${key} has ${value.length} entries, expected ${length}`);
   }
   return value;
 }
 
-const nanForNull = (values: unknown[], fallback: number): number[] =>
-  values.map((v) => (v === null ? fallback : (v as number)));
-
-function decodeCounter(
-  meters: Record<string, unknown>,
+function recordAt(
+  owner: Record<string, unknown>,
+  where: string,
   key: string,
-  count: number,
-): DecodedCounter {
-  const c = meters[key];
-  if (!isRecord(c)) throw new Corrupt(`meters.${key} is not an object`);
-  const where = `meters.${key}`;
+): Record<string, unknown> {
+  const value = owner[key];
+  if (!isRecord(value)) throw new CorruptSnapshot(`${where}.${key} is not an object`);
+  return value;
+}
+
+function invalid(where: string, i: number, v: unknown): CorruptSnapshot {
+  return new CorruptSnapshot(
+    `${where}[${i}] is invalid: ${String(JSON.stringify(v)).slice(0, 40)}`,
+  );
+}
+
+/** Integer mWh values (0 ..= 2^53 - 1) into `out`. */
+function energies(values: unknown[], where: string, out: Float64Array): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== "number" || !(v >= 0 && v <= MAX_EXACT && Math.floor(v) === v))
+      throw invalid(where, i, v);
+    out[i] = v;
+  }
+}
+
+/** Finite numbers into `out`; `null` becomes `nullAs` when given. */
+function times(values: unknown[], where: string, out: Float64Array, nullAs?: number): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v === "number" && Number.isFinite(v)) out[i] = v;
+    else if (v === null && nullAs !== undefined) out[i] = nullAs;
+    else throw invalid(where, i, v);
+  }
+}
+
+/** Integers within `[min, max]` into `out` (`null` becomes `nullAs` when given). */
+function ints(
+  values: unknown[],
+  where: string,
+  out: Int32Array | Uint8Array | Uint32Array | Float64Array,
+  min: number,
+  max: number,
+  nullAs?: number,
+): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v === "number" && v >= min && v <= max && Math.floor(v) === v) out[i] = v;
+    else if (v === null && nullAs !== undefined) out[i] = nullAs;
+    else throw invalid(where, i, v);
+  }
+}
+
+/** A sparse column into a dense array that already holds the defaults. */
+function sparseInto(
+  owner: Record<string, unknown>,
+  where: string,
+  key: string,
+  out: Float64Array | Uint8Array | Uint32Array,
+  check: (v: number) => boolean,
+): void {
+  const column = recordAt(owner, where, key);
+  const at = arrayAt(column, `${where}.${key}`, "at");
+  const value = arrayAt(column, `${where}.${key}`, "value", at.length);
+  for (let k = 0; k < at.length; k++) {
+    const i = at[k];
+    const v = value[k];
+    if (!(typeof i === "number" && Number.isInteger(i) && i >= 0 && i < out.length))
+      throw invalid(`${where}.${key}.at`, k, i);
+    if (!(typeof v === "number" && check(v))) throw invalid(`${where}.${key}.value`, k, v);
+    out[i] = v;
+  }
+}
+
+const isEnergy = (v: number) => v >= 0 && v <= MAX_EXACT && Math.floor(v) === v;
+const isFiniteNumber = (v: number) => Number.isFinite(v);
+
+function pendingInto(
+  owner: Record<string, unknown>,
+  where: string,
+  target: DecodedCounter,
+  meters: readonly number[] | undefined,
+  meterCount: number,
+): void {
+  const p = recordAt(owner, where, "pending");
+  const w = `${where}.pending`;
+  const at = arrayAt(p, w, "at");
+  const kind = arrayAt(p, w, "kind", at.length);
+  const mwh = arrayAt(p, w, "mwh", at.length);
+  const tsMs = arrayAt(p, w, "tsMs", at.length);
+  for (let k = 0; k < at.length; k++) {
+    const i = at[k];
+    if (!(typeof i === "number" && Number.isInteger(i) && i >= 0 && i < meterCount))
+      throw invalid(`${w}.at`, k, i);
+    if (meters !== undefined && Number.isNaN(target.refMwh[i]!)) throw invalid(`${w}.at`, k, i);
+    const kk = kind[k];
+    if (kk !== 1 && kk !== 2) throw invalid(`${w}.kind`, k, kk);
+    const v = mwh[k];
+    if (!(typeof v === "number" && isEnergy(v))) throw invalid(`${w}.mwh`, k, v);
+    const t = tsMs[k];
+    if (!(typeof t === "number" && Number.isFinite(t))) throw invalid(`${w}.tsMs`, k, t);
+    target.pendingKind[i] = kk;
+    target.pendingMwh[i] = v;
+    target.pendingTsMs[i] = t;
+  }
+}
+
+function emptyCounter(count: number): DecodedCounter {
+  const refMwh = new Float64Array(count);
+  refMwh.fill(Number.NaN);
   return {
-    refMwh: nanForNull(column(c, where, "refMwh", count, energy, true), Number.NaN),
-    refSetTsMs: column(c, where, "refSetTsMs", count, time) as number[],
-    refSeenTsMs: column(c, where, "refSeenTsMs", count, time) as number[],
-    pendingKind: column(c, where, "pendingKind", count, smallEnum(2)) as number[],
-    pendingMwh: column(c, where, "pendingMwh", count, energy) as number[],
-    pendingTsMs: column(c, where, "pendingTsMs", count, time) as number[],
-    epoch: column(c, where, "epoch", count, smallEnum(0xffffffff)) as number[],
+    refMwh,
+    refSetTsMs: new Float64Array(count),
+    refSeenTsMs: new Float64Array(count),
+    pendingKind: new Uint8Array(count),
+    pendingMwh: new Float64Array(count),
+    pendingTsMs: new Float64Array(count),
+    epoch: new Uint32Array(count),
   };
 }
 
@@ -268,7 +465,7 @@ export function decodeSnapshot(
       ok: false,
       error: {
         code: "UNSUPPORTED_VERSION",
-        message: `snapshot version ${JSON.stringify(input.version)?.slice(0, 20)} is not supported (this release reads version ${SNAPSHOT_VERSION})`,
+        message: `snapshot version ${String(JSON.stringify(input.version)).slice(0, 20)} is not supported (this release reads version ${SNAPSHOT_VERSION})`,
       },
     };
   }
@@ -276,113 +473,191 @@ export function decodeSnapshot(
     return { ok: true, value: decodeV1(input) };
   } catch (error) {
     const message =
-      error instanceof Corrupt ? error.message : `unreadable snapshot (${String(error)})`;
+      error instanceof CorruptSnapshot ? error.message : `unreadable snapshot (${String(error)})`;
     return { ok: false, error: { code: "CORRUPT_SNAPSHOT", message } };
   }
 }
 
 function decodeV1(input: Record<string, unknown>): DecodedSnapshot {
-  if (typeof input.timeZone !== "string") throw new Corrupt("timeZone is not a string");
-  if (!(input.latestTsMs === null || time(input.latestTsMs)))
-    throw new Corrupt("latestTsMs is invalid");
-  const nodes = input.nodes;
-  const meters = input.meters;
-  if (!isRecord(nodes)) throw new Corrupt("nodes is not an object");
-  if (!isRecord(meters)) throw new Corrupt("meters is not an object");
-  if (!Array.isArray(nodes.name)) throw new Corrupt("nodes.name is not an array");
-  if (!Array.isArray(meters.meterId)) throw new Corrupt("meters.meterId is not an array");
-  const nc = nodes.name.length;
-  const mc = meters.meterId.length;
+  if (typeof input.timeZone !== "string") throw new CorruptSnapshot("timeZone is not a string");
+  const latest = input.latestTsMs;
+  if (!(latest === null || (typeof latest === "number" && Number.isFinite(latest)))) {
+    throw new CorruptSnapshot("latestTsMs is invalid");
+  }
+  const nodes = recordAt(input, "snapshot", "nodes");
+  const meters = recordAt(input, "snapshot", "meters");
+  const freshness = recordAt(input, "snapshot", "freshness");
+  const periodTable = arrayAt(input, "snapshot", "periods");
+  const periods = new Float64Array(periodTable.length);
+  times(periodTable, "periods", periods);
+  const names = arrayAt(nodes, "nodes", "name");
+  const ids = arrayAt(meters, "meters", "ids");
+  const meterIdColumn = arrayAt(meters, "meters", "meterId");
+  const nc = names.length;
+  const mc = meterIdColumn.length;
+  for (let i = 0; i < nc; i++)
+    if (typeof names[i] !== "string" || names[i] === "") throw invalid("nodes.name", i, names[i]);
+  for (let i = 0; i < ids.length; i++)
+    if (typeof ids[i] !== "string" || ids[i] === "") throw invalid("meters.ids", i, ids[i]);
 
-  const name = column(nodes, "nodes", "name", nc, nonEmptyString) as string[];
-  const parent = column(nodes, "nodes", "parent", nc, signedInteger) as number[];
-  const isDevice = (column(nodes, "nodes", "isDevice", nc, smallEnum(1)) as number[]).map(
-    (d) => d === 1,
+  const N = (key: string) => arrayAt(nodes, "nodes", key, nc);
+  const M = (key: string) => arrayAt(meters, "meters", key, mc);
+
+  const parent = new Int32Array(nc);
+  ints(N("parent"), "nodes.parent", parent, -1, nc - 1);
+  const energyMwh = new Float64Array(nc);
+  energies(N("energyMwh"), "nodes.energyMwh", energyMwh);
+  const periodColumn = (key: string): Float64Array => {
+    const index = new Int32Array(nc);
+    ints(N(key), `nodes.${key}`, index, -1, periods.length - 1);
+    const out = new Float64Array(nc);
+    for (let i = 0; i < nc; i++) out[i] = index[i]! < 0 ? -1 : periods[index[i]!]!;
+    return out;
+  };
+  const energyColumn = (key: string): Float64Array => {
+    const out = new Float64Array(nc);
+    energies(N(key), `nodes.${key}`, out);
+    return out;
+  };
+  const lastUpdateTsMs = new Float64Array(nc);
+  times(N("lastUpdateTsMs"), "nodes.lastUpdateTsMs", lastUpdateTsMs, Number.NaN);
+  const returnedMwh = new Float64Array(nc);
+  sparseInto(nodes, "nodes", "returnedMwh", returnedMwh, isEnergy);
+  const availability = new Uint8Array(nc);
+  sparseInto(nodes, "nodes", "availability", availability, (v) => v === 1 || v === 2);
+  const bootTsMs = new Float64Array(nc).fill(Number.NaN);
+  sparseInto(nodes, "nodes", "bootTsMs", bootTsMs, isFiniteNumber);
+
+  const meterIdIndex = new Int32Array(mc);
+  ints(meterIdColumn, "meters.meterId", meterIdIndex, 0, ids.length - 1);
+  const meterId = new Array<string>(mc);
+  for (let i = 0; i < mc; i++) meterId[i] = ids[meterIdIndex[i]!] as string;
+  const device = new Int32Array(mc);
+  ints(M("device"), "meters.device", device, 0, nc - 1);
+  const meterEnergy = new Float64Array(mc);
+  energies(M("energyMwh"), "meters.energyMwh", meterEnergy);
+  const powerMw = new Float64Array(mc);
+  ints(M("powerMw"), "meters.powerMw", powerMw, -MAX_EXACT, MAX_EXACT);
+  const lastSeenTsMs = new Float64Array(mc);
+  times(M("lastSeenTsMs"), "meters.lastSeenTsMs", lastSeenTsMs, Number.NEGATIVE_INFINITY);
+  const state = new Uint8Array(mc);
+  ints(M("state"), "meters.state", state, 0, 2);
+  const meterReturned = new Float64Array(mc);
+  sparseInto(meters, "meters", "returnedMwh", meterReturned, isEnergy);
+
+  const active = emptyCounter(mc);
+  ints(M("refMwh"), "meters.refMwh", active.refMwh, 0, MAX_EXACT, Number.NaN);
+  times(M("refSetTsMs"), "meters.refSetTsMs", active.refSetTsMs);
+  times(M("refSeenTsMs"), "meters.refSeenTsMs", active.refSeenTsMs);
+  sparseInto(
+    meters,
+    "meters",
+    "epoch",
+    active.epoch,
+    (v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff,
   );
+  pendingInto(meters, "meters", active, undefined, mc);
+
+  const returned = emptyCounter(mc);
+  const r = recordAt(meters, "meters", "returned");
+  const at = arrayAt(r, "meters.returned", "at");
+  const rAt = new Int32Array(at.length);
+  ints(at, "meters.returned.at", rAt, 0, mc - 1);
+  const column = (key: string) => arrayAt(r, "meters.returned", key, at.length);
+  const refs = new Float64Array(at.length);
+  ints(column("refMwh"), "meters.returned.refMwh", refs, 0, MAX_EXACT);
+  const sets = new Float64Array(at.length);
+  times(column("refSetTsMs"), "meters.returned.refSetTsMs", sets);
+  const seens = new Float64Array(at.length);
+  times(column("refSeenTsMs"), "meters.returned.refSeenTsMs", seens);
+  const epochs = new Uint32Array(at.length);
+  ints(column("epoch"), "meters.returned.epoch", epochs, 0, 0xffffffff);
+  for (let k = 0; k < at.length; k++) {
+    const i = rAt[k]!;
+    returned.refMwh[i] = refs[k]!;
+    returned.refSetTsMs[i] = sets[k]!;
+    returned.refSeenTsMs[i] = seens[k]!;
+    returned.epoch[i] = epochs[k]!;
+  }
+  pendingInto(r, "meters.returned", returned, [], mc);
+
+  const freshMeters = arrayAt(freshness, "freshness", "meter");
+  const freshOrder = new Int32Array(freshMeters.length);
+  ints(freshMeters, "freshness.meter", freshOrder, 0, mc - 1);
+  const keyMs = new Float64Array(freshMeters.length);
+  times(arrayAt(freshness, "freshness", "keyMs", freshMeters.length), "freshness.keyMs", keyMs);
+
+  const isDevice = new Uint8Array(nc);
+  for (let i = 0; i < mc; i++) isDevice[device[i]!] = 1;
+
   const decoded: DecodedSnapshot = {
     timeZone: input.timeZone,
-    latestTsMs: input.latestTsMs === null ? Number.NEGATIVE_INFINITY : (input.latestTsMs as number),
+    latestTsMs: latest === null ? Number.NEGATIVE_INFINITY : latest,
     nodes: {
-      name,
+      name: names as string[],
       parent,
       isDevice,
-      energyMwh: column(nodes, "nodes", "energyMwh", nc, energy) as number[],
-      returnedMwh: column(nodes, "nodes", "returnedMwh", nc, energy) as number[],
-      hourKey: column(nodes, "nodes", "hourKey", nc, periodKey) as number[],
-      hourMwh: column(nodes, "nodes", "hourMwh", nc, energy) as number[],
-      dayKey: column(nodes, "nodes", "dayKey", nc, periodKey) as number[],
-      dayMwh: column(nodes, "nodes", "dayMwh", nc, energy) as number[],
-      monthKey: column(nodes, "nodes", "monthKey", nc, periodKey) as number[],
-      monthMwh: column(nodes, "nodes", "monthMwh", nc, energy) as number[],
-      lastUpdateTsMs: nanForNull(
-        column(nodes, "nodes", "lastUpdateTsMs", nc, time, true),
-        Number.NaN,
-      ),
-      availability: column(nodes, "nodes", "availability", nc, smallEnum(2)) as number[],
-      bootTsMs: nanForNull(column(nodes, "nodes", "bootTsMs", nc, time, true), Number.NaN),
+      energyMwh,
+      returnedMwh,
+      hourKey: periodColumn("hourPeriod"),
+      hourMwh: energyColumn("hourMwh"),
+      dayKey: periodColumn("dayPeriod"),
+      dayMwh: energyColumn("dayMwh"),
+      monthKey: periodColumn("monthPeriod"),
+      monthMwh: energyColumn("monthMwh"),
+      lastUpdateTsMs,
+      availability,
+      bootTsMs,
     },
     meters: {
-      device: column(meters, "meters", "device", mc, signedInteger) as number[],
-      meterId: column(meters, "meters", "meterId", mc, nonEmptyString) as string[],
-      energyMwh: column(meters, "meters", "energyMwh", mc, energy) as number[],
-      returnedMwh: column(meters, "meters", "returnedMwh", mc, energy) as number[],
-      powerMw: column(meters, "meters", "powerMw", mc, signedInteger) as number[],
-      lastSeenTsMs: nanForNull(
-        column(meters, "meters", "lastSeenTsMs", mc, time, true),
-        Number.NEGATIVE_INFINITY,
-      ),
-      state: column(meters, "meters", "state", mc, smallEnum(2)) as number[],
-      active: decodeCounter(meters, "active", mc),
-      returned: decodeCounter(meters, "returned", mc),
+      device,
+      meterId,
+      energyMwh: meterEnergy,
+      returnedMwh: meterReturned,
+      powerMw,
+      lastSeenTsMs,
+      state,
+      active,
+      returned,
     },
+    freshness: { meter: freshOrder, keyMs },
   };
   checkStructure(decoded);
   return decoded;
 }
 
-/** The tree is well formed and every total is the exact sum of what is below it. */
+/**
+ * The tree is well formed, every total is the exact sum of what is below it, and the
+ * freshness order lists exactly the online meters, by non-decreasing key. Sibling names and
+ * meter ids per device are checked when the engine rebuilds its maps.
+ */
 function checkStructure(s: DecodedSnapshot): void {
-  const { nodes, meters } = s;
+  const { nodes, meters, freshness } = s;
   const nc = nodes.name.length;
-  const siblings = new Map<number, Set<string>>();
+  const mc = meters.meterId.length;
   const hasChildren = new Uint8Array(nc);
   for (let i = 0; i < nc; i++) {
     const p = nodes.parent[i]!;
-    if (p < -1 || p >= i)
-      throw new Corrupt(`nodes.parent[${i}] = ${p} does not name an earlier node`);
-    if (p >= 0 && nodes.isDevice[p]) throw new Corrupt(`nodes.parent[${i}] = ${p} is a device`);
-    if (p >= 0) hasChildren[p] = 1;
-    let names = siblings.get(p);
-    if (!names) {
-      names = new Set();
-      siblings.set(p, names);
+    if (p >= i)
+      throw new CorruptSnapshot(`nodes.parent[${i}] = ${p} does not name an earlier node`);
+    if (p >= 0) {
+      if (nodes.isDevice[p] === 1)
+        throw new CorruptSnapshot(`nodes.parent[${i}] = ${p} is a device`);
+      hasChildren[p] = 1;
     }
-    if (names.has(nodes.name[i]!)) throw new Corrupt(`nodes.name[${i}] repeats a sibling's name`);
-    names.add(nodes.name[i]!);
   }
   const energySum = new Float64Array(nc);
   const returnedSum = new Float64Array(nc);
-  const meterIds = new Map<number, Set<string>>();
-  for (let i = 0; i < meters.meterId.length; i++) {
+  for (let i = 0; i < mc; i++) {
     const d = meters.device[i]!;
-    if (!(d >= 0 && d < nc) || !nodes.isDevice[d])
-      throw new Corrupt(`meters.device[${i}] = ${d} is not a device`);
-    let ids = meterIds.get(d);
-    if (!ids) {
-      ids = new Set();
-      meterIds.set(d, ids);
-    }
-    if (ids.has(meters.meterId[i]!))
-      throw new Corrupt(`meters.meterId[${i}] repeats a meter of its device`);
-    ids.add(meters.meterId[i]!);
     energySum[d]! += meters.energyMwh[i]!;
     returnedSum[d]! += meters.returnedMwh[i]!;
   }
   for (let i = nc - 1; i >= 0; i--) {
-    if (!nodes.isDevice[i] && !hasChildren[i])
-      throw new Corrupt(`nodes[${i}] is a group without children`);
+    if (nodes.isDevice[i] === 0 && hasChildren[i] === 0)
+      throw new CorruptSnapshot(`nodes[${i}] is a group without children`);
     if (energySum[i] !== nodes.energyMwh[i] || returnedSum[i] !== nodes.returnedMwh[i]) {
-      throw new Corrupt(
+      throw new CorruptSnapshot(
         `nodes[${i}] (${nodes.name[i]}) totals are not the sum of what is below it`,
       );
     }
@@ -391,5 +666,24 @@ function checkStructure(s: DecodedSnapshot): void {
       energySum[p]! += nodes.energyMwh[i]!;
       returnedSum[p]! += nodes.returnedMwh[i]!;
     }
+  }
+  const listed = new Uint8Array(mc);
+  let previousKey = Number.NEGATIVE_INFINITY;
+  for (let k = 0; k < freshness.meter.length; k++) {
+    const meter = freshness.meter[k]!;
+    const key = freshness.keyMs[k]!;
+    if (listed[meter] === 1 || meters.state[meter] !== 1) {
+      throw new CorruptSnapshot(
+        `freshness.meter[${k}] = ${meter} is repeated or not an online meter`,
+      );
+    }
+    if (key < previousKey || key > meters.lastSeenTsMs[meter]!)
+      throw new CorruptSnapshot(`freshness.keyMs[${k}] is out of order`);
+    listed[meter] = 1;
+    previousKey = key;
+  }
+  for (let i = 0; i < mc; i++) {
+    if (meters.state[i] === 1 && listed[i] === 0)
+      throw new CorruptSnapshot(`meter ${i} is online but not in freshness`);
   }
 }
