@@ -773,7 +773,11 @@ export class EnergyEngine {
       const node = n.add(s.nodes.name[i]!, s.nodes.parent[i]!);
       n.isDevice.data[node] = s.nodes.isDevice[i]!;
       const parent = s.nodes.parent[i]!;
-      const siblings = parent < 0 ? this.rootByName : (n.childByName[parent] ??= new Map());
+      let siblings = parent < 0 ? this.rootByName : n.childByName[parent];
+      if (siblings === undefined) {
+        siblings = new Map();
+        n.childByName[parent] = siblings;
+      }
       if (siblings.has(s.nodes.name[i]!))
         throw new CorruptSnapshot(`nodes.name[${i}] repeats a sibling's name`);
       siblings.set(s.nodes.name[i]!, node);
