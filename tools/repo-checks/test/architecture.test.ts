@@ -1,4 +1,13 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,14 +17,23 @@ import { checkArchitecture } from "../lib/architecture.mjs";
 const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 const scratchDirs: string[] = [];
 
-/** A copy of the real packages/ tree (sources and manifests, no node_modules) to break on purpose. */
+/**
+ * A copy of what the check reads (each package's package.json and src/) to break on purpose.
+ * Only those are copied: other tasks create and delete scratch folders in the packages while
+ * this test runs.
+ */
 function copyOfPackages(): string {
   const root = mkdtempSync(join(tmpdir(), "coreflux-arch-"));
   scratchDirs.push(root);
-  cpSync(join(repoRoot, "packages"), join(root, "packages"), {
-    recursive: true,
-    filter: (src) => !/node_modules|[/\\]dist([/\\]|$)/.test(src),
-  });
+  for (const entry of readdirSync(join(repoRoot, "packages"))) {
+    const from = join(repoRoot, "packages", entry);
+    if (!existsSync(join(from, "package.json"))) continue;
+    const to = join(root, "packages", entry);
+    mkdirSync(to, { recursive: true });
+    cpSync(join(from, "package.json"), join(to, "package.json"));
+    if (existsSync(join(from, "src")))
+      cpSync(join(from, "src"), join(to, "src"), { recursive: true });
+  }
   return root;
 }
 
