@@ -53,6 +53,7 @@ describe("architecture check", () => {
       "@coreflux/hierarchy",
       "@coreflux/mqtt-adapter",
       "@coreflux/shelly-schema",
+      "@coreflux/shelly-simulator",
     ]);
   });
 
