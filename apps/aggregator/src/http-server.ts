@@ -10,6 +10,10 @@ export interface Health {
   lastPublishUnixTimestamp: number | null;
   devices: number;
   meters: number;
+  /** MQTT messages received so far (all topics, the aggregator's own output included). */
+  messagesReceived: number;
+  /** Of those, the aggregator's own published aggregates coming back. */
+  ownOutputReceived: number;
 }
 
 /**

@@ -14,6 +14,12 @@ interface DeviceEntry {
 
 /** Distinct unplaced prefixes remembered (and logged) at most; more are only counted. */
 const MAX_UNPLACED_REPORTED = 100;
+/** Names of the levels, by depth. */
+const LEVEL_NAMES = ["company", "office", "room", "device"] as const;
+/** Discovered nodes logged one by one per publish cycle; the rest are counted in one line. */
+const MAX_DISCOVERIES_LOGGED_PER_CYCLE = 50;
+/** Topics remembered as shortcuts to their device (a few per device of a large fleet). */
+const MAX_TOPIC_SHORTCUTS = 131_072;
 /** Longest topic quoted in a log line. */
 const MAX_LOGGED_TOPIC = 160;
 
@@ -28,6 +34,12 @@ export type ReasonCounts = Map<string, number>;
 export class Intake {
   private readonly parse: ShellyParser;
   private readonly devices = new Map<string, DeviceEntry>();
+  /**
+   * The same entries by full topic: the topic string is the one the parser just hashed, so this
+   * lookup reuses its hash, while the prefix is a new string each time. Bounded: cleared when
+   * full (it is only a shortcut to `devices`).
+   */
+  private readonly byTopic = new Map<string, DeviceEntry>();
   private readonly unplaced = new Set<string>();
   private readonly loggedReasons = new Set<string>();
   private readonly statusTopic: string;
@@ -39,6 +51,9 @@ export class Intake {
   running = true;
   /** Messages applied since the last {@link takeApplied}. */
   private applied = 0;
+  /** Nodes discovered, and logged one by one, since the last {@link takeDiscoveries}. */
+  private discoveries = 0;
+  private discoveriesLogged = 0;
 
   constructor(
     private readonly engine: EnergyEngine,
@@ -79,6 +94,20 @@ export class Intake {
     return out;
   }
 
+  /** Nodes discovered since the previous call (all of them, logged one by one or not). */
+  takeDiscoveries(): number {
+    const out = this.discoveries;
+    if (out > this.discoveriesLogged) {
+      this.log.info(
+        { discovered: out, listed: this.discoveriesLogged },
+        `discovered ${out - this.discoveriesLogged} more offices, rooms and devices (not listed one by one)`,
+      );
+    }
+    this.discoveries = 0;
+    this.discoveriesLogged = 0;
+    return out;
+  }
+
   /** Messages applied since the previous call. */
   takeApplied(): number {
     const out = this.applied;
@@ -106,9 +135,14 @@ export class Intake {
         Counts.bump(this.counts.ignored, message.kind);
         return;
     }
-    const src = "src" in message ? message.src : undefined;
-    const device = this.device(message.prefix, src, topic);
-    if (device === undefined) return;
+    let device = this.byTopic.get(topic);
+    if (device === undefined) {
+      const src = "src" in message ? message.src : undefined;
+      device = this.device(message.prefix, src, topic);
+      if (device === undefined) return;
+      if (this.byTopic.size >= MAX_TOPIC_SHORTCUTS) this.byTopic.clear();
+      this.byTopic.set(topic, device);
+    }
     const nowMs = this.options.now();
 
     if (message.kind === "online") {
@@ -196,10 +230,18 @@ export class Intake {
     }
     device.meters.set(meterId, found.meter);
     device.node ??= this.engine.deviceOf(found.meter);
-    for (const node of found.discovered) {
-      const view = this.engine.view(node, this.options.now());
-      const level = ["company", "office", "room", "device"][view.depth] ?? "node";
-      this.log.info({ [level]: view.path.join("/") }, `discovered ${level} ${view.name}`);
+    // The discovered nodes are the last ones of the device's path, top-down.
+    const first = device.path.length - found.discovered.length;
+    for (let depth = first; depth < device.path.length; depth++) {
+      const level = LEVEL_NAMES[depth] ?? "node";
+      this.discoveries++;
+      if (this.discoveriesLogged < MAX_DISCOVERIES_LOGGED_PER_CYCLE) {
+        this.discoveriesLogged++;
+        this.log.info(
+          { [level]: device.path.slice(0, depth + 1).join("/") },
+          `discovered ${level} ${device.path[depth]}`,
+        );
+      }
     }
     return found.meter;
   }

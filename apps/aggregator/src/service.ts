@@ -143,6 +143,7 @@ export async function startService(
     metrics.counts.publishDropped = stats.dropped + stats.failed;
     metrics.cycleSeconds.observe((performance.now() - started) / 1000);
     const applied = intake.takeApplied();
+    const discovered = intake.takeDiscoveries();
     changedSinceSave ||= applied > 0 || report.changed > 0;
     const rejected = Object.fromEntries(intake.takeRejections());
     const roots = engine.roots();
@@ -150,6 +151,7 @@ export async function startService(
     log.info(
       {
         applied,
+        ...(discovered > 0 ? { discovered } : {}),
         changed: report.changed,
         published: report.published,
         waiting: report.waiting,
@@ -195,6 +197,8 @@ export async function startService(
           lastPublishMs === undefined ? null : Math.floor(lastPublishMs / 1000),
         devices: intake.deviceCount,
         meters: engine.meterCount,
+        messagesReceived: metrics.counts.received,
+        ownOutputReceived: metrics.counts.ignored.get("own-output") ?? 0,
       }),
     });
     log.info({ url: http.url }, "HTTP listener: /healthz and /metrics");

@@ -74,6 +74,8 @@ export class MqttClient {
   #connectAttempts = 0;
   #reconnects = 0;
   #warnedNoHandler = false;
+  /** True while the socket is corked for the current batch of incoming messages. */
+  #corked = false;
   /** Connected and the subscriptions of this connection answered: what connect() waits for. */
   #ready = false;
   #connectWaiters = new Set<{ resolve: () => void; reject: (error: Error) => void }>();
@@ -278,7 +280,10 @@ export class MqttClient {
       );
     }
     const client = mqttConnect(toMqttJsOptions(this.#options, tls));
-    client.handleMessage = this.#intake.handleMessage;
+    client.handleMessage = (packet, done) => {
+      this.#coalesceWrites(client);
+      this.#intake.handleMessage(packet, done);
+    };
     client.on("connect", (connack) => this.#onConnect(client, connack.sessionPresent === true));
     client.on("close", () => this.#onClose());
     client.on("error", (error) => this.#onError(error));
@@ -544,7 +549,27 @@ export class MqttClient {
       return;
     }
     const options = PUBLISH_OPTIONS[message.qos]?.[message.retain ? 1 : 0];
+    this.#coalesceWrites(client);
     client.publish(message.topic, message.payload, options ?? {}, done);
+  }
+
+  /**
+   * Corks the socket for the rest of this turn of the event loop and uncorks it in
+   * `setImmediate` (after the current I/O callbacks): the PUBACKs of the messages that arrived in
+   * one read, and a batch of publishes, then leave in one write instead of one system call each.
+   * Nothing waits longer than that turn.
+   */
+  #coalesceWrites(client: MqttJsClient): void {
+    const stream = client.stream as
+      | (NodeJS.WritableStream & { cork?: () => void; uncork?: () => void })
+      | undefined;
+    if (this.#corked || stream?.cork === undefined || stream.uncork === undefined) return;
+    this.#corked = true;
+    stream.cork();
+    setImmediate(() => {
+      this.#corked = false;
+      stream.uncork?.();
+    });
   }
 
   #emitError(error: MqttAdapterError, level: "debug" | "warn" | "error"): void {

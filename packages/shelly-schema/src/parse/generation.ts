@@ -13,7 +13,7 @@ const UNSUFFIXED_MODELS = new Map<string, ShellyGeneration>([
 ]);
 
 /** Generations of recently seen device ids (a device sends its id in every frame). */
-const cache = new BoundedCache<string, ShellyGeneration>(1024);
+const cache = new BoundedCache<string, ShellyGeneration>(16_384);
 
 /**
  * Generation of an RPC device from the `src` device id of its frames: 3 or 4 when the model part

@@ -20,7 +20,7 @@ const NUL = String.fromCharCode(0);
 /** Longer topics are classified every time (keeps the cache's memory small). */
 const CACHEABLE_LENGTH = 256;
 /** Verdicts of the last (up to 4096) distinct topics. */
-const cache = new BoundedCache<string, Route | TopicRejection>(4096);
+const cache = new BoundedCache<string, Route | TopicRejection>(65_536);
 
 function rejection(code: ShellyParseErrorCode, message: string): TopicRejection {
   return { type: "rejected", code, message };
