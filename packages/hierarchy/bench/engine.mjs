@@ -152,7 +152,7 @@ const machine = {
   node: process.version,
 };
 if (args.json) {
-  process.stdout.write(`${JSON.stringify({ machine, results }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ machine, results })}\n`);
 } else {
   console.log(
     `${machine.date} · ${machine.cpu} · ${machine.cores} cores · ${machine.memoryGiB} GiB · Node ${machine.node}`,

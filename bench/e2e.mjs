@@ -1,0 +1,460 @@
+#!/usr/bin/env node
+// End-to-end benchmark: a private Mosquitto on a free port, `shelly-sim --flood` over N devices,
+// the built aggregator and, as the physical-limit baseline, `mosquitto_sub`, both subscribed to
+// the same stream. Prints one JSON line (see bench/report.mjs for its fields).
+//   node bench/e2e.mjs [--devices 10000] [--messages 1000000] [--qos 1] [--profile <dir>]
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createMqttClient } from "../packages/mqtt-adapter/dist/index.js";
+import { createFleet } from "../packages/shelly-simulator/dist/index.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const args = process.argv.slice(2);
+const arg = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? fallback : args[i + 1];
+};
+const devices = Number(arg("devices", "10000"));
+const maxMessages = Number(arg("messages", "1000000"));
+const qos = Number(arg("qos", "1"));
+const profileDir = arg("profile", undefined);
+/** The aggregator's publish interval, s (the default 10 s unless a smoke run asks for less). */
+const intervalS = Number(arg("interval", "10"));
+const company = "Bench";
+const log = (line) => process.stderr.write(`e2e: ${line}\n`);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// 10 offices × 20 rooms × N/200 devices, or smaller for a smoke run.
+const offices = devices >= 200 ? 10 : 1;
+const roomsPerOffice = devices >= 200 ? 20 : 1;
+const devicesPerRoom = Math.max(1, Math.round(devices / (offices * roomsPerOffice)));
+const fleetOptions = { seed: 1, company, offices, roomsPerOffice, devicesPerRoom };
+const totalDevices = offices * roomsPerOffice * devicesPerRoom;
+
+const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+
+/** User + system CPU of a process so far, ms (from /proc/<pid>/stat). */
+function cpuMsOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Peak resident set size of a process, MB (VmHWM). */
+function peakRssMbOf(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]);
+    return kb / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(predicate, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), "coreflux-e2e-bench-"));
+const children = [];
+const stopAll = () => {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+};
+process.on("exit", stopAll);
+
+try {
+  // 1. A private broker that queues without limit, so nobody's share of the stream is dropped.
+  const port = await freePort();
+  writeFileSync(
+    join(dir, "mosquitto.conf"),
+    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nmax_queued_bytes 0\n`,
+  );
+  const broker = spawn("mosquitto", ["-c", join(dir, "mosquitto.conf")], { stdio: "ignore" });
+  children.push(broker);
+  const url = `mqtt://127.0.0.1:${port}`;
+  await waitFor(
+    () =>
+      new Promise((resolve) => {
+        const probe = createServer();
+        probe.once("error", () => resolve(true));
+        probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(false)));
+      }),
+    5000,
+    "mosquitto to listen",
+  );
+  log(`mosquitto on ${url}`);
+
+  // 2. The baseline: mosquitto_sub printing each message's topic (to tell device messages from
+  // the aggregator's own output, which both subscribers also receive).
+  const filters = [`${company}/#`, "shellies/#"];
+  const sub = spawn(
+    "mosquitto_sub",
+    [
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "-q",
+      String(qos),
+      "-i",
+      "bench-baseline",
+      "-F",
+      "%t",
+      ...filters.flatMap((f) => ["-t", f]),
+    ],
+    {
+      stdio: ["ignore", "pipe", "ignore"],
+    },
+  );
+  children.push(sub);
+  const isOwnOutput = (topic) =>
+    topic.endsWith("EnergyConsumed") || topic === `${company}/aggregator/status`;
+  let baselineCount = 0;
+  let baselineDeviceCount = 0;
+  let baselineFirstMs = 0;
+  let baselineLastMs = 0;
+  let pending = "";
+  sub.stdout.setEncoding("utf8").on("data", (chunk) => {
+    const now = performance.now();
+    const lines = (pending + chunk).split("\n");
+    pending = lines.pop() ?? "";
+    for (const topic of lines) {
+      baselineCount++;
+      if (isOwnOutput(topic)) continue;
+      baselineDeviceCount++;
+      if (baselineFirstMs === 0) baselineFirstMs = now;
+      baselineLastMs = now;
+    }
+  });
+
+  // 3. The aggregator, with the fleet's placement rules for its Gen1 devices.
+  const placements = createFleet(fleetOptions).placements();
+  const statePath = join(dir, "state.json");
+  writeFileSync(
+    join(dir, "config.toml"),
+    [
+      `[company]\ntopic = "${company}/#"`,
+      `[mqtt]\nurl = "${url}"\nclient_id = "bench-aggregator"\nqos = ${qos}`,
+      `[publish]\ninterval_seconds = ${intervalS}\nnested = false`,
+      `[state]\npath = "${statePath}"`,
+      "[http]\nport = 0",
+      '[log]\nlevel = "info"\nformat = "json"',
+      ...placements.map((p) => `[[devices]]\nmatch = "${p.match}"\npath = "${p.path}"`),
+      "",
+    ].join("\n"),
+  );
+  const profileArgs = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const aggregator = spawn(
+    process.execPath,
+    [
+      ...profileArgs,
+      join(root, "apps/aggregator/dist/cli.js"),
+      "--config",
+      join(dir, "config.toml"),
+    ],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  children.push(aggregator);
+  let aggregatorLog = "";
+  aggregator.stdout.on("data", (c) => {
+    aggregatorLog += c;
+  });
+  aggregator.stderr.on("data", (c) => {
+    aggregatorLog += c;
+  });
+  let httpBase;
+  await waitFor(
+    () => {
+      for (const line of aggregatorLog.split("\n")) {
+        if (line.includes('"HTTP listener: /healthz and /metrics"'))
+          httpBase = JSON.parse(line).url;
+      }
+      return httpBase !== undefined;
+    },
+    10_000,
+    "the aggregator's HTTP listener",
+  );
+  const metricsUrl = `${httpBase}/metrics`;
+  const metric = async (name) => {
+    const text = await (await fetch(metricsUrl)).text();
+    const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+    return line ? Number(line.split(" ")[1]) : 0;
+  };
+  /**
+   * Device messages the aggregator received (its own output, which it also receives, excluded).
+   * Read from /healthz: cheaper for the aggregator than rendering /metrics at this rate.
+   */
+  const healthUrl = `${httpBase}/healthz`;
+  const deviceMessages = async () => {
+    const health = await (await fetch(healthUrl)).json();
+    return health.messagesReceived - health.ownOutputReceived;
+  };
+  await waitFor(
+    async () => (await metric("coreflux_broker_connected")) === 1,
+    10_000,
+    "the aggregator to connect",
+  );
+  await sleep(500);
+  log(`aggregator pid ${aggregator.pid}, metrics ${metricsUrl}; fleet of ${totalDevices} devices`);
+
+  // 4. Flood.
+  const cpu0 = { aggregator: cpuMsOf(aggregator.pid), sub: cpuMsOf(sub.pid) };
+  const received0 = await deviceMessages();
+  const truthFile = join(dir, "truth.json");
+  const simStarted = performance.now();
+  const sim = spawn(
+    process.execPath,
+    [
+      join(root, "packages/shelly-simulator/dist/cli.js"),
+      "--url",
+      url,
+      "--company",
+      company,
+      "--offices",
+      String(offices),
+      "--rooms",
+      String(roomsPerOffice),
+      "--devices",
+      String(devicesPerRoom),
+      "--seed",
+      "1",
+      "--flood",
+      "--max-messages",
+      String(maxMessages),
+      "--qos",
+      String(qos),
+      "--truth-file",
+      truthFile,
+      "--quiet",
+    ],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+  children.push(sim);
+  let simCpuMs = 0;
+  const simSampler = setInterval(() => {
+    const v = cpuMsOf(sim.pid);
+    if (Number.isFinite(v)) simCpuMs = v;
+  }, 100);
+  // Aggregator throughput: sample its received counter while the stream flows.
+  let aggregatorFirstMs = 0;
+  let aggregatorLastMs = 0;
+  let aggregatorLastCount = received0;
+  const sampleAggregator = async () => {
+    const count = await deviceMessages();
+    const now = performance.now();
+    if (count > aggregatorLastCount) {
+      if (aggregatorFirstMs === 0) aggregatorFirstMs = now;
+      aggregatorLastMs = now;
+      aggregatorLastCount = count;
+    }
+    return count;
+  };
+  const simExit = new Promise((resolve) => sim.once("exit", (code) => resolve(code)));
+  let simCode;
+  while (simCode === undefined) {
+    simCode = await Promise.race([simExit, sleep(100).then(() => undefined)]);
+    await sampleAggregator();
+  }
+  clearInterval(simSampler);
+  const simWallMs = performance.now() - simStarted;
+  if (simCode !== 0) throw new Error(`shelly-sim exited with ${simCode}`);
+  const truth = JSON.parse(readFileSync(truthFile, "utf8"));
+  log(`simulator published ${truth.messages} messages in ${(simWallMs / 1000).toFixed(1)} s`);
+
+  // 5. Let both subscribers drain the stream.
+  const published = truth.messages;
+  let stable = 0;
+  let previous = -1;
+  while (stable < 20) {
+    const count = await sampleAggregator();
+    stable = count === previous ? stable + 1 : 0;
+    previous = count;
+    await sleep(100);
+  }
+  const cpu1 = { aggregator: cpuMsOf(aggregator.pid), sub: cpuMsOf(sub.pid) };
+  const aggregatorReceived = aggregatorLastCount - received0;
+  log(
+    `device messages received: aggregator ${aggregatorReceived}, mosquitto_sub ${baselineDeviceCount} (of ${published})`,
+  );
+
+  // 6. Loss: compare every retained aggregate with the truth (after two more publish cycles).
+  await sleep(2 * intervalS * 1000 + 1000);
+  const retained = new Map();
+  const reader = createMqttClient({
+    url,
+    clientId: "bench-reader",
+    subscriptions: [{ filter: `${company}/#`, qos: 1 }],
+  });
+  reader.onMessage((topic, payload) => {
+    if (topic.endsWith("EnergyConsumed")) retained.set(topic, JSON.parse(payload.toString("utf8")));
+  });
+  await reader.connect({ timeoutMs: 10_000 });
+  const expectedTopics = 1 + offices + offices * roomsPerOffice + totalDevices;
+  await waitFor(
+    () => retained.size >= expectedTopics,
+    30_000,
+    `${expectedTopics} retained aggregates`,
+  ).catch(() => {});
+  await reader.close();
+  const mwh = (wh) => Math.round(wh * 1000);
+  let checked = 0;
+  let mismatched = 0;
+  const examples = [];
+  const compare = (topic, truthMwh) => {
+    checked++;
+    const p = retained.get(topic);
+    const got = p ? mwh(p.TotalEnergy ?? p.TotalEnergyConsumed) : undefined;
+    if (got !== truthMwh) {
+      mismatched++;
+      if (examples.length < 5) examples.push({ topic, aggregatorMwh: got, truthMwh });
+    }
+  };
+  compare(`${company}/CompanyEnergyConsumed`, truth.energyMwh);
+  for (const [path, t] of Object.entries(truth.offices))
+    compare(`${path}/OfficeEnergyConsumed`, t.energyMwh);
+  for (const [path, t] of Object.entries(truth.rooms))
+    compare(`${path}/RoomEnergyConsumed`, t.energyMwh);
+  for (const [path, t] of Object.entries(truth.devices))
+    compare(`${path}/status/EnergyConsumed`, t.energyMwh);
+  const companyPayload = retained.get(`${company}/CompanyEnergyConsumed`);
+
+  // 7. Stop everything; the aggregator writes its CPU profile on a clean exit.
+  const aggregatorPeakRss = peakRssMbOf(aggregator.pid);
+  const subPeakRss = peakRssMbOf(sub.pid);
+  aggregator.kill("SIGTERM");
+  await new Promise((resolve) => aggregator.once("exit", resolve));
+  sub.kill("SIGTERM");
+  broker.kill("SIGTERM");
+
+  const aggregatorCpuMs = cpu1.aggregator - cpu0.aggregator;
+  const subCpuMs = cpu1.sub - cpu0.sub;
+  // Both windows start when the stream started reaching the subscribers (mosquitto_sub sees each
+  // message as it arrives; the aggregator's counter is sampled every 100 ms) and end at the last
+  // device message each one had taken in.
+  const streamStartMs = Math.min(
+    baselineFirstMs || Number.POSITIVE_INFINITY,
+    aggregatorFirstMs || Number.POSITIVE_INFINITY,
+  );
+  const aggregatorSeconds = (aggregatorLastMs - streamStartMs) / 1000;
+  const baselineSeconds = (baselineLastMs - streamStartMs) / 1000;
+  const result = {
+    benchmark: "e2e",
+    devices: totalDevices,
+    models:
+      "the simulator's default mix (Plus Plug S, Pro 4PM, PM Mini, Pro 3EM, Gen1 Plug S, Gen1 EM)",
+    qos,
+    messagesPublished: published,
+    simulator: {
+      seconds: simWallMs / 1000,
+      msgsPerS: published / (simWallMs / 1000),
+      cpuMs: simCpuMs,
+    },
+    aggregator: {
+      messagesReceived: aggregatorReceived,
+      seconds: aggregatorSeconds,
+      msgsPerS: aggregatorReceived / Math.max(aggregatorSeconds, 0.001),
+      cpuMs: aggregatorCpuMs,
+      cpuUsPerMessage: (aggregatorCpuMs * 1000) / Math.max(aggregatorReceived, 1),
+      totalReceivedIncludingOwnOutput: aggregatorLastCount,
+      peakRssMB: aggregatorPeakRss,
+    },
+    baseline: {
+      tool: "mosquitto_sub",
+      messagesReceived: baselineDeviceCount,
+      totalReceivedIncludingOwnOutput: baselineCount,
+      seconds: baselineSeconds,
+      msgsPerS: baselineDeviceCount / Math.max(baselineSeconds, 0.001),
+      cpuMs: subCpuMs,
+      cpuUsPerMessage: (subCpuMs * 1000) / Math.max(baselineDeviceCount, 1),
+      peakRssMB: subPeakRss,
+    },
+    loss: {
+      exact: mismatched === 0 && checked === expectedTopics,
+      checked,
+      mismatched,
+      examples,
+      companyTruthMwh: truth.energyMwh,
+      companyAggregatorMwh: companyPayload ? mwh(companyPayload.TotalEnergy) : null,
+    },
+  };
+  result.cpuRatio = result.aggregator.cpuUsPerMessage / result.baseline.cpuUsPerMessage;
+  result.throughputRatio = result.aggregator.msgsPerS / result.baseline.msgsPerS;
+  if (profileDir) {
+    const file = readdirSync(profileDir)
+      .filter((f) => f.endsWith(".cpuprofile"))
+      .map((f) => join(profileDir, f))
+      .sort()
+      .at(-1);
+    if (file) result.profile = { file: file.replace(root, ""), ...profileSummary(file, 15) };
+  }
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} finally {
+  stopAll();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Where the profiled process spent its CPU (idle excluded): the functions with the most self
+ * time, and the self time summed by module (our packages, mqtt.js and its parts, Node internals,
+ * garbage collection), each as a percentage of the busy time.
+ */
+function profileSummary(file, count) {
+  const profile = JSON.parse(readFileSync(file, "utf8"));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const functions = new Map();
+  const modules = new Map();
+  let busy = 0;
+  profile.samples.forEach((id, i) => {
+    const frame = byId.get(id).callFrame;
+    if (frame.functionName === "(idle)") return;
+    const us = profile.timeDeltas[i] ?? 0;
+    busy += us;
+    const url = frame.url ?? "";
+    const module = url.includes("node_modules/.pnpm/")
+      ? url.replace(/^.*node_modules\/\.pnpm\/([^@/]*@?[^@/]+)@.*$/, "$1")
+      : url.startsWith("node:")
+        ? "node internals"
+        : url.includes("/packages/")
+          ? `@coreflux/${url.replace(/^.*\/packages\/([^/]+)\/.*$/, "$1")}`
+          : url.includes("/apps/aggregator/")
+            ? "@coreflux/aggregator"
+            : frame.functionName.startsWith("(")
+              ? frame.functionName
+              : "native (syscalls, V8 builtins)";
+    const name = `${frame.functionName || "(anonymous)"}${url ? ` (${module})` : ""}`;
+    functions.set(name, (functions.get(name) ?? 0) + us);
+    modules.set(module, (modules.get(module) ?? 0) + us);
+  });
+  const top = (map, n) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, us]) => ({ name, percent: Number(((us / busy) * 100).toFixed(1)) }));
+  return { busyMs: Math.round(busy / 1000), top: top(functions, count), modules: top(modules, 12) };
+}
