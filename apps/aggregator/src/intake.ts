@@ -44,6 +44,8 @@ export class Intake {
   private readonly loggedReasons = new Set<string>();
   private readonly statusTopic: string;
   private deviceLimitWarned = false;
+  /** Devices placed by their topic (not by a `[[devices]]` rule). */
+  private topicPlaced = 0;
   private unplacedOverflowWarned = false;
   /** Rejections since the last {@link takeRejections}. */
   private rejections: ReasonCounts = new Map();
@@ -152,6 +154,7 @@ export class Intake {
       return;
     }
     let applied = false;
+    let invalid = false;
     for (const reading of message.readings) {
       const hasEnergy = reading.energyWh !== undefined || reading.returnedEnergyWh !== undefined;
       if (!hasEnergy && reading.powerW === undefined) continue;
@@ -165,7 +168,8 @@ export class Intake {
         reading.returnedEnergyWh ?? Number.NaN,
       );
       this.count(outcome, device, reading.meter, reading.energyWh);
-      applied = true;
+      if (outcome === "invalid") invalid = true;
+      else applied = true;
     }
     if (
       message.kind !== "gen1-value" &&
@@ -180,7 +184,15 @@ export class Intake {
       }
       applied = true;
     }
+    // A message is counted once: accepted if any of it was used, rejected if all it carried was
+    // invalid (a counter beyond what the engine can add exactly, such as 1e300 Wh), else ignored.
     if (applied) this.accept();
+    else if (invalid)
+      this.reject(
+        "invalid-reading",
+        topic,
+        "no reading the accounting can use (e.g. a counter beyond 9e12 Wh)",
+      );
     else Counts.bump(this.counts.ignored, "no-metering");
   }
 
@@ -189,16 +201,24 @@ export class Intake {
     this.applied++;
   }
 
-  /** The placed device for a prefix; undefined (counted and reported) when it cannot be placed. */
+  /**
+   * The placed device for a prefix; undefined (counted and reported) when it cannot be placed.
+   * Devices placed by a `[[devices]]` rule always get in: the limit keeps room for every rule,
+   * so a flood of made-up topics can never lock out a configured device.
+   */
   private device(prefix: string, src: string | undefined, topic: string): DeviceEntry | undefined {
     const known = this.devices.get(prefix);
     if (known !== undefined) return known;
-    const path = this.placement.place(prefix, src);
+    const byRule = this.placement.placeByRule(prefix, src);
+    const path = byRule ?? this.placement.placeByTopic(prefix);
     if (path === undefined) {
       this.reportUnplaced(prefix, topic);
       return undefined;
     }
-    if (this.devices.size >= this.options.maxDevices) {
+    if (
+      byRule === undefined &&
+      this.topicPlaced >= this.options.maxDevices - this.placement.ruleCount
+    ) {
       if (!this.deviceLimitWarned) {
         this.deviceLimitWarned = true;
         this.log.warn(
@@ -211,6 +231,7 @@ export class Intake {
     }
     const entry: DeviceEntry = { path, node: this.engine.findNode(path), meters: new Map() };
     this.devices.set(prefix, entry);
+    if (byRule === undefined) this.topicPlaced++;
     return entry;
   }
 
@@ -277,9 +298,6 @@ export class Intake {
           { device: device.path.join("/"), meter: meterId },
           "outlier discarded as a glitch",
         );
-        break;
-      case "invalid":
-        this.countRejection("invalid-reading");
         break;
       default:
         break;

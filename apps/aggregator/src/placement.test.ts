@@ -70,4 +70,21 @@ describe("Placement", () => {
       "shellies/shellyplusplugs-c82e18a1b2c3/#",
     ]);
   });
+
+  it("tells rule placements from topic placements", () => {
+    expect(placement.ruleCount).toBe(4);
+    expect(placement.placeByRule("shellies/shellyplug-s-7AD4B1", undefined)).toEqual([
+      "Coreflux",
+      "Porto",
+      "Kitchen",
+      "Fridge",
+    ]);
+    expect(placement.placeByRule("Coreflux/Porto/MeetingRoom/Light1", undefined)).toBeUndefined();
+    expect(placement.placeByTopic("Coreflux/Porto/MeetingRoom/Light1")).toEqual([
+      "Coreflux",
+      "Porto",
+      "MeetingRoom",
+      "Light1",
+    ]);
+  });
 });

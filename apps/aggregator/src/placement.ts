@@ -21,20 +21,31 @@ export class Placement {
     for (const rule of rules) this.rules.set(rule.match, [company, ...rule.path.split("/")]);
   }
 
+  /** Devices the `[[devices]]` rules can place (each rule places one device). */
+  get ruleCount(): number {
+    return this.rules.size;
+  }
+
   /** The device's path (company first, 4 segments), or undefined if it is not placed. */
   place(prefix: string, src: string | undefined): string[] | undefined {
-    if (this.rules.size > 0) {
-      const byPrefix = this.rules.get(prefix);
-      if (byPrefix) return byPrefix;
-      if (src !== undefined) {
-        const bySrc = this.rules.get(src);
-        if (bySrc) return bySrc;
-      }
-      if (prefix.startsWith("shellies/")) {
-        const byGen1Id = this.rules.get(prefix.slice("shellies/".length));
-        if (byGen1Id) return byGen1Id;
-      }
+    return this.placeByRule(prefix, src) ?? this.placeByTopic(prefix);
+  }
+
+  /** The path a `[[devices]]` rule gives the device, if one does. */
+  placeByRule(prefix: string, src: string | undefined): string[] | undefined {
+    if (this.rules.size === 0) return undefined;
+    const byPrefix = this.rules.get(prefix);
+    if (byPrefix) return byPrefix;
+    if (src !== undefined) {
+      const bySrc = this.rules.get(src);
+      if (bySrc) return bySrc;
     }
+    if (prefix.startsWith("shellies/")) return this.rules.get(prefix.slice("shellies/".length));
+    return undefined;
+  }
+
+  /** The path of a `<Company>/<Office>/<Room>/<Device>` prefix of our company. */
+  placeByTopic(prefix: string): string[] | undefined {
     const segments = prefix.split("/");
     if (segments.length === 4 && segments[0] === this.company && segments.every((s) => s !== ""))
       return segments;

@@ -1,0 +1,76 @@
+import { EnergyEngine } from "@coreflux/hierarchy";
+import pino from "pino";
+import { describe, expect, it } from "vitest";
+import { Intake } from "./intake";
+import { Counts } from "./metrics";
+import { type DevicePlacementRule, Placement } from "./placement";
+
+const T0 = Date.UTC(2026, 10, 26, 10, 0, 0);
+const TOPIC = "Coreflux/Porto/Kitchen/Fridge/status/switch:0";
+
+function intake(options: { maxDevices?: number; rules?: DevicePlacementRule[] } = {}) {
+  const engine = new EnergyEngine({ timeZone: "UTC" });
+  const counts = new Counts();
+  let now = T0;
+  const placement = new Placement("Coreflux", options.rules ?? []);
+  const handler = new Intake(engine, placement, counts, pino({ level: "silent" }), {
+    maxDevices: options.maxDevices ?? 100,
+    maxPayloadBytes: 65_536,
+    now: () => now,
+  });
+  const send = (topic: string, payload: string) => {
+    now += 60_000;
+    handler.handle(topic, Buffer.from(payload));
+  };
+  /** received = accepted + rejected + ignored, every message counted exactly once. */
+  const balance = () =>
+    counts.accepted +
+    [...counts.rejected.values(), ...counts.ignored.values()].reduce((a, b) => a + b, 0);
+  return { engine, counts, send, balance, handler };
+}
+
+describe("Intake counts every message exactly once", () => {
+  it("a counter beyond exact accounting (1e300 Wh) is rejected as invalid-reading, not also accepted", () => {
+    const { counts, send, balance } = intake();
+    send(TOPIC, '{"id":0,"aenergy":{"total":1000.000}}');
+    send(TOPIC, '{"id":0,"aenergy":{"total":1e300}}');
+    send(TOPIC, '{"id":0,"aenergy":{"total":9007199254740993}}');
+    send(TOPIC, '{"id":0,"aenergy":{"total":1000.500}}');
+    expect(counts.received).toBe(4);
+    expect(counts.accepted).toBe(2);
+    expect(Object.fromEntries(counts.rejected)).toEqual({ "invalid-reading": 2 });
+    expect(counts.readings.get("invalid")).toBe(2);
+    expect(balance()).toBe(counts.received);
+  });
+
+  it("a message whose only reading is invalid (power included) is counted once, as rejected", () => {
+    const { counts, send, balance } = intake();
+    send(TOPIC, '{"id":0,"apower":12.5,"aenergy":{"total":1e300}}');
+    expect(counts.accepted).toBe(0);
+    expect(Object.fromEntries(counts.rejected)).toEqual({ "invalid-reading": 1 });
+    expect(balance()).toBe(counts.received);
+  });
+});
+
+describe("Intake device limit", () => {
+  const rules = [
+    { match: "shellies/shellyplug-s-7AD4B1", path: "Porto/Kitchen/Kettle" },
+    { match: "shellyplusplugs-c82e18a1b2c3", path: "Porto/Kitchen/Toaster" },
+  ];
+
+  it("keeps room for every [[devices]] rule: a flood of topics cannot lock out a configured device", () => {
+    const { counts, send, handler, balance } = intake({ maxDevices: 5, rules });
+    for (let i = 0; i < 50; i++) {
+      send(`Coreflux/Flood/Room/Device${i}/status/switch:0`, '{"id":0,"aenergy":{"total":1.000}}');
+    }
+    // 5 devices at most, 2 of them reserved for the rules: 3 made-up devices got in.
+    expect(handler.deviceCount).toBe(3);
+    expect(counts.rejected.get("device-limit")).toBe(47);
+    send("shellies/shellyplug-s-7AD4B1/relay/0/energy", "600");
+    send("shellyplusplugs-c82e18a1b2c3/status/switch:0", '{"id":0,"aenergy":{"total":2.000}}');
+    expect(handler.deviceCount).toBe(5);
+    expect(counts.accepted).toBe(5);
+    expect(counts.rejected.get("device-limit")).toBe(47);
+    expect(balance()).toBe(counts.received);
+  });
+});
