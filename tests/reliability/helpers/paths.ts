@@ -1,0 +1,34 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+
+const require = createRequire(import.meta.url);
+
+/** The built aggregator CLI (the suite runs after `build`). */
+export const CLI = join(
+  dirname(require.resolve("@coreflux/aggregator/package.json")),
+  "dist/cli.js",
+);
+
+/** The Mosquitto every CI run starts on 127.0.0.1:1883 (tests that do not stop a broker use it). */
+export const SHARED_BROKER_URL = process.env.MQTT_URL ?? "mqtt://127.0.0.1:1883";
+
+/** Debian puts Mosquitto in /usr/sbin, which is not on every user's PATH. */
+export const MOSQUITTO_BIN =
+  process.env.MOSQUITTO_BIN ??
+  (existsSync("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto");
+
+/** `mosquitto_passwd`, to write password files. */
+export const MOSQUITTO_PASSWD_BIN = process.env.MOSQUITTO_PASSWD_BIN ?? "mosquitto_passwd";
+
+/** A company name no other run uses, so retained messages and sessions never collide. */
+export function uniqueCompany(label: string): string {
+  return `Rel${label}${randomBytes(4).toString("hex")}`;
+}
+
+/** A fresh temporary folder. */
+export function scratchDir(label: string): string {
+  return mkdtempSync(join(tmpdir(), `coreflux-rel-${label}-`));
+}

@@ -1,0 +1,76 @@
+import type { AggregatorProcess } from "./aggregator";
+
+/** One memory sample of the aggregator. */
+export interface RssSample {
+  /** Milliseconds since the sampler started. */
+  tMs: number;
+  rssBytes: number;
+}
+
+/** Samples the aggregator's RSS from /proc/<pid>/status every `everyMs` until stopped. */
+export class RssSampler {
+  readonly samples: RssSample[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private readonly started = Date.now();
+
+  constructor(
+    private readonly aggregator: AggregatorProcess,
+    everyMs = 250,
+  ) {
+    this.take();
+    this.timer = setInterval(() => this.take(), everyMs);
+  }
+
+  stop(): RssSample[] {
+    clearInterval(this.timer);
+    this.take();
+    return this.samples;
+  }
+
+  /** Highest RSS seen, bytes. */
+  get peak(): number {
+    return Math.max(...this.samples.map((s) => s.rssBytes));
+  }
+
+  /**
+   * Highest RSS within a fraction of the run (`from`, `to` in 0..1 of the samples), bytes.
+   */
+  peakBetween(from: number, to: number): number {
+    const n = this.samples.length;
+    const part = this.samples.slice(Math.floor(n * from), Math.max(Math.floor(n * to), 1));
+    return Math.max(...part.map((s) => s.rssBytes));
+  }
+
+  /** Median RSS within a fraction of the run (`from`, `to` in 0..1 of the samples), bytes. */
+  medianBetween(from: number, to: number): number {
+    const n = this.samples.length;
+    const part = this.samples
+      .slice(Math.floor(n * from), Math.max(Math.floor(n * to), 1))
+      .map((s) => s.rssBytes)
+      .sort((a, b) => a - b);
+    return part[Math.floor(part.length / 2)]!;
+  }
+
+  /**
+   * True when memory reached a plateau: the typical (median) RSS of the last third is not above
+   * the highest RSS of the middle third. Growth that goes on, however slow, fails this; a spike
+   * (a 10 MB payload being parsed) does not.
+   */
+  plateaued(): boolean {
+    return this.medianBetween(2 / 3, 1) <= this.peakBetween(1 / 3, 2 / 3);
+  }
+
+  private take(): void {
+    if (!this.aggregator.running) return;
+    try {
+      this.samples.push({ tMs: Date.now() - this.started, rssBytes: this.aggregator.rssBytes() });
+    } catch {
+      // The process exited between the check and the read; the test notices that on its own.
+    }
+  }
+}
+
+/** Bytes as MiB with one decimal, for messages and reports. */
+export function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
