@@ -234,7 +234,7 @@ describe("hostile input (1,000,000 fuzzed messages during a legitimate stream)",
       );
     const warned = aggregator.linesWith(/^message rejected/).map((l) => String(l.reason));
     const peak = rss.peak;
-    const middle = rss.peakBetween(1 / 3, 2 / 3);
+    const middle = rss.medianBetween(1 / 3, 2 / 3);
     const last = rss.medianBetween(2 / 3, 1);
     report("hostile-input", {
       seed: SEED,
@@ -254,7 +254,7 @@ describe("hostile input (1,000,000 fuzzed messages during a legitimate stream)",
       rss: {
         first: mib(samples[0]!.rssBytes),
         peak: mib(peak),
-        middleThirdPeak: mib(middle),
+        middleThirdMedian: mib(middle),
         lastThirdMedian: mib(last),
         samples: samples.length,
       },
@@ -292,11 +292,18 @@ describe("hostile input (1,000,000 fuzzed messages during a legitimate stream)",
     // Memory: a fixed ceiling, and a plateau rather than growth.
     expect(peak).toBeLessThan(RSS_CEILING_BYTES);
     expect(
-      rss.plateaued(),
-      `last third median ${mib(last)} > middle third peak ${mib(middle)}`,
-    ).toBe(true);
+      rss.growth(),
+      `RSS median ${mib(middle)} in the middle third, ${mib(last)} in the last third`,
+    ).toBeLessThan(GROWTH_BUDGET_BYTES);
   });
 });
 
 /** Fixed RSS ceiling of the aggregator under the fuzz (measured peak plus headroom, see RELIABILITY.md). */
 const RSS_CEILING_BYTES = 400 * 1024 * 1024;
+
+/**
+ * Allowed rise of the median RSS from the middle to the last third of the run: noise of the
+ * allocator and V8 is a few MiB; a leak of 50 bytes per message of the last third (some
+ * 300,000 messages) would exceed it.
+ */
+const GROWTH_BUDGET_BYTES = 16 * 1024 * 1024;

@@ -52,12 +52,12 @@ export class RssSampler {
   }
 
   /**
-   * True when memory reached a plateau: the typical (median) RSS of the last third is not above
-   * the highest RSS of the middle third. Growth that goes on, however slow, fails this; a spike
-   * (a 10 MB payload being parsed) does not.
+   * How much the typical RSS of the last third of the run is above that of the middle third,
+   * bytes (negative when it fell). Medians, so that one spike (a 10 MB payload being parsed)
+   * does not count; a test compares this with a budget that a per-message leak would exceed.
    */
-  plateaued(): boolean {
-    return this.medianBetween(2 / 3, 1) <= this.peakBetween(1 / 3, 2 / 3);
+  growth(): number {
+    return this.medianBetween(2 / 3, 1) - this.medianBetween(1 / 3, 2 / 3);
   }
 
   private take(): void {
