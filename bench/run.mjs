@@ -108,6 +108,9 @@ if (only.includes("e2e")) {
   }
 }
 
+// Which day each section ran: a partial run keeps the others' figures and dates.
+for (const section of only) if (results[section]) results[section].ranOn = results.machine.date;
+
 mkdirSync(join(outDir, "bench"), { recursive: true });
 writeFileSync(join(outDir, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(join(outDir, "BENCHMARKS.md"), renderReport(results));

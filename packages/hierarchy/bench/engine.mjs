@@ -42,6 +42,8 @@ function heapUsed() {
   return heapUsed + arrayBuffers;
 }
 
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 function bench(meters) {
   const before = heapUsed();
   const t0 = performance.now();
@@ -50,23 +52,27 @@ function bench(meters) {
 
   // First reading of every meter (references), then rounds of increases every 10 s.
   for (let i = 0; i < meters; i++) engine.ingestValues(handles[i], T0, 1000 + (i % 97), 50);
-  const rounds = Math.max(3, Math.ceil(3_000_000 / meters));
-  const start = performance.now();
+  // Each round timed on its own; the rate is that of the median round, so that a pause of the
+  // (shared, virtual) machine during one round does not decide the figure.
+  const rounds = Math.max(5, Math.ceil(3_000_000 / meters));
+  const roundMs = [];
   for (let r = 1; r <= rounds; r++) {
     const tsMs = T0 + r * 10_000;
+    const r0 = performance.now();
     for (let i = 0; i < meters; i++) {
       engine.ingestValues(handles[i], tsMs, 1000 + (i % 97) + r * 0.0125, 45 + (r & 7));
     }
+    roundMs.push(performance.now() - r0);
   }
-  const ingestMs = performance.now() - start;
   const readings = rounds * meters;
 
   // The same, with a publish cycle (collect the changed nodes) after every round: each meter
   // reports once per cycle, so every reading's effects are carried up the tree.
   let cycleTsMs = T0 + rounds * 10_000;
-  const cycleRounds = Math.max(3, Math.ceil(1_000_000 / meters));
-  const cycleStart = performance.now();
+  const cycleRounds = Math.max(5, Math.ceil(1_000_000 / meters));
+  const cycleRoundMs = [];
   for (let r = 1; r <= cycleRounds; r++) {
+    const c0 = performance.now();
     cycleTsMs += 10_000;
     for (let i = 0; i < meters; i++) {
       engine.ingestValues(
@@ -77,8 +83,8 @@ function bench(meters) {
       );
     }
     engine.takeChanges(cycleTsMs);
+    cycleRoundMs.push(performance.now() - c0);
   }
-  const cycleMs = performance.now() - cycleStart;
   const totalRounds = rounds + cycleRounds;
   const tsEnd = cycleTsMs;
   engine.takeChanges(tsEnd);
@@ -103,7 +109,6 @@ function bench(meters) {
     views = changed.map((id) => engine.view(id, tsMs));
     viewTimes.push(performance.now() - v0);
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const collectMs = median(collectTimes);
   const viewsMs = median(viewTimes);
 
@@ -129,8 +134,9 @@ function bench(meters) {
     nodes: engine.nodeCount,
     buildMs: Math.round(buildMs),
     readings,
-    readingsPerS: Math.round(readings / (ingestMs / 1000)),
-    readingsPerSWithCycles: Math.round((cycleRounds * meters) / (cycleMs / 1000)),
+    readingsPerS: Math.round(meters / (median(roundMs) / 1000)),
+    readingsPerSBestRound: Math.round(meters / (Math.min(...roundMs) / 1000)),
+    readingsPerSWithCycles: Math.round(meters / (median(cycleRoundMs) / 1000)),
     heapPerMeterB: gc ? Math.round(heapPerMeterB) : null,
     changedNodes: views.length,
     collectChangedMs: Number(collectMs.toFixed(2)),

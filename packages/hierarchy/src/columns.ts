@@ -1,5 +1,11 @@
 import { CounterTracker } from "./counter-tracker";
-import { GrowableFloat64, GrowableInt32, GrowableUint8, GrowableUint32 } from "./growable";
+import {
+  ensureAll,
+  GrowableFloat64,
+  GrowableInt32,
+  GrowableUint8,
+  GrowableUint32,
+} from "./growable";
 import type { ResolvedOptions } from "./options";
 
 /** Meter states. A meter is online while fresh, stale when silent, offline when its device is. */
@@ -81,7 +87,7 @@ export class NodeColumns {
   reserve(count: number): void {
     if (count <= this.capacity) return;
     this.capacity = Math.max(16, count, this.capacity * 2);
-    for (const column of this.columns()) column.ensure(this.capacity - 1);
+    ensureAll(this.columns(), this.capacity - 1);
   }
 
   private columns() {
@@ -179,23 +185,24 @@ export class MeterColumns {
   reserve(count: number): void {
     if (count <= this.capacity) return;
     this.capacity = Math.max(16, count, this.capacity * 2);
-    for (const column of [
-      this.device,
-      this.nextInDevice,
-      this.maxPowerW,
-      this.energyMwh,
-      this.returnedMwh,
-      this.powerMw,
-      this.lastSeenTsMs,
-      this.state,
-      this.listKeyMs,
-      this.prev,
-      this.next,
-    ]) {
-      column.ensure(this.capacity - 1);
-    }
-    this.active.ensure(this.capacity - 1);
-    this.returned.ensure(this.capacity - 1);
+    ensureAll(
+      [
+        this.device,
+        this.nextInDevice,
+        this.maxPowerW,
+        this.energyMwh,
+        this.returnedMwh,
+        this.powerMw,
+        this.lastSeenTsMs,
+        this.state,
+        this.listKeyMs,
+        this.prev,
+        this.next,
+        ...this.active.columns(),
+        ...this.returned.columns(),
+      ],
+      this.capacity - 1,
+    );
   }
 
   /** Appends a meter of `device`; returns its index. */

@@ -1,4 +1,4 @@
-import { GrowableFloat64, GrowableUint8, GrowableUint32 } from "./growable";
+import { type AnyGrowable, GrowableFloat64, GrowableUint8, GrowableUint32 } from "./growable";
 import type { ResolvedOptions } from "./options";
 
 /** What one counter value did to a meter. Numeric for the hot path; see `OUTCOMES`. */
@@ -50,15 +50,17 @@ export class CounterTracker {
 
   constructor(private readonly options: ResolvedOptions) {}
 
-  /** Makes room for meter `index`. */
-  ensure(index: number): void {
-    this.refMwh.ensure(index);
-    this.refSetTsMs.ensure(index);
-    this.refSeenTsMs.ensure(index);
-    this.pendingKind.ensure(index);
-    this.pendingMwh.ensure(index);
-    this.pendingTsMs.ensure(index);
-    this.epoch.ensure(index);
+  /** Its per-meter columns, for the meter table to grow them with its own. */
+  columns(): AnyGrowable[] {
+    return [
+      this.refMwh,
+      this.refSetTsMs,
+      this.refSeenTsMs,
+      this.pendingKind,
+      this.pendingMwh,
+      this.pendingTsMs,
+      this.epoch,
+    ];
   }
 
   /**

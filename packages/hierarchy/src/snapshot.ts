@@ -434,17 +434,67 @@ function pendingInto(
   }
 }
 
-function emptyCounter(count: number): DecodedCounter {
-  const refMwh = new Float64Array(count);
+/**
+ * Typed arrays carved out of one `ArrayBuffer`. Decoding a large snapshot needs dozens of
+ * columns; allocated one by one, each large backing store can make V8 run a full collection (it
+ * accounts for memory outside the JS heap that way), which at a million meters cost more than
+ * the decoding itself. Regions are sized up front by element width; a request that does not fit
+ * gets an array of its own, so a wrong estimate costs speed, never correctness.
+ */
+class ColumnArena {
+  private readonly buffer: ArrayBuffer;
+  /** Next free byte and end of each region: 8-byte elements, then 4-byte, then 1-byte. */
+  private readonly next: [number, number, number];
+  private readonly end: [number, number, number];
+
+  constructor(f64Count: number, b32Count: number, u8Count: number) {
+    const b32Start = f64Count * 8;
+    const u8Start = b32Start + b32Count * 4;
+    this.next = [0, b32Start, u8Start];
+    this.end = [b32Start, u8Start, u8Start + u8Count];
+    this.buffer = new ArrayBuffer(this.end[2]);
+  }
+
+  /** Byte offset for `bytes` in region `r`, or -1 when it is full. */
+  private take(r: 0 | 1 | 2, bytes: number): number {
+    const at = this.next[r];
+    if (at + bytes > this.end[r]) return -1;
+    this.next[r] = at + bytes;
+    return at;
+  }
+
+  f64(n: number): Float64Array {
+    const at = this.take(0, n * 8);
+    return at < 0 ? new Float64Array(n) : new Float64Array(this.buffer, at, n);
+  }
+
+  i32(n: number): Int32Array {
+    const at = this.take(1, n * 4);
+    return at < 0 ? new Int32Array(n) : new Int32Array(this.buffer, at, n);
+  }
+
+  u32(n: number): Uint32Array {
+    const at = this.take(1, n * 4);
+    return at < 0 ? new Uint32Array(n) : new Uint32Array(this.buffer, at, n);
+  }
+
+  u8(n: number): Uint8Array {
+    const at = this.take(2, n);
+    return at < 0 ? new Uint8Array(n) : new Uint8Array(this.buffer, at, n);
+  }
+}
+
+function emptyCounter(count: number, arena: ColumnArena): DecodedCounter {
+  const refMwh = arena.f64(count);
   refMwh.fill(Number.NaN);
   return {
     refMwh,
-    refSetTsMs: new Float64Array(count),
-    refSeenTsMs: new Float64Array(count),
-    pendingKind: new Uint8Array(count),
-    pendingMwh: new Float64Array(count),
-    pendingTsMs: new Float64Array(count),
-    epoch: new Uint32Array(count),
+    refSetTsMs: arena.f64(count),
+    refSeenTsMs: arena.f64(count),
+    pendingKind: arena.u8(count),
+    pendingMwh: arena.f64(count),
+    pendingTsMs: arena.f64(count),
+    epoch: arena.u32(count),
   };
 }
 
@@ -502,50 +552,62 @@ function decodeV1(input: Record<string, unknown>): DecodedSnapshot {
 
   const N = (key: string) => arrayAt(nodes, "nodes", key, nc);
   const M = (key: string) => arrayAt(meters, "meters", key, mc);
+  const returnedRecord = recordAt(meters, "meters", "returned");
+  const returnedAt = arrayAt(returnedRecord, "meters.returned", "at");
+  const rc = returnedAt.length;
+  const freshMeters = arrayAt(freshness, "freshness", "meter");
+  const fc = freshMeters.length;
+  // Every column below, in one allocation: per node 10 8-byte, 2 4-byte and 2 1-byte columns;
+  // per meter 14, 4 and 3; per fresh meter 1 and 1; per returned counter 3 and 2.
+  const arena = new ColumnArena(
+    10 * nc + 14 * mc + fc + 3 * rc,
+    2 * nc + 4 * mc + fc + 2 * rc,
+    2 * nc + 3 * mc,
+  );
 
-  const parent = new Int32Array(nc);
+  const parent = arena.i32(nc);
   ints(N("parent"), "nodes.parent", parent, -1, nc - 1);
-  const energyMwh = new Float64Array(nc);
+  const energyMwh = arena.f64(nc);
   energies(N("energyMwh"), "nodes.energyMwh", energyMwh);
+  const periodIndex = arena.i32(nc);
   const periodColumn = (key: string): Float64Array => {
-    const index = new Int32Array(nc);
-    ints(N(key), `nodes.${key}`, index, -1, periods.length - 1);
-    const out = new Float64Array(nc);
-    for (let i = 0; i < nc; i++) out[i] = index[i]! < 0 ? -1 : periods[index[i]!]!;
+    ints(N(key), `nodes.${key}`, periodIndex, -1, periods.length - 1);
+    const out = arena.f64(nc);
+    for (let i = 0; i < nc; i++) out[i] = periodIndex[i]! < 0 ? -1 : periods[periodIndex[i]!]!;
     return out;
   };
   const energyColumn = (key: string): Float64Array => {
-    const out = new Float64Array(nc);
+    const out = arena.f64(nc);
     energies(N(key), `nodes.${key}`, out);
     return out;
   };
-  const lastUpdateTsMs = new Float64Array(nc);
+  const lastUpdateTsMs = arena.f64(nc);
   times(N("lastUpdateTsMs"), "nodes.lastUpdateTsMs", lastUpdateTsMs, Number.NaN);
-  const returnedMwh = new Float64Array(nc);
+  const returnedMwh = arena.f64(nc);
   sparseInto(nodes, "nodes", "returnedMwh", returnedMwh, isEnergy);
-  const availability = new Uint8Array(nc);
+  const availability = arena.u8(nc);
   sparseInto(nodes, "nodes", "availability", availability, (v) => v === 1 || v === 2);
-  const bootTsMs = new Float64Array(nc).fill(Number.NaN);
+  const bootTsMs = arena.f64(nc).fill(Number.NaN);
   sparseInto(nodes, "nodes", "bootTsMs", bootTsMs, isFiniteNumber);
 
-  const meterIdIndex = new Int32Array(mc);
+  const meterIdIndex = arena.i32(mc);
   ints(meterIdColumn, "meters.meterId", meterIdIndex, 0, ids.length - 1);
   const meterId = new Array<string>(mc);
   for (let i = 0; i < mc; i++) meterId[i] = ids[meterIdIndex[i]!] as string;
-  const device = new Int32Array(mc);
+  const device = arena.i32(mc);
   ints(M("device"), "meters.device", device, 0, nc - 1);
-  const meterEnergy = new Float64Array(mc);
+  const meterEnergy = arena.f64(mc);
   energies(M("energyMwh"), "meters.energyMwh", meterEnergy);
-  const powerMw = new Float64Array(mc);
+  const powerMw = arena.f64(mc);
   ints(M("powerMw"), "meters.powerMw", powerMw, -MAX_EXACT, MAX_EXACT);
-  const lastSeenTsMs = new Float64Array(mc);
+  const lastSeenTsMs = arena.f64(mc);
   times(M("lastSeenTsMs"), "meters.lastSeenTsMs", lastSeenTsMs, Number.NEGATIVE_INFINITY);
-  const state = new Uint8Array(mc);
+  const state = arena.u8(mc);
   ints(M("state"), "meters.state", state, 0, 2);
-  const meterReturned = new Float64Array(mc);
+  const meterReturned = arena.f64(mc);
   sparseInto(meters, "meters", "returnedMwh", meterReturned, isEnergy);
 
-  const active = emptyCounter(mc);
+  const active = emptyCounter(mc, arena);
   ints(M("refMwh"), "meters.refMwh", active.refMwh, 0, MAX_EXACT, Number.NaN);
   times(M("refSetTsMs"), "meters.refSetTsMs", active.refSetTsMs);
   times(M("refSeenTsMs"), "meters.refSeenTsMs", active.refSeenTsMs);
@@ -558,36 +620,33 @@ function decodeV1(input: Record<string, unknown>): DecodedSnapshot {
   );
   pendingInto(meters, "meters", active, undefined, mc);
 
-  const returned = emptyCounter(mc);
-  const r = recordAt(meters, "meters", "returned");
-  const at = arrayAt(r, "meters.returned", "at");
-  const rAt = new Int32Array(at.length);
-  ints(at, "meters.returned.at", rAt, 0, mc - 1);
-  const column = (key: string) => arrayAt(r, "meters.returned", key, at.length);
-  const refs = new Float64Array(at.length);
+  const returned = emptyCounter(mc, arena);
+  const rAt = arena.i32(rc);
+  ints(returnedAt, "meters.returned.at", rAt, 0, mc - 1);
+  const column = (key: string) => arrayAt(returnedRecord, "meters.returned", key, rc);
+  const refs = arena.f64(rc);
   ints(column("refMwh"), "meters.returned.refMwh", refs, 0, MAX_EXACT);
-  const sets = new Float64Array(at.length);
+  const sets = arena.f64(rc);
   times(column("refSetTsMs"), "meters.returned.refSetTsMs", sets);
-  const seens = new Float64Array(at.length);
+  const seens = arena.f64(rc);
   times(column("refSeenTsMs"), "meters.returned.refSeenTsMs", seens);
-  const epochs = new Uint32Array(at.length);
+  const epochs = arena.u32(rc);
   ints(column("epoch"), "meters.returned.epoch", epochs, 0, 0xffffffff);
-  for (let k = 0; k < at.length; k++) {
+  for (let k = 0; k < rc; k++) {
     const i = rAt[k]!;
     returned.refMwh[i] = refs[k]!;
     returned.refSetTsMs[i] = sets[k]!;
     returned.refSeenTsMs[i] = seens[k]!;
     returned.epoch[i] = epochs[k]!;
   }
-  pendingInto(r, "meters.returned", returned, [], mc);
+  pendingInto(returnedRecord, "meters.returned", returned, [], mc);
 
-  const freshMeters = arrayAt(freshness, "freshness", "meter");
-  const freshOrder = new Int32Array(freshMeters.length);
+  const freshOrder = arena.i32(fc);
   ints(freshMeters, "freshness.meter", freshOrder, 0, mc - 1);
-  const keyMs = new Float64Array(freshMeters.length);
-  times(arrayAt(freshness, "freshness", "keyMs", freshMeters.length), "freshness.keyMs", keyMs);
+  const keyMs = arena.f64(fc);
+  times(arrayAt(freshness, "freshness", "keyMs", fc), "freshness.keyMs", keyMs);
 
-  const isDevice = new Uint8Array(nc);
+  const isDevice = arena.u8(nc);
   for (let i = 0; i < mc; i++) isDevice[device[i]!] = 1;
 
   const decoded: DecodedSnapshot = {
