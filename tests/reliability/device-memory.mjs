@@ -12,15 +12,22 @@
 //
 // Build first: pnpm --filter "@coreflux/aggregator..." build
 
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { createServer, connect as tcpConnect } from "node:net";
-import { cpus, tmpdir, totalmem, userInfo } from "node:os";
-import { dirname, join } from "node:path";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import mqtt from "mqtt";
+import {
+  deviceMessages,
+  MACHINE,
+  metricsOf,
+  mib,
+  rssBytesOf,
+  scratchRun,
+  startAggregator,
+  startMosquitto,
+  stopAggregator,
+} from "./script-support.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -34,62 +41,12 @@ const STAGES = args.stages.split(",").map(Number);
 const INTERVAL_S = 2;
 const COMPANY = "MemProbe";
 
-const require = createRequire(import.meta.url);
-const CLI = join(dirname(require.resolve("@coreflux/aggregator/package.json")), "dist/cli.js");
-const MOSQUITTO =
-  process.env.MOSQUITTO_BIN ??
-  (existsSync("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto");
 const log = (text) => process.stdout.write(`[device-memory] ${text}\n`);
 
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function listening(port) {
-  for (let i = 0; i < 500; i++) {
-    const ok = await new Promise((resolve) => {
-      const socket = tcpConnect({ port, host: "127.0.0.1" });
-      socket.once("connect", () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once("error", () => resolve(false));
-    });
-    if (ok) return;
-    await sleep(20);
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
-
-const dir = mkdtempSync(join(tmpdir(), "coreflux-device-memory-"));
-const children = [];
-process.on("exit", () => {
-  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
-  rmSync(dir, { recursive: true, force: true });
-});
-process.on("SIGINT", () => process.exit(130));
-
-const port = await freePort();
-writeFileSync(
-  join(dir, "mosquitto.conf"),
-  [
-    `listener ${port} 127.0.0.1`,
-    "allow_anonymous true",
-    `user ${userInfo().username}`,
-    "log_dest none",
-    "max_queued_messages 1000000",
-  ].join("\n"),
-);
-children.push(spawn(MOSQUITTO, ["-c", join(dir, "mosquitto.conf")], { stdio: "ignore" }));
-await listening(port);
-const url = `mqtt://127.0.0.1:${port}`;
-
-writeFileSync(
-  join(dir, "config.toml"),
+const run = scratchRun("device-memory");
+const url = await startMosquitto(run, ["max_queued_messages 1000000"]);
+const aggregator = await startAggregator(
+  run,
   [
     "[company]",
     `topic = "${COMPANY}/#"`,
@@ -100,64 +57,22 @@ writeFileSync(
     `interval_seconds = ${INTERVAL_S}`,
     "nested = false",
     "[state]",
-    `path = "${join(dir, "state.json")}"`,
+    `path = "${join(run.dir, "state.json")}"`,
     "[limits]",
     `max_devices = ${Math.max(...STAGES)}`,
     "[http]",
     "port = 0",
     "[log]",
     'format = "json"',
-    "",
-  ].join("\n"),
+  ],
+  {
+    // SIGUSR2 writes a heap snapshot into the working directory (the scratch folder).
+    nodeArgs: ["--heapsnapshot-signal=SIGUSR2"],
+    onLine: (entry, line) => entry.level >= 40 && log(`aggregator: ${line.slice(0, 300)}`),
+  },
 );
-const aggregator = spawn(
-  process.execPath,
-  ["--heapsnapshot-signal=SIGUSR2", CLI, "--config", join(dir, "config.toml")],
-  { cwd: dir, stdio: ["ignore", "pipe", "inherit"] },
-);
-children.push(aggregator);
-let httpUrl;
-let subscribed = false;
-let buffered = "";
-aggregator.stdout.setEncoding("utf8").on("data", (chunk) => {
-  buffered += chunk;
-  let newline = buffered.indexOf("\n");
-  while (newline >= 0) {
-    const line = buffered.slice(0, newline);
-    buffered = buffered.slice(newline + 1);
-    try {
-      const entry = JSON.parse(line);
-      if (entry.msg === "HTTP listener: /healthz and /metrics") httpUrl = entry.url;
-      if (entry.msg === "subscribed") subscribed = true;
-      if (entry.level >= 40) log(`aggregator: ${line.slice(0, 300)}`);
-    } catch {}
-    newline = buffered.indexOf("\n");
-  }
-});
-while (!subscribed || httpUrl === undefined) {
-  if (aggregator.exitCode !== null) throw new Error("the aggregator exited at startup");
-  await sleep(20);
-}
-
-const metrics = async () => {
-  // A fresh connection each time: a kept-alive one may have been closed during a snapshot.
-  const response = await fetch(`${httpUrl}/metrics`, { headers: { connection: "close" } });
-  const text = await response.text();
-  const out = new Map();
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const space = line.lastIndexOf(" ");
-    out.set(line.slice(0, space), Number(line.slice(space + 1)));
-  }
-  return out;
-};
-const rssBytes = () =>
-  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${aggregator.pid}/status`, "utf8"))[1]) *
-  1024;
-const mib = (bytes) => Math.round((bytes / 1048576) * 10) / 10;
-const deviceMessages = (m) =>
-  m.get("coreflux_messages_received_total") -
-  (m.get('coreflux_messages_ignored_total{reason="own-output"}') ?? 0);
+const metrics = () => metricsOf(aggregator);
+const rssBytes = () => rssBytesOf(aggregator);
 
 const publisher = await mqtt.connectAsync(url, { clean: true, reconnectPeriod: 0 });
 /** A Plus Plug S status as the device publishes it; device i in office i/2000, room i/20. */
@@ -194,7 +109,7 @@ for (const devices of STAGES) {
   if (devices > previous) await publishDevices(previous, devices);
   previous = devices;
   for (let i = 0; deviceMessages(await metrics()) < published; i++) {
-    if (aggregator.exitCode !== null) throw new Error("the aggregator exited");
+    if (aggregator.child.exitCode !== null) throw new Error("the aggregator exited");
     if (i > 3000) throw new Error("the aggregator did not receive every message");
     await sleep(100);
   }
@@ -210,11 +125,11 @@ for (const devices of STAGES) {
   }
   const heap = [];
   for (let i = 0; i < (args["rss-only"] ? 0 : 2); i++) {
-    aggregator.kill("SIGUSR2");
+    aggregator.child.kill("SIGUSR2");
     await sleep(50);
     heap.push((await metrics()).get("coreflux_nodejs_heap_size_used_bytes"));
-    for (const file of readdirSync(dir))
-      if (file.endsWith(".heapsnapshot")) rmSync(join(dir, file));
+    for (const file of readdirSync(run.dir))
+      if (file.endsWith(".heapsnapshot")) rmSync(join(run.dir, file));
     await sleep(INTERVAL_S * 1000);
   }
   const m = await metrics();
@@ -251,13 +166,12 @@ for (const p of perDevice)
   );
 const summary = {
   date: new Date().toISOString().slice(0, 10),
-  machine: `${cpus()[0]?.model ?? "?"}, ${cpus().length} vCPUs, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}`,
+  machine: MACHINE,
   payloads: "flat (nested = false), publish every 2 s",
   stages: results,
   perDevice,
 };
 if (args.out) writeFileSync(args.out, `${JSON.stringify(summary, null, 2)}\n`);
 await publisher.endAsync();
-aggregator.kill("SIGTERM");
-await new Promise((resolve) => aggregator.once("exit", resolve));
+await stopAggregator(aggregator);
 process.exit(0);

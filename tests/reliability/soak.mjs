@@ -9,16 +9,23 @@
 //
 // Build first: pnpm --filter "@coreflux/aggregator..." build && pnpm --filter @coreflux/shelly-simulator build
 
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { createServer, connect as tcpConnect } from "node:net";
-import { cpus, tmpdir, totalmem, userInfo } from "node:os";
-import { dirname, join } from "node:path";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { createFleet } from "@coreflux/shelly-simulator";
 import mqtt from "mqtt";
+import {
+  deviceMessages,
+  MACHINE,
+  metricsOf,
+  mib,
+  rssBytesOf,
+  scratchRun,
+  startAggregator,
+  startMosquitto,
+  stopAggregator,
+} from "./script-support.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -40,66 +47,16 @@ const DEVICES = Number(args.devices);
 /** Unacknowledged QoS 1 publishes at most. */
 const MAX_IN_FLIGHT = 1000;
 
-const require = createRequire(import.meta.url);
-const CLI = join(dirname(require.resolve("@coreflux/aggregator/package.json")), "dist/cli.js");
-const MOSQUITTO =
-  process.env.MOSQUITTO_BIN ??
-  (existsSync("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto");
-
 const log = (text) =>
   process.stdout.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
 
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitForPort(port) {
-  for (let i = 0; i < 500; i++) {
-    const ok = await new Promise((resolve) => {
-      const s = tcpConnect({ port, host: "127.0.0.1" });
-      s.once("connect", () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once("error", () => resolve(false));
-    });
-    if (ok) return;
-    await sleep(20);
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
-
-const dir = mkdtempSync(join(tmpdir(), "coreflux-soak-"));
-const children = [];
-const cleanup = () => {
-  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
-  rmSync(dir, { recursive: true, force: true });
-};
-process.on("exit", cleanup);
-process.on("SIGINT", () => process.exit(130));
+const run = scratchRun("soak");
 
 // The broker, on a free port, with Mosquitto's defaults except the per-client queue: the default
 // (max_queued_messages 1000 beyond 20 in flight) silently drops QoS 1 messages for a subscriber
 // that falls a fraction of a second behind a 5,000 msg/s stream, e.g. during a state write. A
 // production broker for a fleet this busy needs the same setting (RELIABILITY.md).
-const brokerPort = await freePort();
-writeFileSync(
-  join(dir, "mosquitto.conf"),
-  [
-    `listener ${brokerPort} 127.0.0.1`,
-    "allow_anonymous true",
-    `user ${userInfo().username}`,
-    "log_dest none",
-    "max_queued_messages 100000",
-  ].join("\n"),
-);
-children.push(spawn(MOSQUITTO, ["-c", join(dir, "mosquitto.conf")], { stdio: "ignore" }));
-await waitForPort(brokerPort);
-const url = `mqtt://127.0.0.1:${brokerPort}`;
+const url = await startMosquitto(run, ["max_queued_messages 100000"]);
 
 // The fleet: the CLI's example fault rates, published as fast as the rate allows.
 const company = `Soak${SEED}`;
@@ -123,68 +80,30 @@ const fleet = createFleet({
 });
 
 // The aggregator: default publish settings (every 10 s, nested payloads, full refresh every 30).
-const toml = [
-  "[company]",
-  `topic = "${company}/#"`,
-  "[mqtt]",
-  `url = "${url}"`,
-  `client_id = "agg-${company}"`,
-  "[state]",
-  `path = "${join(dir, "state.json")}"`,
-  "[accounting]",
-  'time_zone = "UTC"',
-  "[http]",
-  "port = 0",
-  "[log]",
-  'format = "json"',
-  ...fleet
-    .placements()
-    .flatMap((p) => ["[[devices]]", `match = "${p.match}"`, `path = "${p.path}"`]),
-].join("\n");
-writeFileSync(join(dir, "config.toml"), `${toml}\n`);
-const aggregator = spawn(process.execPath, [CLI, "--config", join(dir, "config.toml")], {
-  stdio: ["ignore", "pipe", "inherit"],
-});
-children.push(aggregator);
-let httpUrl;
-let subscribed = false;
-let logLines = 0;
-let buffered = "";
-aggregator.stdout.setEncoding("utf8").on("data", (chunk) => {
-  buffered += chunk;
-  let nl = buffered.indexOf("\n");
-  while (nl >= 0) {
-    const line = buffered.slice(0, nl);
-    buffered = buffered.slice(nl + 1);
-    logLines++;
-    try {
-      const j = JSON.parse(line);
-      if (j.msg === "HTTP listener: /healthz and /metrics") httpUrl = j.url;
-      if (j.msg === "subscribed") subscribed = true;
-      if (j.level >= 50) log(`aggregator: ${line.slice(0, 300)}`);
-    } catch {}
-    nl = buffered.indexOf("\n");
-  }
-});
-while (!subscribed || httpUrl === undefined) {
-  if (aggregator.exitCode !== null) throw new Error("the aggregator exited at startup");
-  await sleep(20);
-}
+const aggregator = await startAggregator(
+  run,
+  [
+    "[company]",
+    `topic = "${company}/#"`,
+    "[mqtt]",
+    `url = "${url}"`,
+    `client_id = "agg-${company}"`,
+    "[state]",
+    `path = "${join(run.dir, "state.json")}"`,
+    "[accounting]",
+    'time_zone = "UTC"',
+    "[http]",
+    "port = 0",
+    "[log]",
+    'format = "json"',
+    ...fleet
+      .placements()
+      .flatMap((p) => ["[[devices]]", `match = "${p.match}"`, `path = "${p.path}"`]),
+  ],
+  { onLine: (entry, line) => entry.level >= 50 && log(`aggregator: ${line.slice(0, 300)}`) },
+);
 
-const metrics = async () => {
-  const text = await (await fetch(`${httpUrl}/metrics`)).text();
-  const out = new Map();
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const i = line.lastIndexOf(" ");
-    out.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return out;
-};
-const rssBytes = () =>
-  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${aggregator.pid}/status`, "utf8"))[1]) *
-  1024;
-const mib = (bytes) => Math.round((bytes / 1048576) * 10) / 10;
+const metrics = () => metricsOf(aggregator);
 
 // The observer: the latest company total.
 let companyWh;
@@ -229,10 +148,8 @@ const takeSample = async () => {
   const s = {
     t: Math.round((performance.now() - started) / 1000),
     published,
-    received:
-      m.get("coreflux_messages_received_total") -
-      (m.get('coreflux_messages_ignored_total{reason="own-output"}') ?? 0),
-    rssMiB: mib(rssBytes()),
+    received: deviceMessages(m),
+    rssMiB: mib(rssBytesOf(aggregator)),
     heapUsedMiB: mib(m.get("coreflux_nodejs_heap_size_used_bytes")),
     heapTotalMiB: mib(m.get("coreflux_nodejs_heap_size_total_bytes")),
     externalMiB: mib(m.get("coreflux_nodejs_external_memory_bytes") ?? 0),
@@ -282,10 +199,7 @@ log(
 // Catch up: every message counted, then a publish cycle or two for the totals.
 let deviceMessagesReceived = 0;
 for (let i = 0; i < 600; i++) {
-  const m = await metrics();
-  deviceMessagesReceived =
-    m.get("coreflux_messages_received_total") -
-    (m.get('coreflux_messages_ignored_total{reason="own-output"}') ?? 0);
+  deviceMessagesReceived = deviceMessages(await metrics());
   if (deviceMessagesReceived >= published) break;
   await sleep(100);
 }
@@ -309,7 +223,7 @@ const afterWarmup = streaming.filter((s) => s.t >= WARMUP_S);
 const m = await metrics();
 const result = {
   date: new Date().toISOString().slice(0, 10),
-  machine: `${cpus()[0]?.model ?? "?"}, ${cpus().length} vCPUs, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}`,
+  machine: MACHINE,
   minutes: MINUTES,
   targetRate: RATE,
   achievedRate: Math.round(published / wallS),
@@ -333,7 +247,7 @@ const result = {
       .map(([k, v]) => [k.slice(k.indexOf('"') + 1, -2), v]),
   ),
   resets: m.get("coreflux_counter_resets_total"),
-  logLines,
+  logLines: aggregator.logLines,
   companyWh,
   truthWh,
   totalsEqual: companyWh === truthWh,
@@ -345,7 +259,8 @@ log(
 if (args.out) writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`);
 await observer.endAsync();
 await publisher.endAsync();
-aggregator.kill("SIGTERM");
-await new Promise((resolve) => aggregator.once("exit", resolve));
-process.exitCode =
-  result.totalsEqual && result.messagesLost === 0 && result.rssGrowthAfterWarmupPct < 10 ? 0 : 1;
+await stopAggregator(aggregator);
+// Exits at once: the broker child would keep the event loop alive (it is killed on exit).
+process.exit(
+  result.totalsEqual && result.messagesLost === 0 && result.rssGrowthAfterWarmupPct < 10 ? 0 : 1,
+);

@@ -74,3 +74,44 @@ describe("Intake device limit", () => {
     expect(balance()).toBe(counts.received);
   });
 });
+
+describe("Intake counter-event log", () => {
+  it("lists at most 50 counter events a cycle and sums up the rest in one line", () => {
+    const lines: { msg: string; notListed?: Record<string, number> }[] = [];
+    const log = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const engine = new EnergyEngine({ timeZone: "UTC" });
+    const counts = new Counts();
+    let now = T0;
+    const handler = new Intake(engine, new Placement("Coreflux", []), counts, log, {
+      maxDevices: 1000,
+      maxPayloadBytes: 65_536,
+      now: () => now,
+    });
+    const send = (device: number, totalWh: number) => {
+      now += 60_000;
+      handler.handle(
+        `Coreflux/Office/Room/Plug${device}/status/switch:0`,
+        Buffer.from(`{"id":0,"aenergy":{"total":${totalWh}}}`),
+      );
+    };
+    // 80 meters reset at once (a power cut): 1000 Wh, then back near zero, confirmed.
+    for (let d = 0; d < 80; d++) send(d, 1000);
+    for (let d = 0; d < 80; d++) send(d, 0.5);
+    for (let d = 0; d < 80; d++) send(d, 1);
+    handler.takeCounterEvents();
+    expect(counts.readings.get("reset")).toBe(80);
+    expect(lines.filter((l) => l.msg.startsWith("counter reset"))).toHaveLength(50);
+    const summary = lines.filter((l) => l.msg.startsWith("more counter events"));
+    expect(summary).toHaveLength(1);
+    expect(summary[0]!.notListed).toEqual({ reset: 30 });
+
+    // The next cycle lists again, and a quiet cycle writes no summary.
+    send(0, 50);
+    send(0, 0.2);
+    send(0, 0.4);
+    handler.takeCounterEvents();
+    handler.takeCounterEvents();
+    expect(lines.filter((l) => l.msg.startsWith("counter reset"))).toHaveLength(51);
+    expect(lines.filter((l) => l.msg.startsWith("more counter events"))).toHaveLength(1);
+  });
+});

@@ -18,6 +18,18 @@ const MAX_UNPLACED_REPORTED = 100;
 const LEVEL_NAMES = ["company", "office", "room", "device"] as const;
 /** Discovered nodes logged one by one per publish cycle; the rest are counted in one line. */
 const MAX_DISCOVERIES_LOGGED_PER_CYCLE = 50;
+/**
+ * Counter events (resets, rejected jumps, re-bases) logged one by one per publish cycle; the
+ * rest are counted in one line. A fleet rebooting at once (a power cut) would otherwise write a
+ * line per meter.
+ */
+const MAX_COUNTER_EVENTS_LOGGED_PER_CYCLE = 50;
+/** The info line of each counter event that is logged. */
+const COUNTER_EVENT_MESSAGES: Partial<Record<IngestOutcome | "invalid", string>> = {
+  reset: "counter reset: new epoch, counting from zero",
+  "spike-rejected": "implausible counter jump rejected",
+  rebased: "counter jump confirmed: re-based without counting the jump",
+};
 /** Topics remembered as shortcuts to their device (a few per device of a large fleet). */
 const MAX_TOPIC_SHORTCUTS = 131_072;
 /** Longest topic quoted in a log line. */
@@ -56,6 +68,9 @@ export class Intake {
   /** Nodes discovered, and logged one by one, since the last {@link takeDiscoveries}. */
   private discoveries = 0;
   private discoveriesLogged = 0;
+  /** Counter events of this cycle not logged one by one, by outcome. */
+  private unloggedCounterEvents: ReasonCounts = new Map();
+  private counterEventsLogged = 0;
 
   constructor(
     private readonly engine: EnergyEngine,
@@ -108,6 +123,21 @@ export class Intake {
     this.discoveries = 0;
     this.discoveriesLogged = 0;
     return out;
+  }
+
+  /**
+   * Ends the cycle's counter-event logging: one line for the events beyond the per-cycle limit
+   * (the metrics count every one of them).
+   */
+  takeCounterEvents(): void {
+    if (this.unloggedCounterEvents.size > 0) {
+      this.log.info(
+        { notListed: Object.fromEntries(this.unloggedCounterEvents) },
+        "more counter events this cycle (not listed one by one; coreflux_readings_total counts them)",
+      );
+      this.unloggedCounterEvents = new Map();
+    }
+    this.counterEventsLogged = 0;
   }
 
   /** Messages applied since the previous call. */
@@ -274,33 +304,22 @@ export class Intake {
     energyWh: number | undefined,
   ): void {
     Counts.bump(this.counts.readings, outcome);
-    switch (outcome) {
-      case "reset":
+    const message = COUNTER_EVENT_MESSAGES[outcome];
+    if (message !== undefined) {
+      if (this.counterEventsLogged < MAX_COUNTER_EVENTS_LOGGED_PER_CYCLE) {
+        this.counterEventsLogged++;
         this.log.info(
           { device: device.path.join("/"), meter: meterId, counterWh: energyWh },
-          "counter reset: new epoch, counting from zero",
+          message,
         );
-        break;
-      case "spike-rejected":
-        this.log.info(
-          { device: device.path.join("/"), meter: meterId, counterWh: energyWh },
-          "implausible counter jump rejected",
-        );
-        break;
-      case "rebased":
-        this.log.info(
-          { device: device.path.join("/"), meter: meterId, counterWh: energyWh },
-          "counter jump confirmed: re-based without counting the jump",
-        );
-        break;
-      case "glitch":
-        this.log.debug(
-          { device: device.path.join("/"), meter: meterId },
-          "outlier discarded as a glitch",
-        );
-        break;
-      default:
-        break;
+      } else {
+        Counts.bump(this.unloggedCounterEvents, outcome);
+      }
+    } else if (outcome === "glitch") {
+      this.log.debug(
+        { device: device.path.join("/"), meter: meterId },
+        "outlier discarded as a glitch",
+      );
     }
   }
 

@@ -144,6 +144,7 @@ export async function startService(
     metrics.cycleSeconds.observe((performance.now() - started) / 1000);
     const applied = intake.takeApplied();
     const discovered = intake.takeDiscoveries();
+    intake.takeCounterEvents();
     changedSinceSave ||= applied > 0 || report.changed > 0;
     const rejected = Object.fromEntries(intake.takeRejections());
     const roots = engine.roots();
