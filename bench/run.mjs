@@ -4,7 +4,7 @@
 // the repository (CI runs it to prove the scripts still work); `--only schema,engine,...`
 // picks benchmarks; `--out <dir>` writes the report elsewhere.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -125,4 +125,6 @@ if (smoke) {
       throw new Error(`smoke: the ${section} section is missing`);
   }
   process.stderr.write("bench: smoke run OK\n");
+  // The smoke report lives in a temporary folder unless --out named one.
+  if (arg("out", undefined) === undefined) rmSync(outDir, { recursive: true, force: true });
 }

@@ -3,12 +3,13 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   readState,
   STATE_FORMAT,
@@ -25,7 +26,15 @@ const doc = (company = "Coreflux"): StateDocument => ({
   company,
   engine: { format: "coreflux.hierarchy.snapshot", version: 1 },
 });
-const dir = () => mkdtempSync(join(tmpdir(), "coreflux-state-"));
+const dirs: string[] = [];
+const dir = () => {
+  const made = mkdtempSync(join(tmpdir(), "coreflux-state-"));
+  dirs.push(made);
+  return made;
+};
+afterAll(() => {
+  for (const made of dirs) rmSync(made, { recursive: true, force: true });
+});
 
 describe("state file", () => {
   it("writes atomically with mode 0600 and reads it back", async () => {

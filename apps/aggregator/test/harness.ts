@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createMqttClient, type MqttClient } from "@coreflux/mqtt-adapter";
+import { afterAll } from "vitest";
 
 /** The built CLI (tests run after `build`). */
 export const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
@@ -16,9 +17,17 @@ export function uniqueCompany(label: string): string {
   return `E2E${label}${randomBytes(4).toString("hex")}`;
 }
 
-/** A temporary folder for a config file and a state file. */
+const scratchDirs: string[] = [];
+// Removed when the test file that made them is done.
+afterAll(() => {
+  for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary folder for a config file and a state file, removed after the test file. */
 export function scratchDir(): string {
-  return mkdtempSync(join(tmpdir(), "coreflux-e2e-"));
+  const dir = mkdtempSync(join(tmpdir(), "coreflux-e2e-"));
+  scratchDirs.push(dir);
+  return dir;
 }
 
 /** Writes a config file; returns its path. */

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { formatProblem, loadConfig, parseConfig } from "./load";
 
 const file = "config.toml";
@@ -107,6 +107,7 @@ describe("configuration", () => {
 
   it("lets the environment override the URL and the credentials, and says so", () => {
     const dir = mkdtempSync(join(tmpdir(), "coreflux-config-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, "config.toml");
     writeFileSync(
       path,

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmbeddedBroker } from "@coreflux/mqtt-adapter";
@@ -74,5 +74,7 @@ export async function runDemo(): Promise<number> {
   );
   await service.stop();
   await broker.close();
+  // The demo's state is throwaway: nothing of it should outlive the run.
+  rmSync(stateDir, { recursive: true, force: true });
   return 0;
 }
