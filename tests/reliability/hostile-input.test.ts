@@ -20,7 +20,7 @@ import { scratchDir, uniqueCompany } from "./helpers/paths";
 import { Prng, seedOf } from "./helpers/prng";
 import { byLabel, sample, total } from "./helpers/prometheus";
 import { report } from "./helpers/report";
-import { mib, RssSampler } from "./helpers/rss-sampler";
+import { GROWTH_BUDGET_BYTES, mib, RSS_CEILING_BYTES, RssSampler } from "./helpers/rss-sampler";
 import { compareWithTruth, truthNodes } from "./helpers/truth";
 
 const SEED = seedOf(1_000_003);
@@ -297,13 +297,3 @@ describe("hostile input (1,000,000 fuzzed messages during a legitimate stream)",
     ).toBeLessThan(GROWTH_BUDGET_BYTES);
   });
 });
-
-/** Fixed RSS ceiling of the aggregator under the fuzz (measured peak plus headroom, see RELIABILITY.md). */
-const RSS_CEILING_BYTES = 400 * 1024 * 1024;
-
-/**
- * Allowed rise of the median RSS from the middle to the last third of the run: noise of the
- * allocator and V8 is a few MiB; a leak of 50 bytes per message of the last third (some
- * 300,000 messages) would exceed it.
- */
-const GROWTH_BUDGET_BYTES = 16 * 1024 * 1024;

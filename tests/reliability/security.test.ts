@@ -1,13 +1,13 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { createMqttClient, type MqttClient } from "@coreflux/mqtt-adapter";
 import { createFleet } from "@coreflux/shelly-simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AggregatorProcess, waitForQuiet } from "./helpers/aggregator";
-import { aggregatorConfig, writeConfig } from "./helpers/config";
+import { type AggregatorConfigOptions, aggregatorConfig, writeConfig } from "./helpers/config";
 import { FleetStream } from "./helpers/fleet-stream";
 import { type PrivateMosquitto, startMosquitto } from "./helpers/mosquitto";
 import { canConnect, sleep, waitUntil } from "./helpers/net";
@@ -36,6 +36,35 @@ const SECRETS = [PASSWORD, WRONG_PASSWORD, FLEET_PASSWORD];
 
 function expectNoSecret(output: string): void {
   for (const secret of SECRETS) expect(output).not.toContain(secret);
+}
+
+/**
+ * A config for one run of the aggregator against the TLS broker, in a folder of its own (named
+ * `label`), for `company`; `options` add to the suite's defaults.
+ */
+function configFor(
+  label: string,
+  options: Omit<
+    AggregatorConfigOptions,
+    "company" | "url" | "clientId" | "statePath" | "intervalS"
+  >,
+  company = uniqueCompany(label),
+) {
+  const runDir = join(dir, label);
+  mkdirSync(runDir);
+  const statePath = join(runDir, "state.json");
+  const configPath = writeConfig(
+    runDir,
+    aggregatorConfig({
+      company,
+      url: broker.url,
+      clientId: `agg-${company}`,
+      statePath,
+      intervalS: INTERVAL_S,
+      ...options,
+    }),
+  );
+  return { company, configPath, statePath };
 }
 
 /** An IPv4 address of this machine other than loopback, if it has one. */
@@ -85,9 +114,6 @@ describe("security: TLS and a password to a private Mosquitto", () => {
   it("works over mqtts:// with the right CA and password (from the environment): exact totals, no secret printed even at debug level, state file 0600, HTTP on 127.0.0.1 only", async () => {
     const started = Date.now();
     const company = uniqueCompany("Sec");
-    const runDir = join(dir, "good");
-    execFileSync("mkdir", ["-p", runDir]);
-    const statePath = join(runDir, "state.json");
     const fleet = createFleet({
       seed: SEED,
       company,
@@ -96,18 +122,14 @@ describe("security: TLS and a password to a private Mosquitto", () => {
       devicesPerRoom: 3,
       faults: { duplicate: 0.02, reorder: 0.02, zero: 0.01 },
     });
-    const configPath = writeConfig(
-      runDir,
-      aggregatorConfig({
-        company,
-        url: broker.url,
-        clientId: `agg-${company}`,
-        statePath,
-        intervalS: INTERVAL_S,
+    const { configPath, statePath } = configFor(
+      "good",
+      {
         placements: fleet.placements(),
         mqttLines: [`username = "${USER}"`, `ca_file = ${JSON.stringify(pki.caCert)}`],
         logLevel: "debug",
-      }),
+      },
+      company,
     );
     const tls = { tls: { caFile: pki.caCert } };
     observer = await Observer.connect(broker.url, company, {
@@ -169,26 +191,15 @@ describe("security: TLS and a password to a private Mosquitto", () => {
   });
 
   it("refuses a wrong password clearly, backs off instead of spinning, and never prints the password", async () => {
-    const company = uniqueCompany("SecPw");
-    const runDir = join(dir, "wrong-password");
-    execFileSync("mkdir", ["-p", runDir]);
-    const configPath = writeConfig(
-      runDir,
-      aggregatorConfig({
-        company,
-        url: broker.url,
-        clientId: `agg-${company}`,
-        statePath: join(runDir, "state.json"),
-        intervalS: INTERVAL_S,
-        mqttLines: [
-          `username = "${USER}"`,
-          `password = "${WRONG_PASSWORD}"`,
-          `ca_file = ${JSON.stringify(pki.caCert)}`,
-        ],
-        httpHost: "0.0.0.0",
-        logLevel: "debug",
-      }),
-    );
+    const { configPath } = configFor("wrong-password", {
+      mqttLines: [
+        `username = "${USER}"`,
+        `password = "${WRONG_PASSWORD}"`,
+        `ca_file = ${JSON.stringify(pki.caCert)}`,
+      ],
+      httpHost: "0.0.0.0",
+      logLevel: "debug",
+    });
     const refused = new AggregatorProcess(configPath);
     try {
       const line = await refused.waitForLog((l) => hasCode(l, "AUTH_FAILED"));
@@ -211,20 +222,9 @@ describe("security: TLS and a password to a private Mosquitto", () => {
   });
 
   it("refuses a broker whose certificate its CA did not sign (TLS_FAILED), with a message that says what to check", async () => {
-    const company = uniqueCompany("SecCa");
-    const runDir = join(dir, "wrong-ca");
-    execFileSync("mkdir", ["-p", runDir]);
-    const configPath = writeConfig(
-      runDir,
-      aggregatorConfig({
-        company,
-        url: broker.url,
-        clientId: `agg-${company}`,
-        statePath: join(runDir, "state.json"),
-        intervalS: INTERVAL_S,
-        mqttLines: [`username = "${USER}"`, `ca_file = ${JSON.stringify(pki.strangerCaCert)}`],
-      }),
-    );
+    const { configPath } = configFor("wrong-ca", {
+      mqttLines: [`username = "${USER}"`, `ca_file = ${JSON.stringify(pki.strangerCaCert)}`],
+    });
     const refused = new AggregatorProcess(configPath, { COREFLUX_MQTT_PASSWORD: PASSWORD });
     try {
       const line = await refused.waitForLog((l) => hasCode(l, "TLS_FAILED"));

@@ -12,7 +12,7 @@ import { scratchDir, uniqueCompany } from "./helpers/paths";
 import { seedOf } from "./helpers/prng";
 import { byLabel, sample } from "./helpers/prometheus";
 import { report } from "./helpers/report";
-import { mib, RssSampler } from "./helpers/rss-sampler";
+import { GROWTH_BUDGET_BYTES, mib, RSS_CEILING_BYTES, RssSampler } from "./helpers/rss-sampler";
 import {
   compareWithTruth,
   type ExpectedNode,
@@ -235,13 +235,3 @@ describe("topic flood (1,000,000 distinct device topics)", () => {
     ).toBeLessThan(GROWTH_BUDGET_BYTES);
   });
 });
-
-/** Fixed RSS ceiling of the aggregator under the flood (measured peak plus headroom). */
-const RSS_CEILING_BYTES = 400 * 1024 * 1024;
-
-/**
- * Allowed rise of the median RSS from the middle to the last third of the run: noise of the
- * allocator and V8 is a few MiB; a leak of 50 bytes per message of the last third (some
- * 300,000 messages) would exceed it.
- */
-const GROWTH_BUDGET_BYTES = 16 * 1024 * 1024;

@@ -24,12 +24,19 @@ const MAX_DISCOVERIES_LOGGED_PER_CYCLE = 50;
  * line per meter.
  */
 const MAX_COUNTER_EVENTS_LOGGED_PER_CYCLE = 50;
-/** The info line of each counter event that is logged. */
-const COUNTER_EVENT_MESSAGES: Partial<Record<IngestOutcome | "invalid", string>> = {
-  reset: "counter reset: new epoch, counting from zero",
-  "spike-rejected": "implausible counter jump rejected",
-  rebased: "counter jump confirmed: re-based without counting the jump",
-};
+/** The info line of a counter event worth logging, or undefined for ordinary outcomes. */
+function counterEventMessage(outcome: IngestOutcome | "invalid"): string | undefined {
+  switch (outcome) {
+    case "reset":
+      return "counter reset: new epoch, counting from zero";
+    case "spike-rejected":
+      return "implausible counter jump rejected";
+    case "rebased":
+      return "counter jump confirmed: re-based without counting the jump";
+    default:
+      return undefined;
+  }
+}
 /** Topics remembered as shortcuts to their device (a few per device of a large fleet). */
 const MAX_TOPIC_SHORTCUTS = 131_072;
 /** Longest topic quoted in a log line. */
@@ -304,7 +311,7 @@ export class Intake {
     energyWh: number | undefined,
   ): void {
     Counts.bump(this.counts.readings, outcome);
-    const message = COUNTER_EVENT_MESSAGES[outcome];
+    const message = counterEventMessage(outcome);
     if (message !== undefined) {
       if (this.counterEventsLogged < MAX_COUNTER_EVENTS_LOGGED_PER_CYCLE) {
         this.counterEventsLogged++;

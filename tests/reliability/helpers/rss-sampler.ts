@@ -70,6 +70,19 @@ export class RssSampler {
   }
 }
 
+/**
+ * Fixed RSS ceiling of the aggregator under a flood of hostile or made-up messages: the measured
+ * peaks (about 210–290 MiB, RELIABILITY.md) plus headroom.
+ */
+export const RSS_CEILING_BYTES = 400 * 1024 * 1024;
+
+/**
+ * Allowed rise of the median RSS from the middle to the last third of a run ({@link
+ * RssSampler.growth}): noise of the allocator and V8 is a few MiB; a leak of 50 bytes per message
+ * of the last third of a million-message run (some 300,000 messages) would exceed it.
+ */
+export const GROWTH_BUDGET_BYTES = 16 * 1024 * 1024;
+
 /** Bytes as MiB with one decimal, for messages and reports. */
 export function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
