@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { sleep, waitUntil } from "./net";
 import { CLI } from "./paths";
 import { type MetricSamples, parseMetrics } from "./prometheus";
@@ -31,8 +32,14 @@ export class AggregatorProcess {
   private readonly child: ChildProcess;
   private buffer = "";
 
+  /** The config file's folder: the working directory, where heap snapshots are written. */
+  private readonly cwd: string;
+
   constructor(configPath: string, env: Record<string, string> = {}, args: string[] = []) {
-    this.child = spawn(process.execPath, [CLI, "--config", configPath, ...args], {
+    this.cwd = dirname(configPath);
+    const nodeArgs = ["--heapsnapshot-signal=SIGUSR2"]; // see liveHeapBytes
+    this.child = spawn(process.execPath, [...nodeArgs, CLI, "--config", configPath, ...args], {
+      cwd: this.cwd,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -116,12 +123,14 @@ export class AggregatorProcess {
   }
 
   async metrics(): Promise<MetricSamples> {
-    const response = await fetch(`${await this.httpUrl()}/metrics`);
+    // A fresh connection each time: a kept-alive one may have been closed while the process was
+    // blocked (writing a heap snapshot, see liveHeapBytes).
+    const response = await fetch(`${await this.httpUrl()}/metrics`, CLOSE);
     return parseMetrics(await response.text());
   }
 
   async health(): Promise<{ httpStatus: number; body: Health }> {
-    const response = await fetch(`${await this.httpUrl()}/healthz`);
+    const response = await fetch(`${await this.httpUrl()}/healthz`, CLOSE);
     return { httpStatus: response.status, body: (await response.json()) as Health };
   }
 
@@ -132,6 +141,23 @@ export class AggregatorProcess {
   async deviceMessagesCounted(): Promise<number> {
     const { body } = await this.health();
     return body.messagesReceived - body.ownOutputReceived;
+  }
+
+  /**
+   * The live V8 heap, bytes: SIGUSR2 makes the process write a heap snapshot, which starts with
+   * a full collection, and the metrics request waits behind it, so the heap it reports is what
+   * survived (plus the little the request allocates). Unlike RSS, which follows V8's and the
+   * allocator's sizing decisions, this grows only with what the process keeps.
+   */
+  async liveHeapBytes(): Promise<number> {
+    this.child.kill("SIGUSR2");
+    await sleep(50);
+    const used = (await this.metrics()).get("coreflux_nodejs_heap_size_used_bytes");
+    for (const file of readdirSync(this.cwd)) {
+      if (file.endsWith(".heapsnapshot")) rmSync(join(this.cwd, file));
+    }
+    if (used === undefined) throw new Error("no coreflux_nodejs_heap_size_used_bytes in /metrics");
+    return used;
   }
 
   /** Resident set size from /proc/<pid>/status, bytes. */
@@ -158,6 +184,8 @@ export class AggregatorProcess {
     return this.exited;
   }
 }
+
+const CLOSE: RequestInit = { headers: { connection: "close" } };
 
 /**
  * Device messages received so far: `coreflux_messages_received_total` without the aggregator's own
