@@ -168,7 +168,11 @@ describe("against Mosquitto", () => {
   it("an abort signal stops a run cleanly: settled truth, online false", async () => {
     const company = uniqueCompany("SimAbort");
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 300);
+    // Abort once 10 simulated seconds have passed (not on a wall-clock timer, which also counts
+    // the connect and made this test depend on how busy the machine was).
+    let abortedAtSimMs: number | undefined;
+    const safety = setTimeout(() => controller.abort(), 20_000);
+    const { client, received } = await subscribe([`${company}/#`, "shellies/#"]);
     const result = await runSimulator({
       url: BROKER_URL,
       company,
@@ -177,11 +181,33 @@ describe("against Mosquitto", () => {
       devicesPerRoom: 3,
       speed: 60,
       signal: controller.signal,
+      progressIntervalMs: 1,
+      onProgress: (progress) => {
+        if (abortedAtSimMs === undefined && progress.simulatedMs >= 10_000) {
+          abortedAtSimMs = progress.simulatedMs;
+          controller.abort();
+        }
+      },
+    }).finally(() => {
+      clearTimeout(safety);
     });
     expect(result.stopReason).toBe("aborted");
+    expect(abortedAtSimMs).toBeDefined();
+    // Simulated time stops where the abort found it: nothing is stepped after.
+    expect(result.simulatedMs).toBe(abortedAtSimMs);
     expect(result.truth.settled).toBe(true);
-    expect(result.simulatedMs).toBeGreaterThan(10_000);
-    expect(result.simulatedMs).toBeLessThan(60_000);
+    await settleReceived(() => received.length);
+    await client.endAsync();
+    // Every device's last word on `online` is false, as its last will would say.
+    const prefixes = new Set(result.placements.map((p) => p.match));
+    const mine = ours(received, prefixes, company);
+    expect(mine.length).toBe(result.messages);
+    const lastOnline = new Map<string, string>();
+    for (const m of mine) {
+      if (m.topic.endsWith("/online")) lastOnline.set(m.topic, m.payload.toString());
+    }
+    expect(lastOnline.size).toBe(3);
+    expect([...lastOnline.values()]).toEqual(["false", "false", "false"]);
   });
 
   it("leaves no socket or timer open", async () => {
