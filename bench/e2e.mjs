@@ -5,10 +5,10 @@
 //   node bench/e2e.mjs [--devices 10000] [--messages 1000000] [--qos 1] [--profile <dir>]
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sleep, startMosquitto, waitUntil } from "@coreflux/test-support";
 import { createMqttClient } from "../packages/mqtt-adapter/dist/index.js";
 import { createFleet } from "../packages/shelly-simulator/dist/index.js";
 
@@ -26,7 +26,6 @@ const profileDir = arg("profile", undefined);
 const intervalS = Number(arg("interval", "10"));
 const company = "Bench";
 const log = (line) => process.stderr.write(`e2e: ${line}\n`);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // 10 offices × 20 rooms × N/200 devices, or smaller for a smoke run.
 const offices = devices >= 200 ? 10 : 1;
@@ -59,52 +58,22 @@ function peakRssMbOf(pid) {
   }
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(predicate, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 const dir = mkdtempSync(join(tmpdir(), "coreflux-e2e-bench-"));
 const children = [];
+let broker;
 const stopAll = () => {
   for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  broker?.stopNow();
 };
 process.on("exit", stopAll);
 
 try {
   // 1. A private broker that queues without limit, so nobody's share of the stream is dropped.
-  const port = await freePort();
-  writeFileSync(
-    join(dir, "mosquitto.conf"),
-    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nmax_queued_bytes 0\n`,
-  );
-  const broker = spawn("mosquitto", ["-c", join(dir, "mosquitto.conf")], { stdio: "ignore" });
-  children.push(broker);
-  const url = `mqtt://127.0.0.1:${port}`;
-  await waitFor(
-    () =>
-      new Promise((resolve) => {
-        const probe = createServer();
-        probe.once("error", () => resolve(true));
-        probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(false)));
-      }),
-    5000,
-    "mosquitto to listen",
-  );
+  broker = await startMosquitto({
+    config: () => ["persistence false", "max_queued_messages 0", "max_queued_bytes 0"],
+    log: false,
+  });
+  const { port, url } = broker;
   log(`mosquitto on ${url}`);
 
   // 2. The baseline: mosquitto_sub printing each message's topic (to tell device messages from
@@ -189,7 +158,7 @@ try {
     aggregatorLog += c;
   });
   let httpBase;
-  await waitFor(
+  await waitUntil(
     () => {
       for (const line of aggregatorLog.split("\n")) {
         if (line.includes('"HTTP listener: /healthz and /metrics"'))
@@ -197,8 +166,8 @@ try {
       }
       return httpBase !== undefined;
     },
-    10_000,
     "the aggregator's HTTP listener",
+    10_000,
   );
   const metricsUrl = `${httpBase}/metrics`;
   const metric = async (name) => {
@@ -215,10 +184,10 @@ try {
     const health = await (await fetch(healthUrl)).json();
     return health.messagesReceived - health.ownOutputReceived;
   };
-  await waitFor(
+  await waitUntil(
     async () => (await metric("coreflux_broker_connected")) === 1,
-    10_000,
     "the aggregator to connect",
+    10_000,
   );
   await sleep(500);
   log(`aggregator pid ${aggregator.pid}, metrics ${metricsUrl}; fleet of ${totalDevices} devices`);
@@ -316,10 +285,10 @@ try {
   });
   await reader.connect({ timeoutMs: 10_000 });
   const expectedTopics = 1 + offices + offices * roomsPerOffice + totalDevices;
-  await waitFor(
+  await waitUntil(
     () => retained.size >= expectedTopics,
-    30_000,
     `${expectedTopics} retained aggregates`,
+    30_000,
   ).catch(() => {});
   await reader.close();
   const mwh = (wh) => Math.round(wh * 1000);
@@ -350,7 +319,7 @@ try {
   aggregator.kill("SIGTERM");
   await new Promise((resolve) => aggregator.once("exit", resolve));
   sub.kill("SIGTERM");
-  broker.kill("SIGTERM");
+  await broker.stop();
 
   const aggregatorCpuMs = cpu1.aggregator - cpu0.aggregator;
   const subCpuMs = cpu1.sub - cpu0.sub;

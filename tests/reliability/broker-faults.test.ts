@@ -8,12 +8,11 @@ import {
   runSimulator,
   ShellySimulatorError,
 } from "@coreflux/shelly-simulator";
+import { type PrivateMosquitto, sleep, startMosquitto, waitUntil } from "@coreflux/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AggregatorProcess, deviceMessagesReceived, waitForQuiet } from "./helpers/aggregator";
 import { aggregatorConfig, writeConfig } from "./helpers/config";
 import { FleetStream } from "./helpers/fleet-stream";
-import { type PrivateMosquitto, startMosquitto } from "./helpers/mosquitto";
-import { sleep, waitUntil } from "./helpers/net";
 import { Observer } from "./helpers/observer";
 import { scratchDir, uniqueCompany } from "./helpers/paths";
 import { seedOf } from "./helpers/prng";

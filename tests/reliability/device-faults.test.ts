@@ -1,10 +1,10 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { createFleet, type FleetOptions, runSimulator } from "@coreflux/shelly-simulator";
+import { sleep, waitUntil } from "@coreflux/test-support";
 import { afterAll, describe, expect, it } from "vitest";
 import { AggregatorProcess, waitForQuiet } from "./helpers/aggregator";
 import { aggregatorConfig, writeConfig } from "./helpers/config";
-import { sleep, waitUntil } from "./helpers/net";
 import { Observer } from "./helpers/observer";
 import { SHARED_BROKER_URL, scratchDir, uniqueCompany } from "./helpers/paths";
 import { seedOf } from "./helpers/prng";

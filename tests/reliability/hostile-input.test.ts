@@ -1,6 +1,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { createFleet, type FleetOptions, runSimulator } from "@coreflux/shelly-simulator";
+import { type PrivateMosquitto, sleep, startMosquitto, waitUntil } from "@coreflux/test-support";
 import mqtt from "mqtt";
 import { afterAll, describe, expect, it } from "vitest";
 import { AggregatorProcess, waitForQuiet } from "./helpers/aggregator";
@@ -13,8 +14,6 @@ import {
   Fuzzer,
   oracleParser,
 } from "./helpers/fuzz";
-import { type PrivateMosquitto, startMosquitto } from "./helpers/mosquitto";
-import { sleep, waitUntil } from "./helpers/net";
 import { Observer } from "./helpers/observer";
 import { scratchDir, uniqueCompany } from "./helpers/paths";
 import { Prng, seedOf } from "./helpers/prng";

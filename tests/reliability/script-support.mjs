@@ -4,18 +4,15 @@
 // against the built packages without a TypeScript loader.
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createServer, connect as tcpConnect } from "node:net";
-import { cpus, tmpdir, totalmem, userInfo } from "node:os";
+import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { startMosquitto as startPrivateMosquitto } from "@coreflux/test-support";
 
 const require = createRequire(import.meta.url);
 const CLI = join(dirname(require.resolve("@coreflux/aggregator/package.json")), "dist/cli.js");
-const MOSQUITTO =
-  process.env.MOSQUITTO_BIN ??
-  (existsSync("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto");
 
 /** "AMD EPYC, 2 vCPUs, 24 GiB, Node v20.20.2": where a figure was measured. */
 export const MACHINE = `${cpus()[0]?.model ?? "?"}, ${cpus().length} vCPUs, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}`;
@@ -24,65 +21,36 @@ export const MACHINE = `${cpus()[0]?.model ?? "?"}, ${cpus().length} vCPUs, ${Ma
 export const mib = (bytes) => Math.round((bytes / 1048576) * 10) / 10;
 
 /**
- * A temporary folder for one run; it and every child process registered with `own` are
- * removed / killed when the script exits (Ctrl-C included).
+ * A temporary folder for one run; it, every child process registered with `own` and every
+ * cleanup registered with `atExit` (synchronous) are removed / killed / run when the script
+ * exits (Ctrl-C included).
  */
 export function scratchRun(label) {
   const dir = mkdtempSync(join(tmpdir(), `coreflux-${label}-`));
-  const children = [];
+  const cleanups = [];
   process.on("exit", () => {
-    for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+    for (const cleanup of cleanups) cleanup();
     rmSync(dir, { recursive: true, force: true });
   });
   process.on("SIGINT", () => process.exit(130));
-  return { dir, own: (child) => children.push(child) };
-}
-
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function listening(port) {
-  for (let i = 0; i < 500; i++) {
-    const ok = await new Promise((resolve) => {
-      const socket = tcpConnect({ port, host: "127.0.0.1" });
-      socket.once("connect", () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once("error", () => resolve(false));
-    });
-    if (ok) return;
-    await sleep(20);
-  }
-  throw new Error(`nothing listens on ${port}`);
+  return {
+    dir,
+    own: (child) =>
+      cleanups.push(() => {
+        if (child.exitCode === null) child.kill("SIGKILL");
+      }),
+    atExit: (cleanup) => cleanups.push(cleanup),
+  };
 }
 
 /**
- * Mosquitto on a free port of 127.0.0.1, anonymous, no log, with `extraLines` added to its
- * config; resolves with its URL once it accepts connections.
+ * A private Mosquitto on a free port of 127.0.0.1 (anonymous, no log) with `extraLines` added to
+ * its config, stopped when the script exits; resolves with its URL once it accepts connections.
  */
 export async function startMosquitto(run, extraLines = []) {
-  const port = await freePort();
-  const conf = join(run.dir, "mosquitto.conf");
-  writeFileSync(
-    conf,
-    [
-      `listener ${port} 127.0.0.1`,
-      "allow_anonymous true",
-      // As root, Mosquitto would switch to the "mosquitto" user and lose the scratch folder.
-      `user ${userInfo().username}`,
-      "log_dest none",
-      ...extraLines,
-    ].join("\n"),
-  );
-  run.own(spawn(MOSQUITTO, ["-c", conf], { stdio: "ignore" }));
-  await listening(port);
-  return `mqtt://127.0.0.1:${port}`;
+  const broker = await startPrivateMosquitto({ config: () => extraLines, log: false });
+  run.atExit(() => broker.stopNow());
+  return broker.url;
 }
 
 /**

@@ -5,17 +5,23 @@ import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { createMqttClient, type MqttClient } from "@coreflux/mqtt-adapter";
 import { createFleet } from "@coreflux/shelly-simulator";
+import {
+  canConnect,
+  type PrivateMosquitto,
+  sleep,
+  startMosquitto,
+  type TestPki,
+  waitUntil,
+  writeTestPki,
+} from "@coreflux/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AggregatorProcess, waitForQuiet } from "./helpers/aggregator";
 import { type AggregatorConfigOptions, aggregatorConfig, writeConfig } from "./helpers/config";
 import { FleetStream } from "./helpers/fleet-stream";
-import { type PrivateMosquitto, startMosquitto } from "./helpers/mosquitto";
-import { canConnect, sleep, waitUntil } from "./helpers/net";
 import { Observer } from "./helpers/observer";
 import { CLI, MOSQUITTO_PASSWD_BIN, scratchDir, uniqueCompany } from "./helpers/paths";
 import { seedOf } from "./helpers/prng";
 import { report } from "./helpers/report";
-import { makeTestPki, type TestPki } from "./helpers/tls";
 import { compareWithTruth, truthNodes } from "./helpers/truth";
 
 const SEED = seedOf(8_443);
@@ -78,7 +84,7 @@ function otherAddress(): string | undefined {
 }
 
 beforeAll(async () => {
-  pki = makeTestPki(dir);
+  pki = writeTestPki(dir);
   broker = await startMosquitto({
     tls: true,
     prepare: (d) => {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { sleep } from "@coreflux/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AggregatorProcess,
@@ -8,7 +9,6 @@ import {
   clearRetained,
   Observer,
   scratchDir,
-  sleep,
   uniqueCompany,
   writeConfig,
 } from "./harness";

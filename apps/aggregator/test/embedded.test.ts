@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createMqttClient } from "@coreflux/mqtt-adapter";
+import { sleep } from "@coreflux/test-support";
 import { describe, expect, it } from "vitest";
-import { AggregatorProcess, scratchDir, sleep, writeConfig } from "./harness";
+import { AggregatorProcess, scratchDir, writeConfig } from "./harness";
 
 describe("the embedded broker (no [mqtt] url)", () => {
   it("starts its own broker that devices publish to, after moving a corrupt state file aside", async () => {

@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createMqttClient, type MqttClient } from "@coreflux/mqtt-adapter";
+import { JsonLogProcess, sleep } from "@coreflux/test-support";
 import { afterAll } from "vitest";
 
 /** The built CLI (tests run after `build`). */
@@ -37,78 +37,17 @@ export function writeConfig(dir: string, toml: string): string {
   return path;
 }
 
-/** The aggregator as a child process, with its JSON log lines. */
-export class AggregatorProcess {
-  readonly lines: Record<string, unknown>[] = [];
-  readonly stdout: string[] = [];
-  readonly stderr: string[] = [];
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private readonly child: ChildProcess;
-  private buffer = "";
-
+/** The built aggregator CLI as a child process, with its JSON log lines. */
+export class AggregatorProcess extends JsonLogProcess {
   constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    this.child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-      this.stdout.push(chunk);
-      this.buffer += chunk;
-      let newline = this.buffer.indexOf("\n");
-      while (newline >= 0) {
-        const line = this.buffer.slice(0, newline);
-        this.buffer = this.buffer.slice(newline + 1);
-        try {
-          this.lines.push(JSON.parse(line));
-        } catch {
-          this.lines.push({ raw: line });
-        }
-        newline = this.buffer.indexOf("\n");
-      }
-    });
-    this.child.stderr?.setEncoding("utf8").on("data", (chunk: string) => this.stderr.push(chunk));
-    this.exited = new Promise((resolve) =>
-      this.child.once("exit", (code, signal) => resolve({ code, signal })),
-    );
-  }
-
-  get pid(): number {
-    return this.child.pid ?? -1;
-  }
-
-  /** Everything the process printed. */
-  get output(): string {
-    return this.stdout.join("") + this.stderr.join("");
-  }
-
-  /** Resolves with the first log line matching, waiting up to `timeoutMs`. */
-  async waitForLog(
-    predicate: (line: Record<string, unknown>) => boolean,
-    timeoutMs = 10_000,
-  ): Promise<Record<string, unknown>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.lines.find(predicate);
-      if (found) return found;
-      if (Date.now() > deadline)
-        throw new Error(
-          `log line not seen within ${timeoutMs} ms; output:\n${this.output.slice(-4000)}`,
-        );
-      await sleep(20);
-    }
+    super(process.execPath, [CLI, ...args], { env });
   }
 
   /** Waits until connected and subscribed. */
   async ready(): Promise<void> {
     await this.waitForLog((l) => l.msg === "subscribed");
   }
-
-  kill(signal: NodeJS.Signals): void {
-    this.child.kill(signal);
-  }
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A test-side MQTT client that publishes device messages and records the aggregates. */
 export class Observer {

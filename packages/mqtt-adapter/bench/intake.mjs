@@ -11,11 +11,10 @@
 // publisher nor the broker is counted. Variants alternate within each repetition; the table
 // shows medians. The last line is the result as JSON.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, connect as netConnect } from "node:net";
-import { cpus, tmpdir, userInfo } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
+import { startMosquitto as startPrivateMosquitto } from "@coreflux/test-support";
 import mqtt from "mqtt";
 
 const SELF = fileURLToPath(import.meta.url);
@@ -72,59 +71,13 @@ async function child(variant, url, topic, count) {
 
 // ------------------------------------------------------------------ parent: broker + publisher
 
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function canConnect(port) {
-  return new Promise((resolve) => {
-    const socket = netConnect({ port, host: "127.0.0.1" });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
-
 async function startMosquitto() {
-  const dir = mkdtempSync(join(tmpdir(), "coreflux-bench-"));
-  const port = await freePort();
-  const conf = join(dir, "mosquitto.conf");
-  writeFileSync(
-    conf,
-    [
-      `listener ${port} 127.0.0.1`,
-      "allow_anonymous true",
-      `user ${userInfo().username}`,
-      // Never drop QoS 0 for a subscriber that lags a moment: every run sees the whole stream.
-      "max_queued_messages 0",
-      "log_dest none",
-      "",
-    ].join("\n"),
-  );
-  const bin =
-    process.env.MOSQUITTO_BIN ??
-    (existsSync("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto");
-  const proc = spawn(bin, ["-c", conf], {
-    stdio: "ignore",
+  const broker = await startPrivateMosquitto({
+    // Never drop QoS 0 for a subscriber that lags a moment: every run sees the whole stream.
+    config: () => ["max_queued_messages 0"],
+    log: false,
   });
-  for (let i = 0; i < 500 && !(await canConnect(port)); i++) {
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return {
-    name: "mosquitto (private, free port)",
-    url: `mqtt://127.0.0.1:${port}`,
-    close: async () => {
-      proc.kill("SIGTERM");
-      await new Promise((resolve) => proc.once("exit", resolve));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { name: "mosquitto (private, free port)", url: broker.url, close: broker.stop };
 }
 
 async function startEmbedded() {

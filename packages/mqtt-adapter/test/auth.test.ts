@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process";
 import { inspect } from "node:util";
+import { type PrivateMosquitto, startMosquitto } from "@coreflux/test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { MqttAdapterError, ReconnectingEvent } from "../src/index";
 import { captureLogger, everythingAbout } from "./helpers/logger";
-import { type PrivateMosquitto, startMosquitto } from "./helpers/mosquitto";
 import { sleep, waitFor } from "./helpers/net";
 import { clientTracker } from "./helpers/targets";
 
@@ -16,10 +16,10 @@ describe("a Mosquitto with a password file and no anonymous access", () => {
   let broker: PrivateMosquitto;
 
   beforeAll(async () => {
-    broker = await startMosquitto(
-      (dir) => [`password_file ${dir}/passwd`, "allow_anonymous false"],
-      (dir) => execFileSync(PASSWD_BIN, ["-b", "-c", `${dir}/passwd`, "alice", RIGHT]),
-    );
+    broker = await startMosquitto({
+      config: (dir) => [`password_file ${dir}/passwd`, "allow_anonymous false"],
+      prepare: (dir) => execFileSync(PASSWD_BIN, ["-b", "-c", `${dir}/passwd`, "alice", RIGHT]),
+    });
   });
   afterEach(() => clients.closeAll());
   afterAll(() => broker.stop());

@@ -1,5 +1,5 @@
+import { type PrivateMosquitto, startMosquitto } from "@coreflux/test-support";
 import { afterEach, describe, expect, it } from "vitest";
-import { type PrivateMosquitto, startMosquitto } from "./helpers/mosquitto";
 import { sleep, uniqueTopic, waitFor } from "./helpers/net";
 import { clientTracker } from "./helpers/targets";
 
@@ -14,13 +14,15 @@ describe("a persistent Mosquitto killed with SIGKILL and restarted mid-stream", 
   });
 
   it("loses no QoS 1 message: the client reconnects, resubscribes and receives every one", async () => {
-    broker = await startMosquitto((dir) => [
-      "persistence true",
-      `persistence_location ${dir}/`,
-      // Save after every change, so what the broker acknowledged survives the SIGKILL.
-      "autosave_on_changes true",
-      "autosave_interval 1",
-    ]);
+    broker = await startMosquitto({
+      config: (dir) => [
+        "persistence true",
+        `persistence_location ${dir}/`,
+        // Save after every change, so what the broker acknowledged survives the SIGKILL.
+        "autosave_on_changes true",
+        "autosave_interval 1",
+      ],
+    });
     const topic = uniqueTopic("restart");
     const subscriber = clients.create({
       url: broker.url,

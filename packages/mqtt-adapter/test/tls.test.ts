@@ -1,31 +1,36 @@
 import { readFileSync } from "node:fs";
+import {
+  type PrivateMosquitto,
+  startMosquitto,
+  type TestPki,
+  writeTestPki,
+} from "@coreflux/test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { MqttAdapterError, ReconnectingEvent } from "../src/index";
 import { captureLogger, everythingAbout } from "./helpers/logger";
-import { type PrivateMosquitto, startMosquitto } from "./helpers/mosquitto";
 import { rejectionOf, uniqueTopic, waitFor } from "./helpers/net";
 import { clientTracker, collect } from "./helpers/targets";
-import { type TlsFixtures, writeTlsFixtures } from "./helpers/tls-fixtures";
 
 describe("mqtts:// against a Mosquitto that requires client certificates", () => {
   const clients = clientTracker();
   let broker: PrivateMosquitto;
-  let certs: TlsFixtures;
+  let certs: TestPki;
   let url: string;
 
   beforeAll(async () => {
-    broker = await startMosquitto(
-      (dir) => [
+    broker = await startMosquitto({
+      config: (dir) => [
         `cafile ${dir}/ca.crt`,
         `certfile ${dir}/server.crt`,
         `keyfile ${dir}/server.key`,
         "require_certificate true",
       ],
-      (dir) => {
-        certs = writeTlsFixtures(dir);
+      prepare: (dir) => {
+        certs = writeTestPki(dir);
       },
-    );
-    url = `mqtts://127.0.0.1:${broker.port}`;
+      tls: true,
+    });
+    url = broker.url;
   });
   afterEach(() => clients.closeAll());
   afterAll(() => broker.stop());
@@ -62,7 +67,7 @@ describe("mqtts:// against a Mosquitto that requires client certificates", () =>
     const { logger, lines } = captureLogger();
     const client = clients.create({
       url,
-      tls: { caFile: certs.otherCaCert, certFile: certs.clientCert, keyFile: certs.clientKey },
+      tls: { caFile: certs.strangerCaCert, certFile: certs.clientCert, keyFile: certs.clientKey },
       reconnect: { minDelayMs: 20, maxDelayMs: 1000 },
       logger,
     });
@@ -126,7 +131,7 @@ describe("mqtts:// against a Mosquitto that requires client certificates", () =>
     const client = clients.create({
       url,
       tls: {
-        caFile: certs.otherCaCert,
+        caFile: certs.strangerCaCert,
         certFile: certs.clientCert,
         keyFile: certs.clientKey,
         rejectUnauthorized: false,

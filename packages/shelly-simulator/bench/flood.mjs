@@ -8,10 +8,10 @@
 // CPU time counts every thread of the process (the GC's helpers too), so it can exceed wall time.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
+import { startMosquitto as startPrivateMosquitto } from "@coreflux/test-support";
 import mqtt from "mqtt";
 import { createFleet, runSimulator } from "../dist/index.js";
 
@@ -40,47 +40,22 @@ const fleetOptions = {
   devicesPerRoom: DEVICES / 250,
   faults: FAULTS,
 };
-const MOSQUITTO =
-  process.env.MOSQUITTO_BIN ??
-  (existsSync("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto");
-
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 async function startMosquitto() {
-  const port = await freePort();
-  const child = spawn(MOSQUITTO, ["-p", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
-  for (let i = 0; i < 100; i++) {
-    try {
-      const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
-      await c.endAsync();
-      const sub = values.subscriber
-        ? spawn("mosquitto_sub", ["-p", String(port), "-t", "#", "-q", "1"], { stdio: "ignore" })
-        : undefined;
-      if (sub) await new Promise((r) => setTimeout(r, 300));
-      return {
-        url: `mqtt://127.0.0.1:${port}`,
-        /** CPU ms the broker used so far (Linux /proc). */
-        cpuMs: () => procCpuMs(child.pid),
-        stop: async () => {
-          sub?.kill("SIGTERM");
-          await new Promise((r) => {
-            child.once("exit", r);
-            child.kill("SIGTERM");
-          });
-        },
-      };
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  child.kill("SIGKILL");
-  throw new Error("mosquitto did not start");
+  // The broker's defaults (as `mosquitto -p <port>` would run), on 127.0.0.1, without a log.
+  const broker = await startPrivateMosquitto({ log: false });
+  const sub = values.subscriber
+    ? spawn("mosquitto_sub", ["-p", String(broker.port), "-t", "#", "-q", "1"], { stdio: "ignore" })
+    : undefined;
+  if (sub) await new Promise((r) => setTimeout(r, 300));
+  return {
+    url: broker.url,
+    /** CPU ms the broker used so far (Linux /proc). */
+    cpuMs: () => procCpuMs(broker.pid),
+    stop: async () => {
+      sub?.kill("SIGTERM");
+      await broker.stop();
+    },
+  };
 }
 
 function procCpuMs(pid) {

@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { sleep, waitUntil } from "./net";
+import { JsonLogProcess, sleep, waitUntil } from "@coreflux/test-support";
 import { CLI } from "./paths";
 import { type MetricSamples, parseMetrics } from "./prometheus";
 
 /** A JSON log line of the aggregator (or `{ raw }` for a line that is not JSON). */
-export type LogLine = Record<string, unknown>;
+export type { LogLine } from "@coreflux/test-support";
 
 /** What /healthz answers. */
 export interface Health {
@@ -23,84 +22,17 @@ export interface Health {
 
 /**
  * The built aggregator CLI as a child process: its JSON log lines, its raw output (to assert
- * that no secret is ever printed), its HTTP endpoints and its memory.
+ * that no secret is ever printed), its HTTP endpoints and its memory. It runs in the config
+ * file's folder, where heap snapshots are written (see `liveHeapBytes`).
  */
-export class AggregatorProcess {
-  readonly lines: LogLine[] = [];
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private readonly chunks: string[] = [];
-  private readonly child: ChildProcess;
-  private buffer = "";
-
-  /** The config file's folder: the working directory, where heap snapshots are written. */
+export class AggregatorProcess extends JsonLogProcess {
   private readonly cwd: string;
 
   constructor(configPath: string, env: Record<string, string> = {}, args: string[] = []) {
-    this.cwd = dirname(configPath);
+    const cwd = dirname(configPath);
     const nodeArgs = ["--heapsnapshot-signal=SIGUSR2"]; // see liveHeapBytes
-    this.child = spawn(process.execPath, [...nodeArgs, CLI, "--config", configPath, ...args], {
-      cwd: this.cwd,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    this.child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-      this.chunks.push(chunk);
-      this.buffer += chunk;
-      let newline = this.buffer.indexOf("\n");
-      while (newline >= 0) {
-        const line = this.buffer.slice(0, newline);
-        this.buffer = this.buffer.slice(newline + 1);
-        try {
-          this.lines.push(JSON.parse(line) as LogLine);
-        } catch {
-          this.lines.push({ raw: line });
-        }
-        newline = this.buffer.indexOf("\n");
-      }
-    });
-    this.child.stderr?.setEncoding("utf8").on("data", (chunk: string) => this.chunks.push(chunk));
-    this.exited = new Promise((resolve) =>
-      this.child.once("exit", (code, signal) => resolve({ code, signal })),
-    );
-  }
-
-  get pid(): number {
-    return this.child.pid ?? -1;
-  }
-
-  /** True until the process has exited. */
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** Everything the process wrote to stdout and stderr so far. */
-  get output(): string {
-    return this.chunks.join("");
-  }
-
-  /** Log lines whose `msg` is `msg` (or matches it). */
-  linesWith(msg: string | RegExp): LogLine[] {
-    return this.lines.filter((l) =>
-      typeof msg === "string" ? l.msg === msg : typeof l.msg === "string" && msg.test(l.msg),
-    );
-  }
-
-  /** The first log line matching `predicate`, waiting up to `timeoutMs`. */
-  async waitForLog(predicate: (line: LogLine) => boolean, timeoutMs = 15_000): Promise<LogLine> {
-    let found: LogLine | undefined;
-    await waitUntil(
-      () => {
-        found = this.lines.find(predicate);
-        if (found === undefined && !this.running && this.buffer === "") {
-          throw new Error(`the aggregator exited; output:\n${this.output.slice(-4000)}`);
-        }
-        return found !== undefined;
-      },
-      "a log line",
-      timeoutMs,
-      { everyMs: 10, describe: () => `output:\n${this.output.slice(-4000)}` },
-    );
-    return found!;
+    super(process.execPath, [...nodeArgs, CLI, "--config", configPath, ...args], { cwd, env });
+    this.cwd = cwd;
   }
 
   /** Waits until the aggregator is connected and subscribed `times` times in total. */
@@ -150,7 +82,7 @@ export class AggregatorProcess {
    * allocator's sizing decisions, this grows only with what the process keeps.
    */
   async liveHeapBytes(): Promise<number> {
-    this.child.kill("SIGUSR2");
+    this.kill("SIGUSR2");
     await sleep(50);
     const used = (await this.metrics()).get("coreflux_nodejs_heap_size_used_bytes");
     for (const file of readdirSync(this.cwd)) {
@@ -166,22 +98,6 @@ export class AggregatorProcess {
     const kb = /VmRSS:\s+(\d+) kB/.exec(status);
     if (!kb) throw new Error(`no VmRSS in /proc/${this.pid}/status`);
     return Number(kb[1]) * 1024;
-  }
-
-  kill(signal: NodeJS.Signals): void {
-    this.child.kill(signal);
-  }
-
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves with how it exited. */
-  async stop(graceMs = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    if (this.running) {
-      this.child.kill("SIGTERM");
-      const timer = setTimeout(() => this.child.kill("SIGKILL"), graceMs);
-      const result = await this.exited;
-      clearTimeout(timer);
-      return result;
-    }
-    return this.exited;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { MqttClient } from "@coreflux/mqtt-adapter";
 import type { EnergyTruth, Fleet, FleetRunStats, SimMessage } from "@coreflux/shelly-simulator";
-import { sleep } from "./net";
+import { sleep } from "@coreflux/test-support";
 
 /** Wall time between two steps of the fleet, ms. */
 const TICK_MS = 20;

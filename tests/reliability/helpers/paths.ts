@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -14,11 +14,6 @@ export const CLI = join(
 
 /** The Mosquitto every CI run starts on 127.0.0.1:1883 (tests that do not stop a broker use it). */
 export const SHARED_BROKER_URL = process.env.MQTT_URL ?? "mqtt://127.0.0.1:1883";
-
-/** Debian puts Mosquitto in /usr/sbin, which is not on every user's PATH. */
-export const MOSQUITTO_BIN =
-  process.env.MOSQUITTO_BIN ??
-  (existsSync("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto");
 
 /** `mosquitto_passwd`, to write password files. */
 export const MOSQUITTO_PASSWD_BIN = process.env.MOSQUITTO_PASSWD_BIN ?? "mosquitto_passwd";

@@ -10,7 +10,7 @@ const WATCHED = new Set([
 ]);
 
 /** Timers of the test's own polling (`sleep`, `waitFor`) are not the code under test. */
-const OWN_TIMERS = "/test/helpers/net.ts";
+const OWN_TIMERS = ["/test/helpers/net.ts", "/test-support/"];
 
 /**
  * Records every socket, server and timer created from now on and forgets it when Node destroys
@@ -22,8 +22,9 @@ export function trackResources(): { alive(): string[]; stop(): void } {
   const hook = createHook({
     init(asyncId, type) {
       if (!WATCHED.has(type)) return;
-      if ((type === "Timeout" || type === "Immediate") && new Error().stack?.includes(OWN_TIMERS)) {
-        return;
+      if (type === "Timeout" || type === "Immediate") {
+        const stack = new Error().stack ?? "";
+        if (OWN_TIMERS.some((path) => stack.includes(path))) return;
       }
       live.set(asyncId, type);
     },
