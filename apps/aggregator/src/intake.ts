@@ -95,21 +95,32 @@ export class Intake {
     return this.devices.size;
   }
 
-  /** The MQTT message handler. */
+  /** The MQTT message handler: {@link handleAt} now. */
   readonly handle = (topic: string, payload: Uint8Array): void => {
+    this.handleAt(topic, payload, this.options.now());
+  };
+
+  /**
+   * Handles one message as if it arrived at `nowMs` (Unix ms): the live handler, and the replay
+   * of the state journal with the original arrival times. True if it changed the accounting
+   * (a reading, an uptime or an availability applied), which is what the journal must keep.
+   */
+  handleAt(topic: string, payload: Uint8Array, nowMs: number): boolean {
     this.counts.received++;
-    if (!this.running) return;
+    if (!this.running) return false;
     if (this.isOwnOutput(topic)) {
       Counts.bump(this.counts.ignored, "own-output");
-      return;
+      return false;
     }
     const result = this.parse(topic, payload);
     if (!result.ok) {
       this.reject(result.error.code, topic, result.error.message);
-      return;
+      return false;
     }
-    this.apply(result.message, topic);
-  };
+    const appliedBefore = this.applied;
+    this.apply(result.message, topic, nowMs);
+    return this.applied !== appliedBefore;
+  }
 
   /** Rejections by reason since the previous call. */
   takeRejections(): ReasonCounts {
@@ -160,7 +171,7 @@ export class Intake {
     return false;
   }
 
-  private apply(message: ShellyMessage, topic: string): void {
+  private apply(message: ShellyMessage, topic: string, nowMs: number): void {
     switch (message.kind) {
       case "status":
       case "notification":
@@ -182,7 +193,6 @@ export class Intake {
       if (this.byTopic.size >= MAX_TOPIC_SHORTCUTS) this.byTopic.clear();
       this.byTopic.set(topic, device);
     }
-    const nowMs = this.options.now();
 
     if (message.kind === "online") {
       if (device.node !== undefined)

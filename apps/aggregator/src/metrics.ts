@@ -21,6 +21,8 @@ export class Counts {
   publishDropped = 0;
   /** Failed state file writes. */
   stateWriteFailures = 0;
+  /** Failed state journal appends (and journal file rotations). */
+  journalWriteFailures = 0;
 
   /** Adds one to a keyed count. */
   static bump(map: Map<string, number>, key: string, by = 1): void {
@@ -119,6 +121,11 @@ export class Metrics {
       "coreflux_state_write_failures_total",
       "State file writes that failed",
       () => counts.stateWriteFailures,
+    );
+    plain(
+      "coreflux_state_journal_write_failures_total",
+      "State journal writes that failed (a crash before the next state write could lose readings)",
+      () => counts.journalWriteFailures,
     );
     new Gauge({
       name: "coreflux_devices",

@@ -1,3 +1,4 @@
+import { renameSync, rmSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { EnergyEngine, type EngineOptions } from "@coreflux/hierarchy";
 import {
@@ -16,6 +17,7 @@ import { redactUrl } from "./logger";
 import { Metrics } from "./metrics";
 import { Placement } from "./placement";
 import { Publisher } from "./publisher";
+import { type JournalContents, readJournal, StateJournal } from "./state-journal";
 import {
   moveAside,
   readState,
@@ -57,7 +59,8 @@ export async function startService(
   const company = config.company.topic.split("/")[0]!;
   const placement = new Placement(company, config.devices);
   const engineOptions = toEngineOptions(config);
-  const engine = restoreEngine(config.state.path, company, engineOptions, log, clock());
+  const restored = restoreEngine(config.state.path, company, engineOptions, log, clock());
+  const engine = restored.engine;
 
   let broker: EmbeddedBroker | undefined;
   let brokerUrl = config.mqtt.url;
@@ -98,11 +101,45 @@ export async function startService(
     now: clock,
   });
 
+  let changedSinceSave = false;
+  const stateDocument = (journalSeq: number): StateDocument => ({
+    format: STATE_FORMAT,
+    version: STATE_VERSION,
+    savedAtMs: clock(),
+    company,
+    engine: engine.snapshot(),
+    journalSeq,
+  });
+  const journal = config.state.journal
+    ? recoverFromJournal(config.state.path, restored.journalSeq, intake, stateDocument, log)
+    : setAsideUnusedJournal(config.state.path, restored.journalSeq, clock(), log);
+  let journalFailing = false;
+  const handleMessage = (topic: string, payload: Uint8Array): void => {
+    const nowMs = clock();
+    if (!intake.handleAt(topic, payload, nowMs) || journal === undefined) return;
+    try {
+      journal.append(nowMs, topic, payload);
+      if (journalFailing) {
+        journalFailing = false;
+        log.info({ path: journal.currentPath }, "state journal writes work again");
+      }
+    } catch (error) {
+      metrics.counts.journalWriteFailures++;
+      if (!journalFailing) {
+        journalFailing = true;
+        log.error(
+          { err: error, path: journal.currentPath },
+          "state journal write failed: until it works again, a crash before the next state write can lose readings (counted in coreflux_state_journal_write_failures_total)",
+        );
+      }
+    }
+  };
+
   const subscriptions = placement
     .subscriptions(config.company.topic)
     .map((filter) => ({ filter, qos: config.mqtt.qos }));
   client = createMqttClient(toClientOptions(config, brokerUrl, company, subscriptions, log));
-  client.onMessage(intake.handle);
+  client.onMessage(handleMessage);
   client.on("error", () => {
     // Logged by the adapter through our logger; the client keeps reconnecting.
   });
@@ -125,14 +162,17 @@ export async function startService(
 
   let lastPublishMs: number | undefined;
   let saving: Promise<void> | undefined;
-  let changedSinceSave = false;
-  const stateDocument = (): StateDocument => ({
-    format: STATE_FORMAT,
-    version: STATE_VERSION,
-    savedAtMs: clock(),
-    company,
-    engine: engine.snapshot(),
-  });
+  /** Moves the journal to a new file; the state taken now includes the old ones entirely. */
+  const rotateJournal = (): number => {
+    if (journal === undefined) return restored.journalSeq;
+    try {
+      return journal.rotate();
+    } catch (error) {
+      metrics.counts.journalWriteFailures++;
+      log.error({ err: error }, "state journal: cannot start a new file; appending to the old one");
+      return journal.lastSeq;
+    }
+  };
 
   const cycle = (): void => {
     const started = performance.now();
@@ -167,9 +207,13 @@ export async function startService(
     if (changedSinceSave && saving === undefined) {
       changedSinceSave = false;
       const writeStarted = performance.now();
-      saving = writeState(config.state.path, stateDocument())
+      const journalSeq = rotateJournal();
+      saving = writeState(config.state.path, stateDocument(journalSeq))
         .then(
-          () => metrics.stateWriteSeconds.observe((performance.now() - writeStarted) / 1000),
+          () => {
+            metrics.stateWriteSeconds.observe((performance.now() - writeStarted) / 1000);
+            removeJournalThrough(journal, journalSeq, log);
+          },
           (error: unknown) => {
             metrics.counts.stateWriteFailures++;
             changedSinceSave = true;
@@ -226,10 +270,21 @@ export async function startService(
     cycle();
     await saving;
     try {
-      writeStateSync(config.state.path, stateDocument());
+      writeStateSync(config.state.path, stateDocument(journal?.lastSeq ?? restored.journalSeq));
       log.info({ path: config.state.path }, "final state written");
+      try {
+        journal?.closeAndRemove();
+      } catch (error) {
+        log.warn(
+          { err: error },
+          "state journal files could not be removed (harmless: the state includes them)",
+        );
+      }
     } catch (error) {
-      log.error({ err: error, path: config.state.path }, "final state write failed");
+      log.error(
+        { err: error, path: config.state.path },
+        "final state write failed; the state journal keeps what it would have held",
+      );
     }
     await client.close();
     await http?.close();
@@ -279,24 +334,129 @@ function toEngineOptions(config: AggregatorConfig): EngineOptions {
   };
 }
 
+/** Deletes the journal files a state file on disk now includes; a failure only costs disk space. */
+function removeJournalThrough(journal: StateJournal | undefined, seq: number, log: Logger): void {
+  try {
+    journal?.removeThrough(seq);
+  } catch (error) {
+    log.warn({ err: error }, "state journal: an old file could not be removed");
+  }
+}
+
+/**
+ * Applies the journaled messages the state file does not include yet (a crash came between two
+ * state writes), writes a state that includes them, and opens a new journal. Damaged records
+ * are reported loudly; a journal that cannot be read or created is reported and the service
+ * runs without one rather than not at all.
+ */
+function recoverFromJournal(
+  statePath: string,
+  stateSeq: number,
+  intake: Intake,
+  stateDocument: (journalSeq: number) => StateDocument,
+  log: Logger,
+): StateJournal | undefined {
+  let found: JournalContents;
+  try {
+    found = readJournal(statePath, stateSeq);
+  } catch (error) {
+    log.error(
+      { err: error, path: statePath },
+      "STATE JOURNAL UNREADABLE: left in place and not replayed; running without a journal",
+    );
+    return undefined;
+  }
+  for (const damage of found.damage) {
+    log.error(
+      damage,
+      "STATE JOURNAL DAMAGED: records from this offset on are not replayed (an incomplete last record is normal after a crash: the broker delivers that message again)",
+    );
+  }
+  if (found.records.length > 0) {
+    let applied = 0;
+    for (const record of found.records) {
+      if (intake.handleAt(record.topic, record.payload, record.tsMs)) applied++;
+    }
+    intake.takeApplied();
+    log.info(
+      { records: found.records.length, applied, skipped: found.skipped, files: found.files.length },
+      "state journal replayed: the readings applied after the last state write are back",
+    );
+  }
+  const lastSeq = Math.max(stateSeq, found.lastSeq);
+  if (found.files.length > 0) {
+    try {
+      // A state that includes the old files, so they can go.
+      writeStateSync(statePath, stateDocument(lastSeq));
+      for (const file of found.files) rmSync(file, { force: true });
+    } catch (error) {
+      // They stay, and go after the first state write that works.
+      log.error(
+        { err: error, path: statePath },
+        "state file write after the journal replay failed",
+      );
+    }
+  }
+  try {
+    return new StateJournal(statePath, lastSeq);
+  } catch (error) {
+    log.error(
+      { err: error, path: statePath },
+      "cannot create the state journal: running without it (a crash between state writes can lose readings)",
+    );
+    return undefined;
+  }
+}
+
+/**
+ * With `[state] journal = false`: journal files left by an earlier run are renamed aside (to
+ * `<file>.unused-<time>`) and reported. They cannot be replayed later: the states this run
+ * writes already move past them.
+ */
+function setAsideUnusedJournal(
+  statePath: string,
+  stateSeq: number,
+  nowMs: number,
+  log: Logger,
+): undefined {
+  try {
+    const found = readJournal(statePath, stateSeq);
+    if (found.files.length === 0) return undefined;
+    const stamp = new Date(nowMs).toISOString().replace(/[:.]/g, "-");
+    const movedTo = found.files.map((file) => {
+      renameSync(file, `${file}.unused-${stamp}`);
+      return `${file}.unused-${stamp}`;
+    });
+    log.warn(
+      { movedTo, recordsNotInState: found.records.length },
+      "[state] journal = false: the journal files of an earlier run were set aside, not replayed",
+    );
+  } catch (error) {
+    log.warn({ err: error }, "[state] journal = false: old journal files could not be set aside");
+  }
+  return undefined;
+}
+
+/** The engine from the state file (or a new one), and the last journal record the file includes. */
 function restoreEngine(
   path: string,
   company: string,
   options: EngineOptions,
   log: Logger,
   nowMs: number,
-): EnergyEngine {
+): { engine: EnergyEngine; journalSeq: number } {
+  const fresh = () => ({ engine: new EnergyEngine(options), journalSeq: 0 });
   const loaded = readState(path, nowMs);
   if (loaded.kind === "none") {
     log.info({ path }, "no state file yet: starting with empty totals");
-    return new EnergyEngine(options);
+    return fresh();
   }
   if (loaded.kind === "corrupt") {
     log.error(
       { path, movedTo: loaded.movedTo, reason: loaded.reason },
       "STATE FILE UNUSABLE: moved aside and starting with empty totals; restore it by hand if it can be repaired",
     );
-    return new EnergyEngine(options);
+    return fresh();
   }
   if (loaded.state.company !== company) {
     const movedTo = moveAside(path, nowMs);
@@ -304,7 +464,7 @@ function restoreEngine(
       { path, movedTo, stateCompany: loaded.state.company, company },
       "STATE FILE BELONGS TO ANOTHER COMPANY: moved aside and starting with empty totals",
     );
-    return new EnergyEngine(options);
+    return fresh();
   }
   const restored = EnergyEngine.restore(loaded.state.engine, options);
   if (!restored.ok) {
@@ -313,7 +473,7 @@ function restoreEngine(
       { path, movedTo, code: restored.error.code, reason: restored.error.message },
       "STATE FILE UNUSABLE: moved aside and starting with empty totals; restore it by hand if it can be repaired",
     );
-    return new EnergyEngine(options);
+    return fresh();
   }
   for (const warning of restored.warnings) log.warn({ path }, warning);
   log.info(
@@ -324,7 +484,7 @@ function restoreEngine(
     },
     "state restored: totals continue, and the next reading of each meter credits the gap",
   );
-  return restored.engine;
+  return { engine: restored.engine, journalSeq: loaded.state.journalSeq ?? 0 };
 }
 
 function toClientOptions(

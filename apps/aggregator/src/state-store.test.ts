@@ -49,6 +49,15 @@ describe("state file", () => {
     expect(readdirSync(join(path, ".."))).toEqual(["state.json"]);
   });
 
+  it("keeps the last journal record the state includes (absent in older files, read as such)", async () => {
+    const path = join(dir(), "state.json");
+    await writeState(path, { ...doc(), journalSeq: 1234 });
+    expect(readState(path, 0)).toEqual({ kind: "ok", state: { ...doc(), journalSeq: 1234 } });
+    writeStateSync(path, doc());
+    const loaded = readState(path, 0);
+    expect(loaded.kind === "ok" && loaded.state.journalSeq).toBeUndefined();
+  });
+
   it("reports a missing file as none", () => {
     expect(readState(join(dir(), "absent.json"), 0)).toEqual({ kind: "none" });
   });
@@ -63,6 +72,10 @@ describe("state file", () => {
       ['{"format":"something else"}', /not a coreflux.aggregator.state document/],
       ['{"format":"coreflux.aggregator.state","version":9}', /unsupported state version 9/],
       ['{"format":"coreflux.aggregator.state","version":1}', /missing company/],
+      [
+        '{"format":"coreflux.aggregator.state","version":1,"savedAtMs":1,"company":"C","engine":{},"journalSeq":-4}',
+        /invalid journalSeq/,
+      ],
     ] as const) {
       const path = join(folder, "state.json");
       writeFileSync(path, content);

@@ -26,6 +26,11 @@ export interface StateDocument {
   company: string;
   /** `@coreflux/hierarchy` snapshot. */
   engine: unknown;
+  /**
+   * The last state-journal record this state includes (see `state-journal.ts`); absent in
+   * files written before the journal existed, which is the same as 0.
+   */
+  journalSeq?: number;
 }
 
 /** Result of reading the state file. */
@@ -78,6 +83,12 @@ function validate(text: string): StateDocument | string {
     typeof d.engine !== "object"
   ) {
     return "state document is missing company, savedAtMs or engine";
+  }
+  if (
+    d.journalSeq !== undefined &&
+    (typeof d.journalSeq !== "number" || !Number.isSafeInteger(d.journalSeq) || d.journalSeq < 0)
+  ) {
+    return "state document has an invalid journalSeq";
   }
   return d as StateDocument;
 }

@@ -101,6 +101,7 @@ export const configSchema = z.strictObject({
   state: z
     .strictObject({
       path: z.string().min(1).default("./coreflux-state.json"),
+      journal: z.boolean().default(true),
     })
     .prefault({}),
   accounting: z

@@ -1,0 +1,143 @@
+import {
+  appendFileSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { readJournal, StateJournal } from "./state-journal";
+
+const dirs: string[] = [];
+/** A state path in a fresh folder. */
+const statePath = (): string => {
+  const made = mkdtempSync(join(tmpdir(), "coreflux-journal-"));
+  dirs.push(made);
+  return join(made, "state.json");
+};
+afterAll(() => {
+  for (const made of dirs) rmSync(made, { recursive: true, force: true });
+});
+const bytes = (text: string) => Buffer.from(text, "utf8");
+const journalNames = (path: string) =>
+  readdirSync(join(path, "..")).filter((n) => n.includes(".journal."));
+
+describe("state journal", () => {
+  it("reads back what was appended: sequence, time, topic (unicode too) and payload bytes", () => {
+    const path = statePath();
+    const journal = new StateJournal(path, 0);
+    const binary = Buffer.from([0, 255, 10, 13, 0x7b]);
+    journal.append(1_781_172_000_123, "Coreflux/Porto/Sala/Plug/status/switch:0", bytes('{"a":1}'));
+    journal.append(1_781_172_000_456.5, "Coreflux/Pôrto/Sála ☕/Plug/online", bytes("true"));
+    journal.append(1_781_172_001_000, "t/".repeat(2000), binary);
+    expect(journal.lastSeq).toBe(3);
+    expect(statSync(journal.currentPath).mode & 0o777).toBe(0o600);
+
+    const found = readJournal(path, 0);
+    expect(found.damage).toEqual([]);
+    expect(found.lastSeq).toBe(3);
+    expect(found.records.map((r) => [r.seq, r.tsMs, r.topic, r.payload])).toEqual([
+      [1, 1_781_172_000_123, "Coreflux/Porto/Sala/Plug/status/switch:0", bytes('{"a":1}')],
+      [2, 1_781_172_000_456.5, "Coreflux/Pôrto/Sála ☕/Plug/online", bytes("true")],
+      [3, 1_781_172_001_000, "t/".repeat(2000), binary],
+    ]);
+  });
+
+  it("skips what the state file already includes, and numbers on from the state's sequence", () => {
+    const path = statePath();
+    const first = new StateJournal(path, 40);
+    first.append(1, "a", bytes("1"));
+    first.append(2, "b", bytes("2"));
+    const found = readJournal(path, 41);
+    expect(found.skipped).toBe(1);
+    expect(found.records.map((r) => r.seq)).toEqual([42]);
+    expect(found.lastSeq).toBe(42);
+
+    // A new process numbers after the highest sequence found, in a newer file.
+    const second = new StateJournal(path, found.lastSeq);
+    second.append(3, "c", bytes("3"));
+    expect(readJournal(path, 41).records.map((r) => [r.seq, r.topic])).toEqual([
+      [42, "b"],
+      [43, "c"],
+    ]);
+    expect(journalNames(path).sort()).toEqual(["state.json.journal.1", "state.json.journal.2"]);
+  });
+
+  it("rotates at a state write and deletes a generation only once a state includes all of it", () => {
+    const path = statePath();
+    const journal = new StateJournal(path, 0);
+    journal.append(1, "a", bytes("1"));
+    journal.append(2, "b", bytes("2"));
+    const includedSeq = journal.rotate(); // the state written now includes 1 and 2
+    expect(includedSeq).toBe(2);
+    journal.append(3, "c", bytes("3")); // arrives while that state is being written
+    expect(journalNames(path).sort()).toEqual(["state.json.journal.1", "state.json.journal.2"]);
+
+    journal.removeThrough(1); // a state that includes only record 1: the old file must stay
+    expect(journalNames(path)).toHaveLength(2);
+    journal.removeThrough(includedSeq);
+    expect(journalNames(path)).toEqual(["state.json.journal.2"]);
+    // After a crash now, the state (seq 2) plus the journal give back record 3 alone.
+    expect(readJournal(path, includedSeq).records.map((r) => r.topic)).toEqual(["c"]);
+
+    journal.closeAndRemove();
+    expect(journalNames(path)).toEqual([]);
+  });
+
+  it("treats an incomplete last record (a write cut by the crash) as damage at its offset and keeps the rest", () => {
+    const path = statePath();
+    const journal = new StateJournal(path, 0);
+    journal.append(1, "a", bytes("first"));
+    journal.append(2, "b", bytes("second"));
+    const file = journal.currentPath;
+    const size = statSync(file).size;
+    truncateSync(file, size - 3);
+    const found = readJournal(path, 0);
+    expect(found.records.map((r) => r.topic)).toEqual(["a"]);
+    expect(found.damage).toEqual([
+      { file, offset: 28 + 1 + 5, reason: expect.stringMatching(/^incomplete record/) },
+    ]);
+
+    truncateSync(file, 28 + 1 + 5 + 10); // cut inside the second header
+    expect(readJournal(path, 0).damage[0]?.reason).toMatch(/^incomplete record header/);
+  });
+
+  it("stops at bytes that are not a record (zeros after a power cut, another file) and reads the next file", () => {
+    const path = statePath();
+    const first = new StateJournal(path, 0);
+    first.append(1, "a", bytes("1"));
+    first.close();
+    appendFileSync(first.currentPath, Buffer.alloc(64)); // zeros where a record should start
+    const second = new StateJournal(path, 1);
+    second.append(2, "b", bytes("2"));
+    writeFileSync(`${path}.journal.9`, "not a journal at all, but named like one");
+    writeFileSync(`${path}.journal.notes`, "ignored: not a generation number");
+
+    const found = readJournal(path, 0);
+    expect(found.records.map((r) => r.topic)).toEqual(["a", "b"]);
+    expect(found.damage.map((d) => [basename(d.file), d.offset, d.reason])).toEqual([
+      ["state.json.journal.1", 28 + 1 + 1, "not a journal record (bad marker)"],
+      ["state.json.journal.9", 0, "not a journal record (bad marker)"],
+    ]);
+    expect(found.files).toHaveLength(3);
+  });
+
+  it("finds nothing when there is no journal (a first start, or a folder it cannot list)", () => {
+    expect(readJournal(statePath(), 0)).toEqual({
+      records: [],
+      skipped: 0,
+      lastSeq: 0,
+      files: [],
+      damage: [],
+    });
+    expect(readJournal("/nonexistent-dir/state.json", 0).files).toEqual([]);
+  });
+
+  it("fails loudly when its folder cannot be written", () => {
+    expect(() => new StateJournal("/nonexistent-dir/state.json", 0)).toThrow(/ENOENT/);
+  });
+});

@@ -1,0 +1,265 @@
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+  writevSync,
+} from "node:fs";
+import { basename, dirname, join } from "node:path";
+
+/**
+ * The state journal: every MQTT message the aggregator applied since the last state write,
+ * appended to a file before the message is acknowledged to the broker. The state file is
+ * written once per publish cycle; without the journal, a crash inside a cycle forgets readings
+ * the broker will never deliver again. Counters are cumulative, so the next reading usually
+ * carries that energy anyway, but not when the meter's counter was reset in between. With the
+ * journal, a restart restores the state file and then applies the journaled messages again,
+ * with their original arrival times, and ends exactly where the crashed process was.
+ *
+ * Each write goes to the operating system before the acknowledgement, which is what survives a
+ * killed process (kill -9, OOM killer, a crash). It is not fsync'ed per message: after a power
+ * loss the journal may miss its last moments, and the state file of the last cycle (fsync'ed)
+ * is what remains.
+ *
+ * Files: `<state path>.journal.<generation>`. At each state write the journal moves to a new
+ * generation; a generation is deleted once a state file that includes all of it is on disk.
+ * Every record carries a sequence number and the state file the last one it includes, so a
+ * record is never applied twice, whatever moment a crash picks.
+ *
+ * Record layout (little-endian): magic u32, sequence f64, arrival time (Unix ms) f64, topic
+ * length u32, payload length u32, topic (UTF-8), payload.
+ */
+
+const MAGIC = 0xc0f1_4a01;
+const HEADER_BYTES = 28;
+/** A record larger than this is not one we wrote: the file is damaged from there on. */
+const MAX_RECORD_BYTES = 512 * 1024 * 1024;
+
+/** One journaled message. */
+export interface JournalRecord {
+  seq: number;
+  tsMs: number;
+  topic: string;
+  payload: Buffer;
+}
+
+/** What {@link readJournal} found. */
+export interface JournalContents {
+  /** Records with a sequence above `afterSeq`, in order. */
+  records: JournalRecord[];
+  /** Records at or below `afterSeq` (already in the state file), skipped. */
+  skipped: number;
+  /** The highest sequence seen in any file (0 if none). */
+  lastSeq: number;
+  /** The journal files read, oldest first. */
+  files: string[];
+  /**
+   * Damage found: a file whose end is an incomplete record (the process died while writing it;
+   * that message was not acknowledged, so the broker delivers it again) or bytes that are not a
+   * record. Reading that file stops there.
+   */
+  damage: { file: string; offset: number; reason: string }[];
+}
+
+function journalPrefix(statePath: string): string {
+  return `${basename(statePath)}.journal.`;
+}
+
+/** The journal files of a state path, oldest generation first. */
+function journalFiles(statePath: string): { path: string; generation: number }[] {
+  const dir = dirname(statePath);
+  const prefix = journalPrefix(statePath);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
+    .map((name) => ({ path: join(dir, name), generation: Number(name.slice(prefix.length)) }))
+    .sort((a, b) => a.generation - b.generation);
+}
+
+/**
+ * Reads every journal file of `statePath`, returning the records not yet in the state file
+ * (sequence above `afterSeq`). Never throws for damaged content: it is reported in `damage`.
+ */
+export function readJournal(statePath: string, afterSeq: number): JournalContents {
+  const contents: JournalContents = { records: [], skipped: 0, lastSeq: 0, files: [], damage: [] };
+  for (const { path } of journalFiles(statePath)) {
+    contents.files.push(path);
+    const bytes = readFileSync(path);
+    let offset = 0;
+    while (offset < bytes.length) {
+      const problem = recordProblem(bytes, offset);
+      if (problem !== undefined) {
+        contents.damage.push({ file: path, offset, reason: problem });
+        break;
+      }
+      const topicBytes = bytes.readUInt32LE(offset + 20);
+      const payloadBytes = bytes.readUInt32LE(offset + 24);
+      const seq = bytes.readDoubleLE(offset + 4);
+      const topicStart = offset + HEADER_BYTES;
+      const payloadStart = topicStart + topicBytes;
+      if (seq > contents.lastSeq) contents.lastSeq = seq;
+      if (seq <= afterSeq) {
+        contents.skipped++;
+      } else {
+        contents.records.push({
+          seq,
+          tsMs: bytes.readDoubleLE(offset + 12),
+          topic: bytes.toString("utf8", topicStart, payloadStart),
+          // A copy: handlers may keep the payload, and the file's buffer is released after.
+          payload: Buffer.from(bytes.subarray(payloadStart, payloadStart + payloadBytes)),
+        });
+      }
+      offset = payloadStart + payloadBytes;
+    }
+  }
+  return contents;
+}
+
+/** Why the bytes at `offset` are not a complete record, or undefined if they are one. */
+function recordProblem(bytes: Buffer, offset: number): string | undefined {
+  const left = bytes.length - offset;
+  if (left < HEADER_BYTES) return `incomplete record header (${left} bytes at the end)`;
+  if (bytes.readUInt32LE(offset) !== MAGIC) return "not a journal record (bad marker)";
+  const seq = bytes.readDoubleLE(offset + 4);
+  const tsMs = bytes.readDoubleLE(offset + 12);
+  if (!Number.isSafeInteger(seq) || seq <= 0 || !Number.isFinite(tsMs)) {
+    return "not a journal record (bad sequence or time)";
+  }
+  const size = HEADER_BYTES + bytes.readUInt32LE(offset + 20) + bytes.readUInt32LE(offset + 24);
+  if (size > MAX_RECORD_BYTES) return "not a journal record (impossible length)";
+  if (size > left) return `incomplete record (${left} of ${size} bytes at the end)`;
+  return undefined;
+}
+
+/**
+ * The journal being written: appends records to the current generation, moves to a new
+ * generation at each state write, and deletes generations the state file has caught up with.
+ */
+export class StateJournal {
+  private readonly statePath: string;
+  private fd: number;
+  private generation: number;
+  private seq: number;
+  /** Files of earlier generations, each with the last sequence it holds. */
+  private readonly retired: { path: string; lastSeq: number }[] = [];
+  private scratch = Buffer.allocUnsafe(1024);
+
+  /**
+   * Starts a new generation after any existing one, numbering records from `lastSeq + 1`, which
+   * must be at least the highest sequence in the existing files ({@link readJournal}'s
+   * `lastSeq`). Existing files stay until {@link removeThrough} covers them. Throws if the file
+   * cannot be created (the caller decides whether to run without a journal).
+   */
+  constructor(statePath: string, lastSeq: number) {
+    this.statePath = statePath;
+    this.seq = lastSeq;
+    const existing = journalFiles(statePath);
+    for (const file of existing) this.retired.push({ path: file.path, lastSeq });
+    this.generation = (existing.at(-1)?.generation ?? 0) + 1;
+    this.fd = this.openGeneration();
+  }
+
+  /** The sequence of the last record appended (what a state written now includes). */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /** The file records go to now. */
+  get currentPath(): string {
+    return this.pathOf(this.generation);
+  }
+
+  /**
+   * Appends one message with the time it was applied at. Synchronous: when it returns, the
+   * record is with the operating system. Throws the file system's error (disk full...).
+   */
+  append(tsMs: number, topic: string, payload: Uint8Array): void {
+    if (this.scratch.length < HEADER_BYTES + topic.length * 3) {
+      this.scratch = Buffer.allocUnsafe(HEADER_BYTES + topic.length * 3);
+    }
+    const head = this.scratch;
+    const topicBytes = head.write(topic, HEADER_BYTES, "utf8");
+    const seq = this.seq + 1;
+    head.writeUInt32LE(MAGIC, 0);
+    head.writeDoubleLE(seq, 4);
+    head.writeDoubleLE(tsMs, 12);
+    head.writeUInt32LE(topicBytes, 20);
+    head.writeUInt32LE(payload.byteLength, 24);
+    const headBytes = HEADER_BYTES + topicBytes;
+    const total = headBytes + payload.byteLength;
+    let written = writevSync(this.fd, [head.subarray(0, headBytes), payload]);
+    // A short write is rare (a signal, a nearly full disk): finish the record.
+    while (written < total) {
+      written +=
+        written < headBytes
+          ? writeSync(this.fd, head, written, headBytes - written)
+          : writeSync(this.fd, payload, written - headBytes, total - written);
+    }
+    this.seq = seq;
+  }
+
+  /**
+   * Moves to a new generation: call it where the state being written is taken, so that state
+   * includes exactly the records up to {@link lastSeq}. Returns that sequence.
+   */
+  rotate(): number {
+    const previous = { fd: this.fd, path: this.currentPath };
+    this.generation++;
+    try {
+      this.fd = this.openGeneration();
+    } catch (error) {
+      // Keep appending to the file we have; the state written now still covers it.
+      this.generation--;
+      throw error;
+    }
+    closeSync(previous.fd);
+    this.retired.push({ path: previous.path, lastSeq: this.seq });
+    return this.seq;
+  }
+
+  /** Deletes the retired generations whose records all are at or below `seq` (now in the state file). */
+  removeThrough(seq: number): void {
+    while (this.retired.length > 0 && this.retired[0]!.lastSeq <= seq) {
+      rmSync(this.retired.shift()!.path, { force: true });
+    }
+  }
+
+  /** Closes the current file and keeps every file (what a crash would leave). */
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  /**
+   * After the final state write (which included {@link lastSeq}): closes and deletes every
+   * journal file, the current one included.
+   */
+  closeAndRemove(): void {
+    this.close();
+    for (const file of this.retired.splice(0)) rmSync(file.path, { force: true });
+    rmSync(this.currentPath, { force: true });
+  }
+
+  private pathOf(generation: number): string {
+    return join(dirname(this.statePath), `${journalPrefix(this.statePath)}${generation}`);
+  }
+
+  private openGeneration(): number {
+    const fd = openSync(
+      this.currentPath,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND,
+      0o600,
+    );
+    fchmodSync(fd, 0o600);
+    return fd;
+  }
+}

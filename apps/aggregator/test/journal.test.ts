@@ -1,0 +1,223 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { sleep, waitUntil } from "@coreflux/test-support";
+import { afterAll, describe, expect, it } from "vitest";
+import { readJournal, StateJournal } from "../src/state-journal";
+import {
+  AggregatorProcess,
+  BROKER_URL,
+  clearRetained,
+  Observer,
+  scratchDir,
+  uniqueCompany,
+  writeConfig,
+} from "./harness";
+
+/** A Gen2 `status/switch:0` payload. */
+function switchStatus(totalWh: number, apowerW: number): string {
+  return `{"id":0,"source":"timer","output":true,"apower":${apowerW.toFixed(1)},"voltage":230.1,"current":0.500,"aenergy":{"total":${totalWh.toFixed(3)},"by_minute":[0.000,0.000,0.000],"minute_ts":1718100060}}`;
+}
+
+const observers: Observer[] = [];
+const processes: AggregatorProcess[] = [];
+afterAll(async () => {
+  for (const p of processes) p.kill("SIGKILL");
+  for (const o of observers) {
+    await clearRetained(o);
+    await o.close();
+  }
+});
+
+/** Device messages the aggregator has taken in, from /healthz. */
+async function deviceMessagesIn(aggregator: AggregatorProcess): Promise<number> {
+  const line = await aggregator.waitForLog((l) => l.msg === "HTTP listener: /healthz and /metrics");
+  const health = (await (await fetch(`${line.url}/healthz`)).json()) as {
+    messagesReceived: number;
+    ownOutputReceived: number;
+  };
+  return health.messagesReceived - health.ownOutputReceived;
+}
+
+/**
+ * The one case the counters cannot repair: readings applied and acknowledged, then a kill -9
+ * before the next state write, then a counter reset before the meter's next reading. The publish
+ * interval is an hour, so no state file is written before the kill.
+ */
+async function crashThenReset(journal: boolean): Promise<{
+  totalWh: unknown;
+  restarted: AggregatorProcess;
+  dir: string;
+}> {
+  const company = uniqueCompany(journal ? "Journal" : "NoJournal");
+  const dir = scratchDir();
+  const statePath = join(dir, "state.json");
+  const configPath = writeConfig(
+    dir,
+    `[company]
+topic = "${company}/#"
+
+[mqtt]
+url = "${BROKER_URL}"
+client_id = "agg-${company}"
+
+[publish]
+interval_seconds = 3600
+
+[state]
+path = "${statePath}"
+journal = ${journal}
+
+[http]
+port = 0
+
+[log]
+format = "json"
+`,
+  );
+  const plug = `${company}/Porto/Desk/Plug/status/switch:0`;
+  const plugOut = `${company}/Porto/Desk/Plug/status/EnergyConsumed`;
+  const observer = await Observer.connect(company);
+  observers.push(observer);
+
+  const first = new AggregatorProcess(["--config", configPath]);
+  processes.push(first);
+  await first.ready();
+  await observer.send(plug, switchStatus(100, 60)); // the reference
+  await observer.send(plug, switchStatus(150, 60)); // +50 Wh, acknowledged...
+  await waitUntil(
+    async () => (await deviceMessagesIn(first)) >= 2,
+    "both readings applied",
+    10_000,
+  );
+  first.kill("SIGKILL"); // ...and never in a state file
+  await first.exited;
+  expect(existsSync(statePath)).toBe(false);
+
+  // The plug reboots: its counter starts again from zero (queued for the next process).
+  await observer.send(plug, switchStatus(0.01, 60));
+  await observer.send(plug, switchStatus(2, 60)); // +2 Wh since the reset
+  await sleep(100);
+
+  const restarted = new AggregatorProcess(["--config", configPath]);
+  processes.push(restarted);
+  await restarted.ready();
+  await waitUntil(
+    async () => (await deviceMessagesIn(restarted)) >= 2,
+    "the queued readings",
+    10_000,
+  );
+  // A graceful stop publishes the totals and writes the state.
+  restarted.kill("SIGTERM");
+  expect((await restarted.exited).code).toBe(0);
+  const payload = await observer.waitFor(plugOut, (p) => p.TotalEnergyConsumed !== undefined);
+  return { totalWh: payload.TotalEnergyConsumed, restarted, dir };
+}
+
+describe("state journal (real Mosquitto, built CLI, kill -9)", () => {
+  it("a kill -9 between state writes followed by a counter reset loses nothing", async () => {
+    const { totalWh, restarted, dir } = await crashThenReset(true);
+    expect(totalWh).toBe(52); // 50 before the crash + 2 after the reset
+    expect(
+      restarted.lines.find((l) => l.msg?.toString().startsWith("state journal replayed")),
+    ).toMatchObject({ records: 2, applied: 2, skipped: 0, files: 1 });
+    // After the final state write no journal file is left, and the state says what it includes.
+    expect(readdirSync(dir).filter((name) => name.includes(".journal."))).toEqual([]);
+    const state = JSON.parse(readFileSync(join(dir, "state.json"), "utf8"));
+    expect(state.journalSeq).toBe(4);
+  });
+
+  it("without the journal (journal = false) the same crash loses the 50 Wh: what it is for", async () => {
+    const { totalWh, restarted, dir } = await crashThenReset(false);
+    expect(totalWh).toBe(1.99); // the reset reading became the reference: 2 - 0.01
+    expect(restarted.output).not.toContain("state journal replayed");
+    expect(readdirSync(dir).filter((name) => name.includes(".journal."))).toEqual([]);
+  });
+
+  it("while running, each state write retires the journal files it includes: they do not pile up", async () => {
+    const company = uniqueCompany("JournalRotation");
+    const dir = scratchDir();
+    const configPath = writeConfig(
+      dir,
+      `[company]
+topic = "${company}/#"
+
+[mqtt]
+url = "${BROKER_URL}"
+client_id = "agg-${company}"
+
+[publish]
+interval_seconds = 0.1
+
+[state]
+path = "${join(dir, "state.json")}"
+
+[log]
+format = "json"
+`,
+    );
+    const observer = await Observer.connect(company);
+    observers.push(observer);
+    const aggregator = new AggregatorProcess(["--config", configPath]);
+    processes.push(aggregator);
+    await aggregator.ready();
+    const journalFiles = () => readdirSync(dir).filter((name) => name.includes(".journal."));
+    const plug = `${company}/Porto/Desk/Plug/status/switch:0`;
+    let most = 0;
+    for (let i = 0; i <= 20; i++) {
+      await observer.send(plug, switchStatus(100 + i, 60));
+      await sleep(50);
+      most = Math.max(most, journalFiles().length);
+    }
+    const generations = journalFiles().map((name) => Number(name.split(".").at(-1)));
+    expect(Math.max(...generations)).toBeGreaterThan(3); // it rotated at the state writes
+    expect(most).toBeLessThanOrEqual(2); // the current file, and one being written into a state
+    aggregator.kill("SIGTERM");
+    expect((await aggregator.exited).code).toBe(0);
+    expect(journalFiles()).toEqual([]);
+    const out = await observer.waitFor(
+      `${company}/Porto/Desk/Plug/status/EnergyConsumed`,
+      (p) => p.TotalEnergyConsumed === 20,
+    );
+    expect(out.TotalEnergyConsumed).toBe(20);
+  });
+
+  it("with journal = false, an earlier run's journal is set aside and reported, never replayed later", async () => {
+    const company = uniqueCompany("JournalOff");
+    const dir = scratchDir();
+    const statePath = join(dir, "state.json");
+    const left = new StateJournal(statePath, 0);
+    left.append(
+      Date.now(),
+      `${company}/Porto/Desk/Plug/status/switch:0`,
+      Buffer.from(switchStatus(5, 1)),
+    );
+    const configPath = writeConfig(
+      dir,
+      `[company]
+topic = "${company}/#"
+
+[mqtt]
+url = "${BROKER_URL}"
+client_id = "agg-${company}"
+
+[state]
+path = "${statePath}"
+journal = false
+
+[log]
+format = "json"
+`,
+    );
+    const aggregator = new AggregatorProcess(["--config", configPath]);
+    processes.push(aggregator);
+    const warning = await aggregator.waitForLog((l) => String(l.msg).includes("set aside"));
+    expect(warning).toMatchObject({ level: 40, recordsNotInState: 1 });
+    const names = readdirSync(dir).filter((name) => name.includes(".journal."));
+    expect(names).toHaveLength(1);
+    expect(names[0]).toMatch(/^state\.json\.journal\.1\.unused-\d{4}-/);
+    expect(readJournal(statePath, 0).files).toEqual([]);
+    await aggregator.ready();
+    aggregator.kill("SIGTERM");
+    expect((await aggregator.exited).code).toBe(0);
+  });
+});
