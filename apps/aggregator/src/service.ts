@@ -357,12 +357,15 @@ function recoverFromJournal(
   log: Logger,
 ): StateJournal | undefined {
   let found: JournalContents;
+  let applied = 0;
   try {
-    found = readJournal(statePath, stateSeq);
+    found = readJournal(statePath, stateSeq, (record) => {
+      if (intake.handleAt(record.topic, record.payload, record.tsMs)) applied++;
+    });
   } catch (error) {
     log.error(
       { err: error, path: statePath },
-      "STATE JOURNAL UNREADABLE: left in place and not replayed; running without a journal",
+      "STATE JOURNAL UNREADABLE: left in place, and the rest of it not replayed; running without a journal",
     );
     return undefined;
   }
@@ -372,14 +375,10 @@ function recoverFromJournal(
       "STATE JOURNAL DAMAGED: records from this offset on are not replayed (an incomplete last record is normal after a crash: the broker delivers that message again)",
     );
   }
-  if (found.records.length > 0) {
-    let applied = 0;
-    for (const record of found.records) {
-      if (intake.handleAt(record.topic, record.payload, record.tsMs)) applied++;
-    }
+  if (found.records > 0) {
     intake.takeApplied();
     log.info(
-      { records: found.records.length, applied, skipped: found.skipped, files: found.files.length },
+      { records: found.records, applied, skipped: found.skipped, files: found.files.length },
       "state journal replayed: the readings applied after the last state write are back",
     );
   }
@@ -428,7 +427,7 @@ function setAsideUnusedJournal(
       return `${file}.unused-${stamp}`;
     });
     log.warn(
-      { movedTo, recordsNotInState: found.records.length },
+      { movedTo, recordsNotInState: found.records },
       "[state] journal = false: the journal files of an earlier run were set aside, not replayed",
     );
   } catch (error) {

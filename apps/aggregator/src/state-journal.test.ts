@@ -10,7 +10,7 @@ import {
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { readJournal, StateJournal } from "./state-journal";
+import { type JournalRecord, readJournal, StateJournal } from "./state-journal";
 
 const dirs: string[] = [];
 /** A state path in a fresh folder. */
@@ -23,6 +23,15 @@ afterAll(() => {
   for (const made of dirs) rmSync(made, { recursive: true, force: true });
 });
 const bytes = (text: string) => Buffer.from(text, "utf8");
+/** Reads the journal, collecting the records handed over (payloads copied). */
+function collect(path: string, afterSeq: number) {
+  const records: JournalRecord[] = [];
+  const contents = readJournal(path, afterSeq, (r) =>
+    records.push({ ...r, payload: Buffer.from(r.payload) }),
+  );
+  expect(contents.records).toBe(records.length);
+  return { ...contents, records };
+}
 const journalNames = (path: string) =>
   readdirSync(join(path, "..")).filter((n) => n.includes(".journal."));
 
@@ -37,7 +46,7 @@ describe("state journal", () => {
     expect(journal.lastSeq).toBe(3);
     expect(statSync(journal.currentPath).mode & 0o777).toBe(0o600);
 
-    const found = readJournal(path, 0);
+    const found = collect(path, 0);
     expect(found.damage).toEqual([]);
     expect(found.lastSeq).toBe(3);
     expect(found.records.map((r) => [r.seq, r.tsMs, r.topic, r.payload])).toEqual([
@@ -52,7 +61,7 @@ describe("state journal", () => {
     const first = new StateJournal(path, 40);
     first.append(1, "a", bytes("1"));
     first.append(2, "b", bytes("2"));
-    const found = readJournal(path, 41);
+    const found = collect(path, 41);
     expect(found.skipped).toBe(1);
     expect(found.records.map((r) => r.seq)).toEqual([42]);
     expect(found.lastSeq).toBe(42);
@@ -60,7 +69,7 @@ describe("state journal", () => {
     // A new process numbers after the highest sequence found, in a newer file.
     const second = new StateJournal(path, found.lastSeq);
     second.append(3, "c", bytes("3"));
-    expect(readJournal(path, 41).records.map((r) => [r.seq, r.topic])).toEqual([
+    expect(collect(path, 41).records.map((r) => [r.seq, r.topic])).toEqual([
       [42, "b"],
       [43, "c"],
     ]);
@@ -82,7 +91,7 @@ describe("state journal", () => {
     journal.removeThrough(includedSeq);
     expect(journalNames(path)).toEqual(["state.json.journal.2"]);
     // After a crash now, the state (seq 2) plus the journal give back record 3 alone.
-    expect(readJournal(path, includedSeq).records.map((r) => r.topic)).toEqual(["c"]);
+    expect(collect(path, includedSeq).records.map((r) => r.topic)).toEqual(["c"]);
 
     journal.closeAndRemove();
     expect(journalNames(path)).toEqual([]);
@@ -96,14 +105,14 @@ describe("state journal", () => {
     const file = journal.currentPath;
     const size = statSync(file).size;
     truncateSync(file, size - 3);
-    const found = readJournal(path, 0);
+    const found = collect(path, 0);
     expect(found.records.map((r) => r.topic)).toEqual(["a"]);
     expect(found.damage).toEqual([
       { file, offset: 28 + 1 + 5, reason: expect.stringMatching(/^incomplete record/) },
     ]);
 
     truncateSync(file, 28 + 1 + 5 + 10); // cut inside the second header
-    expect(readJournal(path, 0).damage[0]?.reason).toMatch(/^incomplete record header/);
+    expect(collect(path, 0).damage[0]?.reason).toMatch(/^incomplete record header/);
   });
 
   it("stops at bytes that are not a record (zeros after a power cut, another file) and reads the next file", () => {
@@ -117,7 +126,7 @@ describe("state journal", () => {
     writeFileSync(`${path}.journal.9`, "not a journal at all, but named like one");
     writeFileSync(`${path}.journal.notes`, "ignored: not a generation number");
 
-    const found = readJournal(path, 0);
+    const found = collect(path, 0);
     expect(found.records.map((r) => r.topic)).toEqual(["a", "b"]);
     expect(found.damage.map((d) => [basename(d.file), d.offset, d.reason])).toEqual([
       ["state.json.journal.1", 28 + 1 + 1, "not a journal record (bad marker)"],
@@ -127,7 +136,7 @@ describe("state journal", () => {
   });
 
   it("finds nothing when there is no journal (a first start, or a folder it cannot list)", () => {
-    expect(readJournal(statePath(), 0)).toEqual({
+    expect(collect(statePath(), 0)).toEqual({
       records: [],
       skipped: 0,
       lastSeq: 0,

@@ -44,13 +44,14 @@ export interface JournalRecord {
   seq: number;
   tsMs: number;
   topic: string;
+  /** A view into the file's bytes, valid during the `onRecord` call only: copy it to keep it. */
   payload: Buffer;
 }
 
 /** What {@link readJournal} found. */
 export interface JournalContents {
-  /** Records with a sequence above `afterSeq`, in order. */
-  records: JournalRecord[];
+  /** Records with a sequence above `afterSeq`, handed to `onRecord` in order. */
+  records: number;
   /** Records at or below `afterSeq` (already in the state file), skipped. */
   skipped: number;
   /** The highest sequence seen in any file (0 if none). */
@@ -86,11 +87,17 @@ function journalFiles(statePath: string): { path: string; generation: number }[]
 }
 
 /**
- * Reads every journal file of `statePath`, returning the records not yet in the state file
- * (sequence above `afterSeq`). Never throws for damaged content: it is reported in `damage`.
+ * Reads every journal file of `statePath`, oldest first, and hands each record not yet in the
+ * state file (sequence above `afterSeq`) to `onRecord`, one file in memory at a time. Never
+ * throws for damaged content: it is reported in `damage`. Throws what the file system throws
+ * (a file that cannot be read), and what `onRecord` throws.
  */
-export function readJournal(statePath: string, afterSeq: number): JournalContents {
-  const contents: JournalContents = { records: [], skipped: 0, lastSeq: 0, files: [], damage: [] };
+export function readJournal(
+  statePath: string,
+  afterSeq: number,
+  onRecord: (record: JournalRecord) => void = () => {},
+): JournalContents {
+  const contents: JournalContents = { records: 0, skipped: 0, lastSeq: 0, files: [], damage: [] };
   for (const { path } of journalFiles(statePath)) {
     contents.files.push(path);
     const bytes = readFileSync(path);
@@ -110,12 +117,12 @@ export function readJournal(statePath: string, afterSeq: number): JournalContent
       if (seq <= afterSeq) {
         contents.skipped++;
       } else {
-        contents.records.push({
+        contents.records++;
+        onRecord({
           seq,
           tsMs: bytes.readDoubleLE(offset + 12),
           topic: bytes.toString("utf8", topicStart, payloadStart),
-          // A copy: handlers may keep the payload, and the file's buffer is released after.
-          payload: Buffer.from(bytes.subarray(payloadStart, payloadStart + payloadBytes)),
+          payload: bytes.subarray(payloadStart, payloadStart + payloadBytes),
         });
       }
       offset = payloadStart + payloadBytes;
