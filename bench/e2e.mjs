@@ -3,6 +3,7 @@
 // the built aggregator and, as the physical-limit baseline, `mosquitto_sub`, both subscribed to
 // the same stream. Prints one JSON line (see bench/report.mjs for its fields).
 //   node bench/e2e.mjs [--devices 10000] [--messages 1000000] [--qos 1] [--profile <dir>]
+//                      [--journal false]
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,6 +25,8 @@ const qos = Number(arg("qos", "1"));
 const profileDir = arg("profile", undefined);
 /** The aggregator's publish interval, s (the default 10 s unless a smoke run asks for less). */
 const intervalS = Number(arg("interval", "10"));
+/** `--journal false` runs the aggregator without its state journal (to measure what it costs). */
+const journal = arg("journal", "true") !== "false";
 const company = "Bench";
 const log = (line) => process.stderr.write(`e2e: ${line}\n`);
 
@@ -128,7 +131,7 @@ try {
       `[company]\ntopic = "${company}/#"`,
       `[mqtt]\nurl = "${url}"\nclient_id = "bench-aggregator"\nqos = ${qos}`,
       `[publish]\ninterval_seconds = ${intervalS}\nnested = false`,
-      `[state]\npath = "${statePath}"`,
+      `[state]\npath = "${statePath}"\njournal = ${journal}`,
       "[http]\nport = 0",
       '[log]\nlevel = "info"\nformat = "json"',
       ...placements.map((p) => `[[devices]]\nmatch = "${p.match}"\npath = "${p.path}"`),
@@ -338,6 +341,7 @@ try {
     models:
       "the simulator's default mix (Plus Plug S, Pro 4PM, PM Mini, Pro 3EM, Gen1 Plug S, Gen1 EM)",
     qos,
+    stateJournal: journal,
     messagesPublished: published,
     simulator: {
       seconds: simWallMs / 1000,

@@ -99,7 +99,7 @@ function e2eSection(r) {
     "<!-- e2e -->",
     "## End to end: simulator → Mosquitto → aggregator",
     "",
-    `A private Mosquitto on a free port; \`shelly-sim\` in flood mode over ${fmt(r.devices)} devices (${r.models}) publishing ${fmt(r.messagesPublished)} messages at QoS ${r.qos}; the built aggregator and, as the physical-limit baseline, \`mosquitto_sub\` both subscribed to the same stream at the same QoS. CPU is each process's own accounting (\`/proc/<pid>/stat\` utime + stime); peak RSS is \`VmHWM\`. Loss compares every published total of the aggregator with the simulator's truth.`,
+    `A private Mosquitto on a free port; \`shelly-sim\` in flood mode over ${fmt(r.devices)} devices (${r.models}) publishing ${fmt(r.messagesPublished)} messages at QoS ${r.qos}; the built aggregator (state journal ${r.stateJournal === false ? "off" : "on"}) and, as the physical-limit baseline, \`mosquitto_sub\` both subscribed to the same stream at the same QoS. CPU is each process's own accounting (\`/proc/<pid>/stat\` utime + stime); peak RSS is \`VmHWM\`. Loss compares every published total of the aggregator with the simulator's truth.`,
     "",
     "| process | messages received | sustained msg/s | CPU | CPU per message | peak RSS |",
     "|---|---|---|---|---|---|",
