@@ -346,8 +346,8 @@ function removeJournalThrough(journal: StateJournal | undefined, seq: number, lo
 /**
  * Applies the journaled messages the state file does not include yet (a crash came between two
  * state writes), writes a state that includes them, and opens a new journal. Damaged records
- * are reported loudly; a journal that cannot be read or created is reported and the service
- * runs without one rather than not at all.
+ * are reported loudly; a journal file that cannot be read stops the start (StartupError); a
+ * journal that cannot be created is reported and the service runs without one.
  */
 function recoverFromJournal(
   statePath: string,
@@ -363,11 +363,11 @@ function recoverFromJournal(
       if (intake.handleAt(record.topic, record.payload, record.tsMs)) applied++;
     });
   } catch (error) {
-    log.error(
-      { err: error, path: statePath },
-      "STATE JOURNAL UNREADABLE: left in place, and the rest of it not replayed; running without a journal",
+    // Like an unreadable state file: starting without what it holds could count some of it twice
+    // later (once replayed in part now, once in full when it is readable again).
+    throw new StartupError(
+      `cannot read the state journal next to ${statePath} (${(error as Error).message}): fix its permissions; the aggregator does not start without applying it`,
     );
-    return undefined;
   }
   for (const damage of found.damage) {
     log.error(

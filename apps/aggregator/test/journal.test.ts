@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sleep, waitUntil } from "@coreflux/test-support";
 import { afterAll, describe, expect, it } from "vitest";
@@ -219,5 +219,32 @@ format = "json"
     await aggregator.ready();
     aggregator.kill("SIGTERM");
     expect((await aggregator.exited).code).toBe(0);
+  });
+
+  it("a journal file it cannot read stops the start (exit 1) instead of being skipped", async () => {
+    const company = uniqueCompany("JournalUnreadable");
+    const dir = scratchDir();
+    const statePath = join(dir, "state.json");
+    mkdirSync(`${statePath}.journal.1`); // named like a journal file, but nothing can read it as one
+    const configPath = writeConfig(
+      dir,
+      `[company]
+topic = "${company}/#"
+
+[mqtt]
+url = "${BROKER_URL}"
+
+[state]
+path = "${statePath}"
+
+[log]
+format = "json"
+`,
+    );
+    const aggregator = new AggregatorProcess(["--config", configPath]);
+    processes.push(aggregator);
+    expect((await aggregator.exited).code).toBe(1);
+    expect(aggregator.output).toContain("cannot read the state journal");
+    expect(aggregator.output).toContain("EISDIR");
   });
 });
