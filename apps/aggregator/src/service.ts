@@ -110,9 +110,20 @@ export async function startService(
     engine: engine.snapshot(),
     journalSeq,
   });
+  if (restored.foreign || !config.state.journal) {
+    setAsideJournal(
+      config.state.path,
+      restored.journalSeq,
+      clock(),
+      log,
+      restored.foreign
+        ? "the state file belonged to another company: its journal files were set aside, not replayed"
+        : "[state] journal = false: the journal files of an earlier run were set aside, not replayed",
+    );
+  }
   const journal = config.state.journal
     ? recoverFromJournal(config.state.path, restored.journalSeq, intake, stateDocument, log)
-    : setAsideUnusedJournal(config.state.path, restored.journalSeq, clock(), log);
+    : undefined;
   let journalFailing = false;
   const handleMessage = (topic: string, payload: Uint8Array): void => {
     const nowMs = clock();
@@ -408,32 +419,29 @@ function recoverFromJournal(
 }
 
 /**
- * With `[state] journal = false`: journal files left by an earlier run are renamed aside (to
- * `<file>.unused-<time>`) and reported. They cannot be replayed later: the states this run
- * writes already move past them.
+ * Renames journal files left by an earlier run aside (to `<file>.unused-<time>`) and reports
+ * them with `why`: with `[state] journal = false` (they cannot be replayed later, the states this
+ * run writes already move past them), or next to another company's state file.
  */
-function setAsideUnusedJournal(
+function setAsideJournal(
   statePath: string,
   stateSeq: number,
   nowMs: number,
   log: Logger,
-): undefined {
+  why: string,
+): void {
   try {
     const found = readJournal(statePath, stateSeq);
-    if (found.files.length === 0) return undefined;
+    if (found.files.length === 0) return;
     const stamp = new Date(nowMs).toISOString().replace(/[:.]/g, "-");
     const movedTo = found.files.map((file) => {
       renameSync(file, `${file}.unused-${stamp}`);
       return `${file}.unused-${stamp}`;
     });
-    log.warn(
-      { movedTo, recordsNotInState: found.records },
-      "[state] journal = false: the journal files of an earlier run were set aside, not replayed",
-    );
+    log.warn({ movedTo, recordsNotInState: found.records }, why);
   } catch (error) {
-    log.warn({ err: error }, "[state] journal = false: old journal files could not be set aside");
+    log.warn({ err: error }, `old journal files could not be set aside (${why})`);
   }
-  return undefined;
 }
 
 /** The engine from the state file (or a new one), and the last journal record the file includes. */
@@ -443,8 +451,12 @@ function restoreEngine(
   options: EngineOptions,
   log: Logger,
   nowMs: number,
-): { engine: EnergyEngine; journalSeq: number } {
-  const fresh = () => ({ engine: new EnergyEngine(options), journalSeq: 0 });
+): { engine: EnergyEngine; journalSeq: number; foreign: boolean } {
+  const fresh = (foreign = false) => ({
+    engine: new EnergyEngine(options),
+    journalSeq: 0,
+    foreign,
+  });
   const loaded = readState(path, nowMs);
   if (loaded.kind === "none") {
     log.info({ path }, "no state file yet: starting with empty totals");
@@ -463,7 +475,7 @@ function restoreEngine(
       { path, movedTo, stateCompany: loaded.state.company, company },
       "STATE FILE BELONGS TO ANOTHER COMPANY: moved aside and starting with empty totals",
     );
-    return fresh();
+    return fresh(true);
   }
   const restored = EnergyEngine.restore(loaded.state.engine, options);
   if (!restored.ok) {
@@ -483,7 +495,7 @@ function restoreEngine(
     },
     "state restored: totals continue, and the next reading of each meter credits the gap",
   );
-  return { engine: restored.engine, journalSeq: loaded.state.journalSeq ?? 0 };
+  return { engine: restored.engine, journalSeq: loaded.state.journalSeq ?? 0, foreign: false };
 }
 
 function toClientOptions(

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sleep, waitUntil } from "@coreflux/test-support";
 import { afterAll, describe, expect, it } from "vitest";
@@ -217,6 +217,57 @@ format = "json"
     expect(names[0]).toMatch(/^state\.json\.journal\.1\.unused-\d{4}-/);
     expect(readJournal(statePath, 0).files).toEqual([]);
     await aggregator.ready();
+    aggregator.kill("SIGTERM");
+    expect((await aggregator.exited).code).toBe(0);
+  });
+
+  it("next to another company's state file, the journal is set aside with it, not replayed", async () => {
+    const company = uniqueCompany("JournalForeign");
+    const dir = scratchDir();
+    const statePath = join(dir, "state.json");
+    writeFileSync(
+      statePath,
+      JSON.stringify({
+        format: "coreflux.aggregator.state",
+        version: 1,
+        savedAtMs: 1,
+        company: "SomeoneElse",
+        engine: {},
+        journalSeq: 7,
+      }),
+    );
+    const left = new StateJournal(statePath, 7);
+    left.append(
+      Date.now(),
+      "SomeoneElse/Office/Room/Plug/status/switch:0",
+      Buffer.from(switchStatus(5, 1)),
+    );
+    left.close();
+    const configPath = writeConfig(
+      dir,
+      `[company]
+topic = "${company}/#"
+
+[mqtt]
+url = "${BROKER_URL}"
+
+[state]
+path = "${statePath}"
+
+[log]
+format = "json"
+`,
+    );
+    const aggregator = new AggregatorProcess(["--config", configPath]);
+    processes.push(aggregator);
+    await aggregator.ready();
+    expect(aggregator.output).toContain("STATE FILE BELONGS TO ANOTHER COMPANY");
+    const warning = aggregator.lines.find((l) =>
+      String(l.msg).includes("another company: its journal"),
+    );
+    expect(warning).toMatchObject({ level: 40, recordsNotInState: 1 });
+    expect(aggregator.output).not.toContain("state journal replayed");
+    expect(readdirSync(dir).filter((n) => /\.journal\.1\.unused-/.test(n))).toHaveLength(1);
     aggregator.kill("SIGTERM");
     expect((await aggregator.exited).code).toBe(0);
   });
