@@ -18,6 +18,27 @@ function switchStatus(totalWh: number, apowerW: number): string {
   return `{"id":0,"source":"timer","output":true,"apower":${apowerW.toFixed(1)},"voltage":230.1,"current":0.500,"aenergy":{"total":${totalWh.toFixed(3)},"by_minute":[0.000,0.000,0.000],"minute_ts":1718100060}}`;
 }
 
+/** A config for `company` with its state at `statePath` (JSON logs, the shared broker). */
+function writeJournalConfig(
+  dir: string,
+  company: string,
+  statePath: string,
+  o: { intervalS?: number; journal?: boolean; http?: boolean } = {},
+): string {
+  return writeConfig(
+    dir,
+    [
+      `[company]\ntopic = "${company}/#"`,
+      `[mqtt]\nurl = "${BROKER_URL}"\nclient_id = "agg-${company}"`,
+      ...(o.intervalS === undefined ? [] : [`[publish]\ninterval_seconds = ${o.intervalS}`]),
+      `[state]\npath = "${statePath}"${o.journal === undefined ? "" : `\njournal = ${o.journal}`}`,
+      ...(o.http ? ["[http]\nport = 0"] : []),
+      '[log]\nformat = "json"',
+      "",
+    ].join("\n\n"),
+  );
+}
+
 const observers: Observer[] = [];
 const processes: AggregatorProcess[] = [];
 afterAll(async () => {
@@ -51,29 +72,11 @@ async function crashThenReset(journal: boolean): Promise<{
   const company = uniqueCompany(journal ? "Journal" : "NoJournal");
   const dir = scratchDir();
   const statePath = join(dir, "state.json");
-  const configPath = writeConfig(
-    dir,
-    `[company]
-topic = "${company}/#"
-
-[mqtt]
-url = "${BROKER_URL}"
-client_id = "agg-${company}"
-
-[publish]
-interval_seconds = 3600
-
-[state]
-path = "${statePath}"
-journal = ${journal}
-
-[http]
-port = 0
-
-[log]
-format = "json"
-`,
-  );
+  const configPath = writeJournalConfig(dir, company, statePath, {
+    intervalS: 3600,
+    journal,
+    http: true,
+  });
   const plug = `${company}/Porto/Desk/Plug/status/switch:0`;
   const plugOut = `${company}/Porto/Desk/Plug/status/EnergyConsumed`;
   const observer = await Observer.connect(company);
@@ -87,7 +90,7 @@ format = "json"
   await waitUntil(
     async () => (await deviceMessagesIn(first)) >= 2,
     "both readings applied",
-    10_000,
+    20_000,
   );
   first.kill("SIGKILL"); // ...and never in a state file
   await first.exited;
@@ -104,7 +107,7 @@ format = "json"
   await waitUntil(
     async () => (await deviceMessagesIn(restarted)) >= 2,
     "the queued readings",
-    10_000,
+    20_000,
   );
   // A graceful stop publishes the totals and writes the state.
   restarted.kill("SIGTERM");
@@ -113,7 +116,8 @@ format = "json"
   return { totalWh: payload.TotalEnergyConsumed, restarted, dir };
 }
 
-describe("state journal (real Mosquitto, built CLI, kill -9)", () => {
+// Each test starts one or two aggregator processes: generous on a busy CI machine.
+describe("state journal (real Mosquitto, built CLI, kill -9)", { timeout: 60_000 }, () => {
   it("a kill -9 between state writes followed by a counter reset loses nothing", async () => {
     const { totalWh, restarted, dir } = await crashThenReset(true);
     expect(totalWh).toBe(52); // 50 before the crash + 2 after the reset
@@ -136,25 +140,9 @@ describe("state journal (real Mosquitto, built CLI, kill -9)", () => {
   it("while running, each state write retires the journal files it includes: they do not pile up", async () => {
     const company = uniqueCompany("JournalRotation");
     const dir = scratchDir();
-    const configPath = writeConfig(
-      dir,
-      `[company]
-topic = "${company}/#"
-
-[mqtt]
-url = "${BROKER_URL}"
-client_id = "agg-${company}"
-
-[publish]
-interval_seconds = 0.1
-
-[state]
-path = "${join(dir, "state.json")}"
-
-[log]
-format = "json"
-`,
-    );
+    const configPath = writeJournalConfig(dir, company, join(dir, "state.json"), {
+      intervalS: 0.1,
+    });
     const observer = await Observer.connect(company);
     observers.push(observer);
     const aggregator = new AggregatorProcess(["--config", configPath]);
@@ -191,23 +179,7 @@ format = "json"
       `${company}/Porto/Desk/Plug/status/switch:0`,
       Buffer.from(switchStatus(5, 1)),
     );
-    const configPath = writeConfig(
-      dir,
-      `[company]
-topic = "${company}/#"
-
-[mqtt]
-url = "${BROKER_URL}"
-client_id = "agg-${company}"
-
-[state]
-path = "${statePath}"
-journal = false
-
-[log]
-format = "json"
-`,
-    );
+    const configPath = writeJournalConfig(dir, company, statePath, { journal: false });
     const aggregator = new AggregatorProcess(["--config", configPath]);
     processes.push(aggregator);
     const warning = await aggregator.waitForLog((l) => String(l.msg).includes("set aside"));
@@ -243,21 +215,7 @@ format = "json"
       Buffer.from(switchStatus(5, 1)),
     );
     left.close();
-    const configPath = writeConfig(
-      dir,
-      `[company]
-topic = "${company}/#"
-
-[mqtt]
-url = "${BROKER_URL}"
-
-[state]
-path = "${statePath}"
-
-[log]
-format = "json"
-`,
-    );
+    const configPath = writeJournalConfig(dir, company, statePath);
     const aggregator = new AggregatorProcess(["--config", configPath]);
     processes.push(aggregator);
     await aggregator.ready();
@@ -277,21 +235,7 @@ format = "json"
     const dir = scratchDir();
     const statePath = join(dir, "state.json");
     mkdirSync(`${statePath}.journal.1`); // named like a journal file, but nothing can read it as one
-    const configPath = writeConfig(
-      dir,
-      `[company]
-topic = "${company}/#"
-
-[mqtt]
-url = "${BROKER_URL}"
-
-[state]
-path = "${statePath}"
-
-[log]
-format = "json"
-`,
-    );
+    const configPath = writeJournalConfig(dir, company, statePath);
     const aggregator = new AggregatorProcess(["--config", configPath]);
     processes.push(aggregator);
     expect((await aggregator.exited).code).toBe(1);
