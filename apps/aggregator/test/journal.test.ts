@@ -92,6 +92,7 @@ async function crashThenReset(journal: boolean): Promise<{
     "both readings applied",
     20_000,
   );
+  await sleep(200); // the PUBACKs go out right after each message is applied
   first.kill("SIGKILL"); // ...and never in a state file
   await first.exited;
   expect(existsSync(statePath)).toBe(false);
@@ -127,12 +128,16 @@ describe("state journal (real Mosquitto, built CLI, kill -9)", { timeout: 60_000
     // After the final state write no journal file is left, and the state says what it includes.
     expect(readdirSync(dir).filter((name) => name.includes(".journal."))).toEqual([]);
     const state = JSON.parse(readFileSync(join(dir, "state.json"), "utf8"));
-    expect(state.journalSeq).toBe(4);
+    // 2 records before the crash, 2 after (3 if the broker redelivered 150 Wh, see below).
+    expect([4, 5]).toContain(state.journalSeq);
   });
 
   it("without the journal (journal = false) the same crash loses the 50 Wh: what it is for", async () => {
     const { totalWh, restarted, dir } = await crashThenReset(false);
-    expect(totalWh).toBe(1.99); // the reset reading became the reference: 2 - 0.01
+    // The reset reading became the reference (2 - 0.01 = 1.99), or, if the broker had not yet
+    // received the PUBACK of 150 Wh when the process died, 150 was redelivered as the reference
+    // and the reset credited 2. Either way the 50 Wh before the crash are gone.
+    expect([1.99, 2]).toContain(totalWh);
     expect(restarted.output).not.toContain("state journal replayed");
     expect(readdirSync(dir).filter((name) => name.includes(".journal."))).toEqual([]);
   });
