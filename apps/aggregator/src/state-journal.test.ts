@@ -135,6 +135,26 @@ describe("state journal", () => {
     expect(found.files).toHaveLength(3);
   });
 
+  it("after a failed write (maybe half a record), the next record goes to a new file", () => {
+    const path = statePath();
+    const journal = new StateJournal(path, 0);
+    journal.append(1, "a", bytes("1"));
+    journal.close(); // the next write fails, as a full disk would make it fail
+    expect(() => journal.append(2, "lost", bytes("2"))).toThrow();
+    expect(journal.lastSeq).toBe(1);
+    journal.append(3, "b", bytes("3"));
+    expect(journalNames(path).sort()).toEqual(["state.json.journal.1", "state.json.journal.2"]);
+    const found = collect(path, 0);
+    expect(found.records.map((r) => [r.seq, r.topic])).toEqual([
+      [1, "a"],
+      [2, "b"],
+    ]);
+    expect(found.damage).toEqual([]);
+    journal.removeThrough(2);
+    expect(journalNames(path)).toEqual(["state.json.journal.2"]);
+    journal.closeAndRemove();
+  });
+
   it("finds nothing when there is no journal (a first start, or a folder it cannot list)", () => {
     expect(collect(statePath(), 0)).toEqual({
       records: [],

@@ -159,6 +159,8 @@ export class StateJournal {
   /** Files of earlier generations, each with the last sequence it holds. */
   private readonly retired: { path: string; lastSeq: number }[] = [];
   private scratch = Buffer.allocUnsafe(1024);
+  /** A write failed, maybe half-way through a record: the next record starts a new file. */
+  private torn = false;
 
   /**
    * Starts a new generation after any existing one, numbering records from `lastSeq + 1`, which
@@ -190,6 +192,11 @@ export class StateJournal {
    * record is with the operating system. Throws the file system's error (disk full...).
    */
   append(tsMs: number, topic: string, payload: Uint8Array): void {
+    // Records after a torn one would be unreadable in the same file: start a clean one.
+    if (this.torn) {
+      this.rotate();
+      this.torn = false;
+    }
     if (this.scratch.length < HEADER_BYTES + topic.length * 3) {
       this.scratch = Buffer.allocUnsafe(HEADER_BYTES + topic.length * 3);
     }
@@ -203,6 +210,7 @@ export class StateJournal {
     head.writeUInt32LE(payload.byteLength, 24);
     const headBytes = HEADER_BYTES + topicBytes;
     const total = headBytes + payload.byteLength;
+    this.torn = true;
     let written = writevSync(this.fd, [head.subarray(0, headBytes), payload]);
     // A short write is rare (a signal, a nearly full disk): finish the record.
     while (written < total) {
@@ -211,6 +219,7 @@ export class StateJournal {
           ? writeSync(this.fd, head, written, headBytes - written)
           : writeSync(this.fd, payload, written - headBytes, total - written);
     }
+    this.torn = false;
     this.seq = seq;
   }
 
@@ -228,7 +237,11 @@ export class StateJournal {
       this.generation--;
       throw error;
     }
-    closeSync(previous.fd);
+    try {
+      if (previous.fd >= 0) closeSync(previous.fd);
+    } catch {
+      // A descriptor that is already gone (the failure that brought us here) needs no closing.
+    }
     this.retired.push({ path: previous.path, lastSeq: this.seq });
     return this.seq;
   }
