@@ -10,7 +10,12 @@ import {
 } from "@coreflux/shelly-simulator";
 import { type PrivateMosquitto, sleep, startMosquitto, waitUntil } from "@coreflux/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AggregatorProcess, deviceMessagesReceived, waitForQuiet } from "./helpers/aggregator";
+import {
+  AggregatorProcess,
+  deviceMessagesReceived,
+  settleAtTruth,
+  waitForQuiet,
+} from "./helpers/aggregator";
 import { aggregatorConfig, writeConfig } from "./helpers/config";
 import { FleetStream } from "./helpers/fleet-stream";
 import { Observer } from "./helpers/observer";
@@ -154,13 +159,7 @@ describe("broker faults (private Mosquitto with persistence, stopped and restart
     await sleep(3000);
     const result = await stream.finish();
     const expected = truthNodes(result.truth);
-    await waitUntil(
-      () => compareWithTruth(observer!.latest, expected).length === 0,
-      "the published totals to reach the truth",
-      60_000,
-    ).catch(() => undefined);
-    await waitForQuiet(aggregator, 3 * INTERVAL_S * 1000, 30_000);
-    await sleep(3 * INTERVAL_S * 1000);
+    await settleAtTruth(aggregator, () => compareWithTruth(observer!.latest, expected), INTERVAL_S);
     expect(compareWithTruth(observer.latest, expected)).toEqual([]);
     const health = await aggregator.health();
     expect(health).toMatchObject({

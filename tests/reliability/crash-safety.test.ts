@@ -1,9 +1,9 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { createFleet, type FleetOptions, runSimulator } from "@coreflux/shelly-simulator";
-import { sleep, waitUntil } from "@coreflux/test-support";
+import { sleep } from "@coreflux/test-support";
 import { afterAll, describe, expect, it } from "vitest";
-import { AggregatorProcess, waitForQuiet } from "./helpers/aggregator";
+import { AggregatorProcess, settleAtTruth } from "./helpers/aggregator";
 import { aggregatorConfig, writeConfig } from "./helpers/config";
 import { Observer } from "./helpers/observer";
 import { SHARED_BROKER_URL, scratchDir, uniqueCompany } from "./helpers/paths";
@@ -123,14 +123,7 @@ describe("crash safety (real Mosquitto, built CLI, kill -9)", () => {
     const expected = truthNodes(result.truth);
 
     // Settle: the last process catches up with what the broker queued, then totals must match.
-    await waitUntil(
-      () => compareWithTruth(observer!.latest, expected).length === 0,
-      "the published totals to reach the truth",
-      60_000,
-      { describe: () => compareWithTruth(observer!.latest, expected).slice(0, 10).join("\n") },
-    ).catch(() => undefined);
-    await waitForQuiet(aggregator, 3 * INTERVAL_S * 1000, 30_000);
-    await sleep(3 * INTERVAL_S * 1000);
+    await settleAtTruth(aggregator, () => compareWithTruth(observer!.latest, expected), INTERVAL_S);
     expect(compareWithTruth(observer.latest, expected)).toEqual([]);
 
     expect(kills).toHaveLength(KILLS);

@@ -16,11 +16,10 @@ function intake(options: { maxDevices?: number; rules?: DevicePlacementRule[] } 
   const handler = new Intake(engine, placement, counts, pino({ level: "silent" }), {
     maxDevices: options.maxDevices ?? 100,
     maxPayloadBytes: 65_536,
-    now: () => now,
   });
   const send = (topic: string, payload: string) => {
     now += 60_000;
-    handler.handle(topic, Buffer.from(payload));
+    handler.handleAt(topic, Buffer.from(payload), now);
   };
   /** received = accepted + rejected + ignored, every message counted exactly once. */
   const balance = () =>
@@ -85,13 +84,13 @@ describe("Intake counter-event log", () => {
     const handler = new Intake(engine, new Placement("Coreflux", []), counts, log, {
       maxDevices: 1000,
       maxPayloadBytes: 65_536,
-      now: () => now,
     });
     const send = (device: number, totalWh: number) => {
       now += 60_000;
-      handler.handle(
+      handler.handleAt(
         `Coreflux/Office/Room/Plug${device}/status/switch:0`,
         Buffer.from(`{"id":0,"aenergy":{"total":${totalWh}}}`),
+        now,
       );
     };
     // 80 meters reset at once (a power cut): 1000 Wh, then back near zero, confirmed.

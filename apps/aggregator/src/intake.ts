@@ -84,7 +84,7 @@ export class Intake {
     private readonly placement: Placement,
     private readonly counts: Counts,
     private readonly log: Logger,
-    private readonly options: { maxDevices: number; maxPayloadBytes: number; now: () => number },
+    private readonly options: { maxDevices: number; maxPayloadBytes: number },
   ) {
     this.parse = createShellyParser({ maxPayloadBytes: options.maxPayloadBytes });
     this.statusTopic = `${placement.company}/aggregator/status`;
@@ -95,14 +95,9 @@ export class Intake {
     return this.devices.size;
   }
 
-  /** The MQTT message handler: {@link handleAt} now. */
-  readonly handle = (topic: string, payload: Uint8Array): void => {
-    this.handleAt(topic, payload, this.options.now());
-  };
-
   /**
-   * Handles one message as if it arrived at `nowMs` (Unix ms): the live handler, and the replay
-   * of the state journal with the original arrival times. True if it changed the accounting
+   * Handles one message that arrived at `nowMs` (Unix ms): live messages, and the replay of the
+   * state journal with their original arrival times. True if it changed the accounting
    * (a reading, an uptime or an availability applied), which is what the journal must keep.
    */
   handleAt(topic: string, payload: Uint8Array, nowMs: number): boolean {

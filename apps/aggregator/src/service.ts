@@ -98,7 +98,6 @@ export async function startService(
   const intake = new Intake(engine, placement, metrics.counts, log.child({ module: "intake" }), {
     maxDevices: config.limits.max_devices,
     maxPayloadBytes: config.limits.max_payload_bytes,
-    now: clock,
   });
 
   let changedSinceSave = false;

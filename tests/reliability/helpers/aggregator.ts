@@ -135,3 +135,27 @@ export async function waitForQuiet(
     await sleep(100);
   }
 }
+
+/**
+ * Lets the published totals settle: waits until they equal `expected` (at most 60 s; the
+ * caller asserts afterwards, so a difference fails there with the list of nodes), then until
+ * no device message has arrived for three publish cycles, then three more cycles for the last
+ * publish to reach the observer. Returns the device messages received.
+ */
+export async function settleAtTruth(
+  aggregator: AggregatorProcess,
+  differences: () => string[],
+  intervalS: number,
+): Promise<number> {
+  await waitUntil(
+    () => differences().length === 0,
+    "the published totals to reach the truth",
+    60_000,
+    {
+      describe: () => differences().slice(0, 10).join("\n"),
+    },
+  ).catch(() => undefined);
+  const received = await waitForQuiet(aggregator, 3 * intervalS * 1000, 30_000);
+  await sleep(3 * intervalS * 1000);
+  return received;
+}
