@@ -4,6 +4,19 @@ import { ZonedCalendar } from "./zoned-calendar";
 const H = 3_600_000;
 const utc = (y: number, mo: number, d: number, h = 0, mi = 0) => Date.UTC(y, mo - 1, d, h, mi);
 
+/** Walks a day hour by hour: each hour starts where the previous ended, and they end at the day's end. */
+function expectHoursTile(cal: ZonedCalendar, dayStartMs: number, dayEndMs: number): void {
+  let at = dayStartMs;
+  while (at < dayEndMs) {
+    const p = cal.periodsAt(at);
+    expect(p.hourStartMs).toBe(at);
+    expect(p.hourEndMs).toBeGreaterThan(at);
+    expect(p.hourEndMs - p.hourStartMs).toBeLessThanOrEqual(H);
+    at = p.hourEndMs;
+  }
+  expect(at).toBe(dayEndMs);
+}
+
 describe("ZonedCalendar", () => {
   it("gives UTC hours, days and months", () => {
     const p = new ZonedCalendar("UTC").periodsAt(utc(2026, 6, 11, 10, 17) + 1234);
@@ -53,6 +66,52 @@ describe("ZonedCalendar", () => {
     const p = new ZonedCalendar("Asia/Kolkata").periodsAt(utc(2026, 6, 11, 10, 15));
     expect(p.hourStartMs).toBe(utc(2026, 6, 11, 9, 30));
     expect(p.dayStartMs).toBe(utc(2026, 6, 10, 18, 30));
+  });
+
+  it("a half-hour DST change never makes two hours overlap (Australia/Lord_Howe)", () => {
+    const cal = new ZonedCalendar("Australia/Lord_Howe");
+    // Fall back, 5 April 2026: 02:00 (+11) becomes 01:30 (+10:30) at 15:00 UTC.
+    const before = cal.periodsAt(utc(2026, 4, 4, 14, 45));
+    expect([before.hourStartMs, before.hourEndMs]).toEqual([
+      utc(2026, 4, 4, 14),
+      utc(2026, 4, 4, 15),
+    ]);
+    const after = cal.periodsAt(utc(2026, 4, 4, 15, 15));
+    expect([after.hourStartMs, after.hourEndMs]).toEqual([
+      utc(2026, 4, 4, 15),
+      utc(2026, 4, 4, 15, 30),
+    ]);
+    // Spring forward, 4 October 2026: 02:00 (+10:30) becomes 02:30 (+11) at 15:30 UTC.
+    const last = cal.periodsAt(utc(2026, 10, 3, 15, 20));
+    expect([last.hourStartMs, last.hourEndMs]).toEqual([
+      utc(2026, 10, 3, 14, 30),
+      utc(2026, 10, 3, 15, 30),
+    ]);
+    const short = cal.periodsAt(utc(2026, 10, 3, 15, 45));
+    expect([short.hourStartMs, short.hourEndMs]).toEqual([
+      utc(2026, 10, 3, 15, 30),
+      utc(2026, 10, 3, 16),
+    ]);
+    // The day of each change lasts 24.5 and 23.5 hours, and its hours tile it exactly.
+    for (const [dayAt, hours] of [
+      [utc(2026, 4, 4, 20), 24.5],
+      [utc(2026, 10, 3, 20), 23.5],
+    ] as const) {
+      const day = cal.periodsAt(dayAt);
+      expect((day.dayEndMs - day.dayStartMs) / H).toBe(hours);
+      expectHoursTile(cal, day.dayStartMs, day.dayEndMs);
+    }
+  });
+
+  it("45-minute offsets keep local hours and days (Asia/Kathmandu, Pacific/Chatham)", () => {
+    const kathmandu = new ZonedCalendar("Asia/Kathmandu").periodsAt(utc(2026, 6, 11, 10, 20));
+    expect(kathmandu.hourStartMs).toBe(utc(2026, 6, 11, 10, 15));
+    expect(kathmandu.dayStartMs).toBe(utc(2026, 6, 10, 18, 15));
+    const chatham = new ZonedCalendar("Pacific/Chatham");
+    // DST ends 5 April 2026: 03:45 (+13:45) becomes 02:45 (+12:45).
+    const day = chatham.periodsAt(utc(2026, 4, 5, 0));
+    expect((day.dayEndMs - day.dayStartMs) / H).toBe(25);
+    expectHoursTile(chatham, day.dayStartMs, day.dayEndMs);
   });
 
   it("rejects an unknown zone with INVALID_OPTIONS", () => {

@@ -74,16 +74,49 @@ export class ZonedCalendar {
   private compute(tsMs: number): CalendarPeriods {
     const f = this.fields(tsMs);
     const wholeSecondMs = Math.floor(tsMs / 1000) * 1000;
-    // Offsets change on whole local hours in every zone that matters here, so the local hour
-    // that contains tsMs starts minute:second before it.
-    const hourStartMs = wholeSecondMs - (f.minute * 60 + f.second) * 1000;
-    let hourEndMs = hourStartMs + HOUR_MS;
+    const offsetMs =
+      Date.UTC(f.year, f.month - 1, f.day, f.hour, f.minute, f.second) - wholeSecondMs;
+    // The local hour that contains tsMs began minute:second ago on the local clock, unless the
+    // zone's offset changed since then: a change of a whole hour is a new local hour anyway, but
+    // a half-hour one (Australia/Lord_Howe) would make two hours overlap. So the hour starts at
+    // the later of the two, and ends at the next whole local hour or the next offset change.
+    const wallHourStartMs = wholeSecondMs - (f.minute * 60 + f.second) * 1000;
+    let hourStartMs = wallHourStartMs;
+    if (this.offsetAt(wallHourStartMs) !== offsetMs) {
+      hourStartMs = this.firstWithOffset(wallHourStartMs, wholeSecondMs, offsetMs, true);
+    }
+    let hourEndMs = wallHourStartMs + HOUR_MS;
+    if (this.offsetAt(hourEndMs - 1000) !== offsetMs) {
+      hourEndMs = this.firstWithOffset(wholeSecondMs, hourEndMs - 1000, offsetMs, false);
+    }
     const dayStartMs = this.localToUtc(f.year, f.month, f.day);
     const dayEndMs = this.localToUtc(f.year, f.month, f.day + 1);
     const monthStartMs = this.localToUtc(f.year, f.month, 1);
     const monthEndMs = this.localToUtc(f.year, f.month + 1, 1);
     if (hourEndMs > dayEndMs) hourEndMs = dayEndMs;
+    if (hourStartMs < dayStartMs) hourStartMs = dayStartMs;
     return { hourStartMs, hourEndMs, dayStartMs, dayEndMs, monthStartMs, monthEndMs };
+  }
+
+  /** The zone's offset from UTC at an instant, ms (whole seconds). */
+  private offsetAt(tsMs: number): number {
+    return this.localMs(tsMs) - Math.floor(tsMs / 1000) * 1000;
+  }
+
+  /**
+   * The offset change between two whole-second instants, found by bisection to the second: with
+   * `same`, the first instant whose offset is `offsetMs` (`loMs` has another one); otherwise
+   * the first instant whose offset is no longer `offsetMs` (`loMs` has it).
+   */
+  private firstWithOffset(loMs: number, hiMs: number, offsetMs: number, same: boolean): number {
+    let lo = loMs;
+    let hi = hiMs;
+    while (hi - lo > 1000) {
+      const mid = Math.floor((lo + hi) / 2000) * 1000;
+      if ((this.offsetAt(mid) === offsetMs) === same) hi = mid;
+      else lo = mid;
+    }
+    return hi;
   }
 
   private fields(tsMs: number): LocalFields {
