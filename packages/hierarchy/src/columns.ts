@@ -6,6 +6,7 @@ import {
   GrowableUint8,
   GrowableUint32,
 } from "./growable";
+import { MeterEvidence } from "./meter-evidence";
 import type { ResolvedOptions } from "./options";
 
 /** Meter states. A meter is online while fresh, stale when silent, offline when its device is. */
@@ -13,6 +14,9 @@ export const MeterState = { stale: 0, online: 1, offline: 2 } as const;
 
 /** Device availability from `online` messages. */
 export const Availability = { unknown: 0, online: 1, offline: 2 } as const;
+
+/** Where a meter's limit comes from (the values are part of the snapshot format). */
+export const LimitSource = { default: 0, rating: 1, override: 2 } as const;
 
 /** Marks a bucket key that has never been set (real keys are whole-second instants >= 0). */
 export const NO_PERIOD = -1;
@@ -149,7 +153,9 @@ export class MeterColumns {
   readonly device = new GrowableInt32(-1);
   /** Next meter of the same device (-1: last). */
   readonly nextInDevice = new GrowableInt32(-1);
+  /** The meter's limit, W, and where it comes from ({@link LimitSource}). */
   readonly maxPowerW = new GrowableFloat64();
+  readonly limitSource = new GrowableUint8();
   readonly energyMwh = new GrowableFloat64();
   readonly returnedMwh = new GrowableFloat64();
   /** Latest power in integer mW. */
@@ -169,6 +175,8 @@ export class MeterColumns {
   readonly active: CounterTracker;
   /** Returned-energy counter (export, PV feed-in). */
   readonly returned: CounterTracker;
+  /** What the meter's own reports say (power, clock). */
+  readonly evidence = new MeterEvidence();
 
   constructor(options: ResolvedOptions) {
     this.active = new CounterTracker(options);
@@ -190,6 +198,7 @@ export class MeterColumns {
         this.device,
         this.nextInDevice,
         this.maxPowerW,
+        this.limitSource,
         this.energyMwh,
         this.returnedMwh,
         this.powerMw,
@@ -200,18 +209,20 @@ export class MeterColumns {
         this.next,
         ...this.active.columns(),
         ...this.returned.columns(),
+        ...this.evidence.columns(),
       ],
       this.capacity - 1,
     );
   }
 
   /** Appends a meter of `device`; returns its index. */
-  add(meterId: string, device: number, maxPowerW: number): number {
+  add(meterId: string, device: number, maxPowerW: number, limitSource: number): number {
     const index = this.meterId.length;
     if (index >= this.capacity) this.reserve(index + 1);
     this.meterId.push(meterId);
     this.device.data[index] = device;
     this.maxPowerW.data[index] = maxPowerW;
+    this.limitSource.data[index] = limitSource;
     return index;
   }
 }

@@ -93,19 +93,42 @@ describe("accounting rules", () => {
     expect(engine.meterView(m).epoch).toBe(0);
   });
 
-  it("a stale, re-delivered value far below the reference is ignored, never a reset", () => {
+  it("a stale, re-delivered value is recognised by the device's own clock and ignored", () => {
     const { meter, feed, energyMwh } = setup();
     const m = meter(device);
+    const at = (minute: number, deliveredAt: number, energyWh: number) => ({
+      tsMs: T0 + deliveredAt * MINUTE,
+      deviceTsMs: T0 + minute * MINUTE,
+      energyWh,
+      powerW: 3000,
+    });
     expect(
       feed(m, [
-        { tsMs: T0, energyWh: 1000 },
-        { tsMs: T0 + MINUTE, energyWh: 1050 },
-        { tsMs: T0 + 2 * MINUTE, energyWh: 1000 },
-        { tsMs: T0 + 3 * MINUTE, energyWh: 1020 },
-        { tsMs: T0 + 4 * MINUTE, energyWh: 1060 },
+        at(0, 0, 1000),
+        at(1, 1, 1050),
+        at(0, 2, 1000), // the first reading, delivered again
+        at(0.4, 3, 1020), // a late one
+        at(2, 4, 1100),
       ]),
     ).toEqual(["reference", "accepted", "backward", "backward", "accepted"]);
-    expect(energyMwh(device)).toBe(60_000);
+    expect(energyMwh(device)).toBe(100_000);
+  });
+
+  it("without device time, late copies that grow faster than time allows are not a restart", () => {
+    const { meter, feed, energyMwh } = setup();
+    const m = meter(device);
+    // 500 W: 8.3 Wh a minute. 1000 and 1004 arrive 100 ms apart after a reconnect: two late
+    // copies, not a counter restored to 1000 that then grew 4 Wh in a tenth of a second.
+    expect(
+      feed(m, [
+        { tsMs: T0, energyWh: 1000, powerW: 500 },
+        { tsMs: T0 + MINUTE, energyWh: 1008.3, powerW: 500 },
+        { tsMs: T0 + 2 * MINUTE, energyWh: 1000 },
+        { tsMs: T0 + 2 * MINUTE + 100, energyWh: 1004 },
+        { tsMs: T0 + 3 * MINUTE, energyWh: 1025, powerW: 500 },
+      ]),
+    ).toEqual(["reference", "accepted", "reset-suspected", "reset-suspected", "glitch"]);
+    expect(energyMwh(device)).toBe(25_000);
   });
 
   it("a device offline for a month coming back with the same counter adds nothing (frontend#28177)", () => {
@@ -184,8 +207,8 @@ describe("accounting rules", () => {
   it("duplicates are free", () => {
     const { meter, feed, energyMwh } = setup();
     const m = meter(device);
-    const r1 = { tsMs: T0, energyWh: 10, powerW: 5 };
-    const r2 = { tsMs: T0 + MINUTE, energyWh: 12, powerW: 6 };
+    const r1 = { tsMs: T0, energyWh: 10, powerW: 50 };
+    const r2 = { tsMs: T0 + MINUTE, energyWh: 12, powerW: 60 };
     expect(feed(m, [r1, r1, r2, r2, r2])).toEqual([
       "reference",
       "duplicate",
@@ -196,14 +219,19 @@ describe("accounting rules", () => {
     expect(energyMwh(device)).toBe(2000);
   });
 
-  it("a reboot seen in the uptime confirms a drop at once", () => {
+  it("a reboot seen in the uptime does not confirm a drop alone: the readings must agree", () => {
     const { engine, meter, feed, energyMwh, node } = setup();
     const m = meter(device);
-    feed(m, [{ tsMs: T0, energyWh: 3071.75 }]);
+    feed(m, [{ tsMs: T0, energyWh: 3071.75, powerW: 24 }]);
     expect(engine.noteUptime(node(device), 86_400, T0)).toBe(false);
     expect(engine.noteUptime(node(device), 20, T0 + 5 * MINUTE)).toBe(true);
-    expect(feed(m, [{ tsMs: T0 + 5 * MINUTE, energyWh: 0.4 }])).toEqual(["reset"]);
-    expect(energyMwh(device)).toBe(400);
+    expect(
+      feed(m, [
+        { tsMs: T0 + 5 * MINUTE, energyWh: 0.4, powerW: 24 },
+        { tsMs: T0 + 6 * MINUTE, energyWh: 0.8, powerW: 24 },
+      ]),
+    ).toEqual(["reset-suspected", "reset"]);
+    expect(energyMwh(device)).toBe(800);
   });
 
   it("zeros after a reboot never confirm a reset on their own (Refoss#14)", () => {
@@ -347,7 +375,8 @@ describe("tree and limits", () => {
   it("validates options", () => {
     expect(() => setup({ timeZone: "Mars/Olympus" })).toThrowError(/unknown time zone/);
     expect(() => setup({ maxPowerW: 0 })).toThrowError(/maxPowerW/);
-    expect(() => setup({ resetBelowRatio: 1 })).toThrowError(/resetBelowRatio/);
+    expect(() => setup({ maxClockSkewMs: -1 })).toThrowError(/maxClockSkewMs/);
+    expect(() => setup({ creditSlotMinutes: 7 as 5 })).toThrowError(/creditSlotMinutes/);
     expect(() => setup({ maxMeters: 1.5 })).toThrowError(/maxMeters/);
   });
 });

@@ -1,7 +1,7 @@
 import { type AnyGrowable, GrowableFloat64, GrowableUint8, GrowableUint32 } from "./growable";
 import type { ResolvedOptions } from "./options";
 
-/** What one counter value did to a meter. Numeric for the hot path; see `OUTCOMES`. */
+/** What one counter value did to a meter. Numeric for the hot path; see `OUTCOME_NAMES`. */
 export const Outcome = {
   reference: 0,
   accepted: 1,
@@ -13,42 +13,97 @@ export const Outcome = {
   glitch: 7,
   spikeRejected: 8,
   rebased: 9,
+  overLimit: 10,
 } as const;
 
-/** Held-back reading kinds. */
-const PENDING_NONE = 0;
-const PENDING_DROP = 1;
-const PENDING_SPIKE = 2;
+/** Held-back reading kinds (the values are part of the snapshot format). */
+export const PENDING_NONE = 0;
+export const PENDING_DROP = 1;
+export const PENDING_RISE = 2;
+
+/**
+ * Energy a counter may show beyond what the evidence allows, mWh: one Wh covers counter
+ * resolution (Gen1 counts watt-minutes, EM totals tenths of Wh) and idle creep.
+ */
+const EVIDENCE_SLACK_MWH = 1000;
+
+/** How long after a restart from zero the counter's previous level is remembered, ms. */
+const PREVIOUS_LEVEL_MEMORY_MS = 86_400_000;
+
+/**
+ * What the engine knows about the reading being applied, besides the counter value. The engine
+ * fills one instance per reading (no allocation on the hot path); see the README's rules table.
+ */
+export class ReadingEvidence {
+  /** The reading's time, Unix ms: the device's clock when trusted, else the arrival time. */
+  tsMs = 0;
+  /** `tsMs` is the device's own clock (so order and elapsed time between readings are real). */
+  timed = false;
+  /**
+   * The meter's reported power can judge this reading: the meter reports power, and the elapsed
+   * time is real (device time, or arrival times not squeezed together by a burst).
+   */
+  usable = false;
+  /** The meter's limit, W: its rating (or override), raised by power it sustained above it. */
+  limitW = 0;
+  /** The meter's configured or rated limit alone, W (to report increases beyond it). */
+  ratedW = 0;
+  /** When the device last booted, on the same clock as `tsMs` (NaN: unknown). */
+  bootTsMs = Number.NaN;
+  /** The meter's power integral at `tsMs`, mWh (weights for splitting a credit over periods). */
+  integralMwh = 0;
+}
 
 /**
  * The accounting state of one cumulative counter per meter (the engine keeps one for active
- * energy and one for returned energy), as columns indexed by meter.
+ * energy and one for returned energy), as columns indexed by meter. Every decision about a
+ * counter value — accepted, held back, a restart, a glitch, a new level — is made here.
  *
  * - `refMwh`: the last accepted counter value (integer mWh; NaN before the first reading).
- * - `refSetTsMs`: when `refMwh` was accepted; the plausibility check measures from here, so a
- *   later copy of the same value (or a glitch equal to it) never shortens the time an increase
- *   is allowed to take.
- * - `refSeenTsMs`: the last time the counter was seen at `refMwh`; the next increase accumulated
- *   after it, which is what period splitting uses.
- * - `pending*`: a held-back outlier: a drop to near zero (reset candidate) or an implausible
- *   jump, waiting for the next reading to tell a glitch from a reset.
- * - `epoch`: how many resets and re-bases the counter went through.
+ * - `refSetTsMs` / `refSeenTsMs`: when the counter was first and last seen at `refMwh`.
+ * - `refTimed`: those times came from the device clock.
+ * - `allowMwh`: the energy the meter's reported power allows since `refSetTsMs` (see
+ *   `MeterEvidence`): a rise within it is credited at once, a rise beyond it is held back.
+ * - `seenIntegralMwh`: the meter's power integral at `refSeenTsMs` (where the next credit's
+ *   interval starts, for splitting it in proportion to power).
+ * - `pending*`: a held-back reading (a drop, or a rise the evidence does not explain), its time
+ *   and the allowance accumulated since it, waiting for the next reading to tell.
+ * - `epoch` / `epochStartTsMs`: restarts and new levels so far, and when the current one began.
+ * - `prevRefMwh` / `prevSeenTsMs` / `epochCreditMwh`: after a restart from zero, the counter's
+ *   previous level and what the new epoch credited, so a return of the old counter (the
+ *   "restart" was two outliers in a row) is recognised and not counted twice.
  */
 export class CounterTracker {
   readonly refMwh = new GrowableFloat64(Number.NaN);
   readonly refSetTsMs = new GrowableFloat64(0);
   readonly refSeenTsMs = new GrowableFloat64(0);
+  readonly refTimed = new GrowableUint8();
+  readonly allowMwh = new GrowableFloat64(0);
+  readonly seenIntegralMwh = new GrowableFloat64(0);
   readonly pendingKind = new GrowableUint8();
   readonly pendingMwh = new GrowableFloat64(0);
   readonly pendingTsMs = new GrowableFloat64(0);
+  readonly pendingAllowMwh = new GrowableFloat64(0);
   readonly epoch = new GrowableUint32();
+  readonly epochStartTsMs = new GrowableFloat64(0);
+  readonly prevRefMwh = new GrowableFloat64(Number.NaN);
+  readonly prevSeenTsMs = new GrowableFloat64(0);
+  readonly epochCreditMwh = new GrowableFloat64(0);
 
   /** Energy credited by the last {@link advance}, integer mWh (0 when none). */
   creditMwh = 0;
-  /** Start of the interval over which {@link creditMwh} accumulated (ends at the reading). */
+  /** Start of the interval over which {@link creditMwh} accumulated (it ends at the reading). */
   creditFromMs = 0;
+  /** The meter's power integral at {@link creditFromMs}; NaN: split in proportion to time. */
+  creditFromIntegralMwh = Number.NaN;
 
-  constructor(private readonly options: ResolvedOptions) {}
+  private readonly jitterMwh: number;
+  private readonly minElapsedMs: number;
+
+  constructor(options: ResolvedOptions) {
+    this.jitterMwh = options.jitterMwh;
+    this.minElapsedMs = options.minElapsedMs;
+  }
 
   /** Its per-meter columns, for the meter table to grow them with its own. */
   columns(): AnyGrowable[] {
@@ -56,163 +111,273 @@ export class CounterTracker {
       this.refMwh,
       this.refSetTsMs,
       this.refSeenTsMs,
+      this.refTimed,
+      this.allowMwh,
+      this.seenIntegralMwh,
       this.pendingKind,
       this.pendingMwh,
       this.pendingTsMs,
+      this.pendingAllowMwh,
       this.epoch,
+      this.epochStartTsMs,
+      this.prevRefMwh,
+      this.prevSeenTsMs,
+      this.epochCreditMwh,
     ];
   }
 
   /**
-   * Applies one counter value (integer mWh, >= 0) read at `tsMs` to meter `i`. Returns an
-   * {@link Outcome}; the energy to credit is left in {@link creditMwh} / {@link creditFromMs}.
-   * `bootTsMs` is when the device last booted (NaN if unknown): a drop after a reboot that
-   * happened since the reference was seen is a reset without waiting for confirmation.
+   * Adds what the meter's reported power allowed over the span that just ended to counter `i`
+   * (and to its held-back reading, if any). Called for every report of the meter.
    */
-  advance(i: number, valueMwh: number, tsMs: number, maxPowerW: number, bootTsMs: number): number {
-    this.creditMwh = 0;
-    const ref = this.refMwh.data[i]!;
-    if (Number.isNaN(ref)) {
-      this.refMwh.data[i] = valueMwh;
-      this.refSetTsMs.data[i] = tsMs;
-      this.refSeenTsMs.data[i] = tsMs;
-      return Outcome.reference;
-    }
-    const pending = this.pendingKind.data[i];
-    if (pending === PENDING_DROP)
-      return this.afterDrop(i, ref, valueMwh, tsMs, maxPowerW, bootTsMs);
-    if (pending === PENDING_SPIKE)
-      return this.afterSpike(i, ref, valueMwh, tsMs, maxPowerW, bootTsMs);
-    return this.step(i, ref, valueMwh, tsMs, maxPowerW, bootTsMs);
-  }
-
-  /** A reading with nothing held back. */
-  private step(
-    i: number,
-    ref: number,
-    v: number,
-    tsMs: number,
-    maxPowerW: number,
-    bootTsMs: number,
-  ): number {
-    const seenTsMs = this.refSeenTsMs.data[i]!;
-    if (v === ref) {
-      if (tsMs > seenTsMs) this.refSeenTsMs.data[i] = tsMs;
-      return Outcome.duplicate;
-    }
-    if (v > ref) {
-      if (this.plausible(v - ref, this.refSetTsMs.data[i]!, tsMs, maxPowerW)) {
-        this.credit(i, v - ref, seenTsMs, v, tsMs);
-        return Outcome.accepted;
-      }
-      this.hold(i, PENDING_SPIKE, v, tsMs);
-      return Outcome.spikeRejected;
-    }
-    if (ref - v <= this.options.jitterMwh) return Outcome.jitter;
-    if (v < ref * this.options.resetBelowRatio) {
-      if (v > 0 && bootTsMs > seenTsMs) {
-        this.confirmReset(i, v, v, tsMs, maxPowerW);
-        return Outcome.reset;
-      }
-      this.hold(i, PENDING_DROP, v, tsMs);
-      return Outcome.resetSuspected;
-    }
-    return Outcome.backward;
-  }
-
-  /** The previous reading dropped to near zero: a glitch if we are back, a reset if we grow. */
-  private afterDrop(
-    i: number,
-    ref: number,
-    v: number,
-    tsMs: number,
-    maxPowerW: number,
-    bootTsMs: number,
-  ): number {
-    if (v >= ref - this.options.jitterMwh) {
-      this.pendingKind.data[i] = PENDING_NONE;
-      return asGlitch(this.step(i, ref, v, tsMs, maxPowerW, bootTsMs));
-    }
-    if (v >= ref * this.options.resetBelowRatio) return Outcome.backward;
-    const low = this.pendingMwh.data[i]!;
-    if (v === low) return Outcome.duplicate;
-    if (v > low || (v > 0 && bootTsMs > this.refSeenTsMs.data[i]!)) {
-      this.confirmReset(i, v, Math.min(low, v), tsMs, maxPowerW);
-      return Outcome.reset;
-    }
-    if (v < low) this.hold(i, PENDING_DROP, v, tsMs);
-    return Outcome.resetSuspected;
-  }
-
-  /** The previous reading jumped implausibly: a glitch if we are back, a re-base if it holds. */
-  private afterSpike(
-    i: number,
-    ref: number,
-    v: number,
-    tsMs: number,
-    maxPowerW: number,
-    bootTsMs: number,
-  ): number {
-    const setTsMs = this.refSetTsMs.data[i]!;
-    if (v <= ref || this.plausible(v - ref, setTsMs, tsMs, maxPowerW)) {
-      this.pendingKind.data[i] = PENDING_NONE;
-      return asGlitch(this.step(i, ref, v, tsMs, maxPowerW, bootTsMs));
-    }
-    const high = this.pendingMwh.data[i]!;
-    const highTsMs = this.pendingTsMs.data[i]!;
-    if (v === high) return Outcome.duplicate;
-    // Only growth from the new level confirms it: a re-delivered copy of the outlier does not.
-    if (v > high && this.plausible(v - high, highTsMs, tsMs, maxPowerW)) {
-      // The jump holds: the counter moved to a new level (a replaced or re-based meter). The
-      // jump itself is not consumption; what follows it is.
-      this.epoch.data[i]! += 1;
-      this.pendingKind.data[i] = PENDING_NONE;
-      this.credit(i, v - high, highTsMs, v, tsMs);
-      return Outcome.rebased;
-    }
-    this.hold(i, PENDING_SPIKE, v, tsMs);
-    return Outcome.spikeRejected;
+  allow(i: number, mwh: number): void {
+    if (Number.isNaN(this.refMwh.data[i]!)) return;
+    this.allowMwh.data[i]! += mwh;
+    if (this.pendingKind.data[i] !== PENDING_NONE) this.pendingAllowMwh.data[i]! += mwh;
   }
 
   /**
-   * A confirmed reset: the counter restarted from zero, so everything it shows now (`v`) was
-   * consumed since the reset. If crediting all of it is implausible, credit only the growth
-   * since the first low reading (`low`).
+   * Applies one counter value (integer mWh, >= 0) to meter `i`, judged with `ev`. Returns an
+   * {@link Outcome}; the energy to credit is left in {@link creditMwh} and its interval in
+   * {@link creditFromMs} / {@link creditFromIntegralMwh}.
    */
-  private confirmReset(i: number, v: number, low: number, tsMs: number, maxPowerW: number): void {
+  advance(i: number, valueMwh: number, ev: ReadingEvidence): number {
+    this.creditMwh = 0;
+    const ref = this.refMwh.data[i]!;
+    if (Number.isNaN(ref)) {
+      this.setReference(i, valueMwh, ev);
+      this.epochStartTsMs.data[i] = ev.tsMs;
+      return Outcome.reference;
+    }
+    // By the device's own clock, a reading older than the last time the counter was seen at its
+    // reference cannot move it: a counter only grows within an epoch, so a different value from
+    // before then is a delayed or re-delivered copy (of this epoch or an earlier one).
+    if (
+      ev.timed &&
+      this.refTimed.data[i] === 1 &&
+      ev.tsMs < this.refSeenTsMs.data[i]! &&
+      Math.abs(valueMwh - ref) > this.jitterMwh
+    ) {
+      return Outcome.backward;
+    }
+    const pending = this.pendingKind.data[i];
+    if (pending === PENDING_DROP) return this.afterDrop(i, ref, valueMwh, ev);
+    if (pending === PENDING_RISE) return this.afterRise(i, ref, valueMwh, ev);
+    return this.step(i, ref, valueMwh, ev);
+  }
+
+  /** A reading with nothing held back. */
+  private step(i: number, ref: number, v: number, ev: ReadingEvidence): number {
+    if (v === ref) {
+      this.seen(i, ev);
+      return Outcome.duplicate;
+    }
+    if (v > ref) {
+      const rise = v - ref;
+      if (
+        ev.usable
+          ? rise <= this.allowMwh.data[i]! + EVIDENCE_SLACK_MWH
+          : this.withinLimit(rise, this.refSeenTsMs.data[i]!, ev, true)
+      ) {
+        const beyondRating = !this.withinRating(rise, this.refSeenTsMs.data[i]!, ev);
+        this.credit(i, rise, this.refSeenTsMs.data[i]!, this.seenIntegralMwh.data[i]!, v, ev);
+        return beyondRating ? Outcome.overLimit : Outcome.accepted;
+      }
+      this.hold(i, PENDING_RISE, v, ev);
+      return Outcome.spikeRejected;
+    }
+    if (ref - v <= this.jitterMwh) return Outcome.jitter;
+    this.hold(i, PENDING_DROP, v, ev);
+    return Outcome.resetSuspected;
+  }
+
+  /**
+   * The previous reading dropped: a glitch or a late copy if we are back at the old level, a new
+   * epoch if the counter grows from the low level as the evidence allows, still held otherwise.
+   */
+  private afterDrop(i: number, ref: number, v: number, ev: ReadingEvidence): number {
+    if (v >= ref - this.jitterMwh) {
+      this.pendingKind.data[i] = PENDING_NONE;
+      return asGlitch(this.step(i, ref, v, ev));
+    }
+    const low = this.pendingMwh.data[i]!;
+    if (v === low) return Outcome.duplicate;
+    if (v < low) {
+      if (low - v <= this.jitterMwh) return Outcome.jitter;
+      this.hold(i, PENDING_DROP, v, ev);
+      return Outcome.resetSuspected;
+    }
+    const growthMwh = v - low;
+    const lowTsMs = this.pendingTsMs.data[i]!;
+    // Growth from the low level must take real time: a burst of re-delivered old values (each a
+    // little higher) arrives within milliseconds and is not a counter that restarted.
+    const consistent = ev.usable
+      ? growthMwh <= this.pendingAllowMwh.data[i]! + EVIDENCE_SLACK_MWH
+      : growthMwh * 3600 <= ev.limitW * Math.max(0, ev.tsMs - lowTsMs) + EVIDENCE_SLACK_MWH * 3600;
+    if (!consistent) {
+      this.hold(i, PENDING_DROP, v, ev);
+      return Outcome.resetSuspected;
+    }
     const seenTsMs = this.refSeenTsMs.data[i]!;
+    const fromZero = this.couldBeSinceRestart(low, lowTsMs, seenTsMs, ev);
+    const prevRef = ref;
     this.epoch.data[i]! += 1;
+    this.epochStartTsMs.data[i] = lowTsMs;
+    if (fromZero) {
+      // The counter restarted from zero after we last saw it: everything it shows was consumed
+      // since. Remember the old level in case it comes back (two low outliers in a row).
+      this.credit(i, v, seenTsMs, this.seenIntegralMwh.data[i]!, v, ev);
+      this.prevRefMwh.data[i] = prevRef;
+      this.prevSeenTsMs.data[i] = seenTsMs;
+      this.epochCreditMwh.data[i] = v;
+      return Outcome.reset;
+    }
+    // A new counter level (a counter restored to an older value, a replaced device): the level
+    // itself is not consumption, the growth from it is.
+    this.prevRefMwh.data[i] = Number.NaN;
+    this.credit(i, growthMwh, lowTsMs, Number.NaN, v, ev);
+    return Outcome.rebased;
+  }
+
+  /**
+   * The previous reading rose more than the evidence explains: an outlier if the counter comes
+   * back below it, real if the counter stays there (consumption if physically possible, a new
+   * counter level otherwise, or the old counter returning after a false restart).
+   */
+  private afterRise(i: number, ref: number, v: number, ev: ReadingEvidence): number {
+    const high = this.pendingMwh.data[i]!;
+    if (v < high - this.jitterMwh) {
+      this.pendingKind.data[i] = PENDING_NONE;
+      return asGlitch(this.step(i, ref, v, ev));
+    }
+    const highTsMs = this.pendingTsMs.data[i]!;
+    if (v <= high) {
+      // The same value again: a re-delivered copy confirms nothing, a reading a while later does.
+      if (ev.tsMs - highTsMs < this.minElapsedMs)
+        return v === high ? Outcome.duplicate : Outcome.jitter;
+      v = high;
+    } else {
+      const growthMwh = v - high;
+      const plausible = ev.usable
+        ? growthMwh <= this.pendingAllowMwh.data[i]! + EVIDENCE_SLACK_MWH
+        : this.withinLimit(growthMwh, highTsMs, ev, true);
+      if (!plausible) {
+        this.hold(i, PENDING_RISE, v, ev);
+        return Outcome.spikeRejected;
+      }
+    }
+    const prevRef = this.prevRefMwh.data[i]!;
+    if (
+      !Number.isNaN(prevRef) &&
+      highTsMs - this.epochStartTsMs.data[i]! <= PREVIOUS_LEVEL_MEMORY_MS &&
+      high >= prevRef - this.jitterMwh &&
+      this.withinLimit(high - prevRef, this.prevSeenTsMs.data[i]!, ev, true, highTsMs)
+    ) {
+      // The counter is back on its pre-restart trajectory: the "restart" was a low outlier.
+      // Credit its growth since then, less what the false epoch already credited.
+      const owed = Math.max(0, v - prevRef - this.epochCreditMwh.data[i]!);
+      this.prevRefMwh.data[i] = Number.NaN;
+      this.credit(i, owed, this.refSeenTsMs.data[i]!, this.seenIntegralMwh.data[i]!, v, ev);
+      return Outcome.glitch;
+    }
+    const jumpMwh = high - ref;
+    if (this.withinLimit(jumpMwh, this.refSeenTsMs.data[i]!, ev, true, highTsMs)) {
+      // Physically possible and the counter kept it: consumption the power reports missed (a
+      // short load between two reports, a long silence).
+      this.credit(i, v - ref, this.refSeenTsMs.data[i]!, this.seenIntegralMwh.data[i]!, v, ev);
+      return Outcome.accepted;
+    }
+    // Beyond the meter's limit and kept: a new counter level. The jump is not consumption, what
+    // follows it is.
+    this.epoch.data[i]! += 1;
+    this.epochStartTsMs.data[i] = highTsMs;
+    this.prevRefMwh.data[i] = Number.NaN;
+    this.credit(i, v - high, highTsMs, Number.NaN, v, ev);
+    return Outcome.rebased;
+  }
+
+  /**
+   * Could `lowMwh` be what a counter that restarted from zero shows at `lowTsMs`? The restart
+   * happened after the counter was last seen at its reference (or at the device's boot, if that
+   * came later), and no more than the meter's limit can have flowed since. On arrival times the
+   * elapsed time gets the `minElapsedMs` floor (they can be squeezed together).
+   */
+  private couldBeSinceRestart(
+    lowMwh: number,
+    lowTsMs: number,
+    seenTsMs: number,
+    ev: ReadingEvidence,
+  ): boolean {
+    let sinceMs = seenTsMs;
+    if (ev.bootTsMs > sinceMs && ev.bootTsMs <= lowTsMs) sinceMs = ev.bootTsMs;
+    let elapsedMs = Math.max(0, lowTsMs - sinceMs);
+    if (!ev.timed) elapsedMs = Math.max(elapsedMs, this.minElapsedMs);
+    return lowMwh * 3600 <= ev.limitW * elapsedMs + EVIDENCE_SLACK_MWH * 3600;
+  }
+
+  /**
+   * Could `deltaMwh` have flowed between `fromMs` and `toMs` (default: the reading) at the
+   * meter's limit? With `floor`, the elapsed time is at least `minElapsedMs`: a burst of queued
+   * messages delivered within milliseconds must not look like a 50 MW spike.
+   */
+  private withinLimit(
+    deltaMwh: number,
+    fromMs: number,
+    ev: ReadingEvidence,
+    floor: boolean,
+    toMs = ev.tsMs,
+  ): boolean {
+    let elapsedMs = toMs - fromMs;
+    if (floor && elapsedMs < this.minElapsedMs) elapsedMs = this.minElapsedMs;
+    // W × ms / 3600 = mWh
+    return deltaMwh * 3600 <= ev.limitW * elapsedMs;
+  }
+
+  /** The same against the configured or rated limit alone (to report power beyond it). */
+  private withinRating(deltaMwh: number, fromMs: number, ev: ReadingEvidence): boolean {
+    const elapsedMs = Math.max(ev.tsMs - fromMs, this.minElapsedMs);
+    return deltaMwh * 3600 <= ev.ratedW * elapsedMs;
+  }
+
+  private setReference(i: number, v: number, ev: ReadingEvidence): void {
+    this.refMwh.data[i] = v;
+    this.refSetTsMs.data[i] = ev.tsMs;
+    this.refSeenTsMs.data[i] = ev.tsMs;
+    this.refTimed.data[i] = ev.timed ? 1 : 0;
+    this.allowMwh.data[i] = 0;
+    this.seenIntegralMwh.data[i] = ev.integralMwh;
     this.pendingKind.data[i] = PENDING_NONE;
-    if (this.plausible(v, this.refSetTsMs.data[i]!, tsMs, maxPowerW))
-      this.credit(i, v, seenTsMs, v, tsMs);
-    else this.credit(i, v - low, this.pendingTsMs.data[i]!, v, tsMs);
+  }
+
+  /** The counter was seen at its reference again. */
+  private seen(i: number, ev: ReadingEvidence): void {
+    if (ev.tsMs > this.refSeenTsMs.data[i]!) {
+      this.refSeenTsMs.data[i] = ev.tsMs;
+      this.seenIntegralMwh.data[i] = ev.integralMwh;
+      this.refTimed.data[i] = ev.timed ? 1 : 0;
+    }
   }
 
   private credit(
     i: number,
     amountMwh: number,
     fromMs: number,
+    fromIntegralMwh: number,
     newRefMwh: number,
-    tsMs: number,
+    ev: ReadingEvidence,
   ): void {
     this.creditMwh = amountMwh;
     this.creditFromMs = fromMs;
-    this.refMwh.data[i] = newRefMwh;
-    if (tsMs > this.refSetTsMs.data[i]!) this.refSetTsMs.data[i] = tsMs;
-    if (tsMs > this.refSeenTsMs.data[i]!) this.refSeenTsMs.data[i] = tsMs;
+    this.creditFromIntegralMwh = fromIntegralMwh;
+    if (!Number.isNaN(this.prevRefMwh.data[i]!)) this.epochCreditMwh.data[i]! += amountMwh;
+    this.setReference(i, newRefMwh, ev);
   }
 
-  private hold(i: number, kind: number, v: number, tsMs: number): void {
+  private hold(i: number, kind: number, v: number, ev: ReadingEvidence): void {
     this.pendingKind.data[i] = kind;
     this.pendingMwh.data[i] = v;
-    this.pendingTsMs.data[i] = tsMs;
-  }
-
-  /** Could `deltaMwh` have been consumed between the two instants at `maxPowerW`? */
-  private plausible(deltaMwh: number, fromMs: number, toMs: number, maxPowerW: number): boolean {
-    const elapsedMs = Math.max(toMs - fromMs, this.options.minElapsedMs);
-    // W × ms / 3600 = mWh
-    return deltaMwh * 3600 <= maxPowerW * elapsedMs;
+    this.pendingTsMs.data[i] = ev.tsMs;
+    this.pendingAllowMwh.data[i] = 0;
   }
 }
 

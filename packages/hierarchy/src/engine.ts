@@ -1,6 +1,17 @@
-import { Availability, MeterColumns, MeterState, NO_PERIOD, NodeColumns } from "./columns";
+import {
+  Availability,
+  LimitSource,
+  MeterColumns,
+  MeterState,
+  NO_PERIOD,
+  NodeColumns,
+} from "./columns";
+import { ReadingEvidence } from "./counter-tracker";
+import { CreditLog } from "./credit-log";
 import { HierarchyError } from "./errors";
+import { BURST_MS, MIN_DEVICE_TS_MS } from "./meter-evidence";
 import { type EngineOptions, type ResolvedOptions, resolveOptions } from "./options";
+import { PeriodSplitter } from "./period-split";
 import {
   CorruptSnapshot,
   type DecodedSnapshot,
@@ -10,6 +21,7 @@ import {
   type RestoreResult,
 } from "./snapshot";
 import type {
+  CreditPiece,
   IngestOutcome,
   MeterHandle,
   MeterLookup,
@@ -31,6 +43,7 @@ const OUTCOME_NAMES: readonly IngestOutcome[] = [
   "glitch",
   "spike-rejected",
   "rebased",
+  "over-limit",
 ];
 
 /** Device states as counted in `devices*` columns. */
@@ -62,13 +75,37 @@ export class EnergyEngine {
   private readonly queuedDevices: number[] = [];
   private freshHead = -1;
   private freshTail = -1;
+  /**
+   * "Now" as readings and the caller's clock tell it: the latest believed arrival or
+   * `takeChanges` time (never beyond the caller's clock plus the allowed skew).
+   */
   private latestTsMs = Number.NEGATIVE_INFINITY;
+  /**
+   * The caller's clock: the `nowMs` of the latest `takeChanges`, moved on by believed arrivals
+   * (-Infinity before the first `takeChanges`).
+   */
+  private clockMs = Number.NEGATIVE_INFINITY;
   private lastChangeHourKey = NO_PERIOD;
+  /** Filled for each reading and handed to the counter rules (no allocation per reading). */
+  private readonly reading = new ReadingEvidence();
+  private readonly splitter: PeriodSplitter;
+  private readonly creditLog: CreditLog | undefined;
+  /** The device whose credit the splitter is recording (see `recordActive`). */
+  private creditDevice = -1;
+  private readonly recordActive = (slotStartMs: number, energyMwh: number): void => {
+    this.creditLog!.add(this.creditDevice, slotStartMs, energyMwh, 0);
+  };
+  private readonly recordReturned = (slotStartMs: number, energyMwh: number): void => {
+    this.creditLog!.add(this.creditDevice, slotStartMs, 0, energyMwh);
+  };
 
   constructor(options: EngineOptions = {}) {
     this.options = resolveOptions(options);
     this.nodes = new NodeColumns();
     this.meters = new MeterColumns(this.options);
+    this.splitter = new PeriodSplitter(this.options.calendar, this.options.creditSlotMs);
+    this.creditLog =
+      this.options.creditSlotMs > 0 ? new CreditLog(this.options.creditSlotMs) : undefined;
   }
 
   /**
@@ -146,7 +183,13 @@ export class EnergyEngine {
       node = this.addNode(path[depth]!, node, depth === path.length - 1);
       discovered.push(node);
     }
-    const meter = this.meters.add(meterId, node, this.maxPowerFor(node, meterId));
+    const override = this.overrideFor(node, meterId);
+    const meter = this.meters.add(
+      meterId,
+      node,
+      override ?? this.options.maxPowerW,
+      override === undefined ? LimitSource.default : LimitSource.override,
+    );
     this.meters.nextInDevice.data[meter] = this.nodes.firstMeter.data[node]!;
     this.nodes.firstMeter.data[node] = meter;
     this.addCounts(node, "metersStale", 1);
@@ -167,6 +210,7 @@ export class EnergyEngine {
       reading.energyWh ?? Number.NaN,
       reading.powerW ?? Number.NaN,
       reading.returnedEnergyWh ?? Number.NaN,
+      reading.deviceTsMs ?? Number.NaN,
     );
   }
 
@@ -179,6 +223,7 @@ export class EnergyEngine {
     energyWh: number,
     powerW: number,
     returnedEnergyWh = Number.NaN,
+    deviceTsMs = Number.NaN,
   ): IngestOutcome | "invalid" {
     const m = this.meters;
     if (!(meter >= 0 && meter < m.count)) {
@@ -197,17 +242,37 @@ export class EnergyEngine {
     ) {
       return "invalid";
     }
-    if (tsMs > this.latestTsMs) this.latestTsMs = tsMs;
+    const arrivalMs = tsMs;
+    const clockedMs = this.clocked(tsMs);
     const device = m.device.data[meter]!;
-    let changed = this.touch(meter, tsMs);
+    const evidence = m.evidence;
+    // The reading's time: the device's clock when believable, else the arrival time moved by
+    // the meter's last known clock offset (so one meter's readings stay on one clock).
+    const timed =
+      deviceTsMs >= MIN_DEVICE_TS_MS && deviceTsMs <= arrivalMs + this.options.maxClockSkewMs;
+    let readingTsMs = arrivalMs;
+    const offsetMs = evidence.clockOffsetMs.data[meter]!;
+    if (timed) {
+      readingTsMs = deviceTsMs;
+      evidence.clockOffsetMs.data[meter] = deviceTsMs - arrivalMs;
+    } else if (!Number.isNaN(offsetMs)) readingTsMs = arrivalMs + offsetMs;
+    let changed = this.touch(meter, clockedMs);
+
+    const ratedW = m.maxPowerW.data[meter]!;
+    const oldPowerMw = m.powerMw.data[meter]!;
+    evidence.advance(meter, readingTsMs, oldPowerMw / 1000, powerW, ratedW);
+    const allowanceMwh = evidence.allowanceMwh;
+    if (allowanceMwh > 0) {
+      m.active.allow(meter, allowanceMwh);
+      m.returned.allow(meter, allowanceMwh);
+    }
 
     let powerDeltaMw = 0;
     if (hasPower) {
       const mw = Math.round(powerW * 1000);
-      const old = m.powerMw.data[meter]!;
-      if (mw !== old) {
+      if (mw !== oldPowerMw) {
         m.powerMw.data[meter] = mw;
-        if (m.state.data[meter] === MeterState.online) powerDeltaMw = mw - old;
+        if (m.state.data[meter] === MeterState.online) powerDeltaMw = mw - oldPowerMw;
         changed = true;
       }
     }
@@ -215,41 +280,94 @@ export class EnergyEngine {
     let outcome: IngestOutcome = "power";
     let creditMwh = 0;
     let creditFromMs = 0;
-    if (hasEnergy) {
-      const tracker = m.active;
-      const code = tracker.advance(
-        meter,
-        Math.round(energyWh * 1000),
-        tsMs,
-        m.maxPowerW.data[meter]!,
-        this.nodes.bootTsMs.data[device]!,
-      );
-      outcome = OUTCOME_NAMES[code]!;
-      creditMwh = tracker.creditMwh;
-      creditFromMs = tracker.creditFromMs;
-    }
+    let creditFromIntegralMwh = Number.NaN;
     let returnedMwh = 0;
-    if (hasReturned) {
-      const tracker = m.returned;
-      const code = tracker.advance(
-        meter,
-        Math.round(returnedEnergyWh * 1000),
-        tsMs,
-        m.maxPowerW.data[meter]!,
-        this.nodes.bootTsMs.data[device]!,
-      );
-      if (!hasEnergy) outcome = OUTCOME_NAMES[code]!;
-      returnedMwh = tracker.creditMwh;
+    let returnedFromMs = 0;
+    if (hasEnergy || hasReturned) {
+      const ev = this.reading;
+      ev.tsMs = readingTsMs;
+      ev.timed = timed;
+      ev.usable =
+        evidence.hasPower.data[meter] === 1 &&
+        (timed ||
+          (Number.isNaN(offsetMs) &&
+            arrivalMs - evidence.counterArrivalTsMs.data[meter]! >= BURST_MS));
+      ev.ratedW = ratedW;
+      ev.limitW = evidence.limitW(meter, ratedW);
+      ev.bootTsMs = this.nodes.bootTsMs.data[device]!;
+      ev.integralMwh = evidence.integralMwh.data[meter]!;
+      evidence.counterArrivalTsMs.data[meter] = arrivalMs;
+      if (hasEnergy) {
+        const tracker = m.active;
+        outcome = OUTCOME_NAMES[tracker.advance(meter, Math.round(energyWh * 1000), ev)]!;
+        creditMwh = tracker.creditMwh;
+        creditFromMs = tracker.creditFromMs;
+        creditFromIntegralMwh = tracker.creditFromIntegralMwh;
+      }
+      if (hasReturned) {
+        const tracker = m.returned;
+        const code = tracker.advance(meter, Math.round(returnedEnergyWh * 1000), ev);
+        if (!hasEnergy) outcome = OUTCOME_NAMES[code]!;
+        returnedMwh = tracker.creditMwh;
+        returnedFromMs = tracker.creditFromMs;
+      }
     }
 
     if (creditMwh > 0 || returnedMwh > 0 || powerDeltaMw !== 0) {
       m.energyMwh.data[meter]! += creditMwh;
       m.returnedMwh.data[meter]! += returnedMwh;
-      this.queue(device, tsMs, creditMwh, creditFromMs, returnedMwh, powerDeltaMw);
+      this.queue(
+        device,
+        meter,
+        readingTsMs,
+        clockedMs,
+        creditMwh,
+        creditFromMs,
+        creditFromIntegralMwh,
+        returnedMwh,
+        returnedFromMs,
+        powerDeltaMw,
+      );
     } else if (changed) {
       this.markChanged(device);
     }
     return outcome;
+  }
+
+  /**
+   * Sets a meter's rating: the highest power its model can meter, W (for a Shelly, from its
+   * model; see `@coreflux/shelly-schema`'s `shellyModelRating`). It replaces the engine's
+   * `maxPowerW` default for this meter; a `maxPowerWFor` override still wins. Throws
+   * {@link HierarchyError} `INVALID_ARGUMENT` for a bad handle or a rating that is not > 0.
+   */
+  setRatedPower(meter: MeterHandle, ratedPowerW: number): void {
+    this.checkMeter(meter);
+    if (!(Number.isFinite(ratedPowerW) && ratedPowerW > 0)) {
+      throw new HierarchyError(
+        "INVALID_ARGUMENT",
+        `ratedPowerW must be a finite number > 0, got ${String(ratedPowerW)}`,
+      );
+    }
+    const m = this.meters;
+    if (m.limitSource.data[meter] === LimitSource.override) return;
+    m.maxPowerW.data[meter] = ratedPowerW;
+    m.limitSource.data[meter] = LimitSource.rating;
+  }
+
+  /**
+   * The energy credited since the previous call, by device and UTC slot (each credit split
+   * between the slots its interval covers, closed ones included), then forgets it. Needs the
+   * `creditSlotMinutes` option (throws {@link HierarchyError} `INVALID_ARGUMENT` without it).
+   * Call it every publish cycle: what is not taken is not part of a {@link snapshot}.
+   */
+  takeCredits(): CreditPiece[] {
+    if (this.creditLog === undefined) {
+      throw new HierarchyError(
+        "INVALID_ARGUMENT",
+        "takeCredits needs the creditSlotMinutes option",
+      );
+    }
+    return this.creditLog.take();
   }
 
   /**
@@ -274,14 +392,25 @@ export class EnergyEngine {
   }
 
   /**
-   * Records a device's uptime (Shelly `sys.uptime`, seconds). A boot after a meter's counter was
-   * last seen confirms a drop of that counter as a reset at once. Returns true when the uptime
-   * shows a reboot since the previous uptime seen.
+   * Records a device's uptime (Shelly `sys.uptime`, seconds) at arrival time `tsMs` (and the
+   * device's own time of the message, `deviceTsMs`, when it has one). A boot after a meter's
+   * counter was last seen bounds what a counter that restarted from zero can show. Returns true
+   * when the uptime shows a reboot since the previous uptime seen.
    */
-  noteUptime(device: NodeId, uptimeS: number, tsMs: number): boolean {
+  noteUptime(device: NodeId, uptimeS: number, tsMs: number, deviceTsMs = Number.NaN): boolean {
     if (this.nodes.isDevice.data[device] !== 1 || !(uptimeS >= 0) || !Number.isFinite(tsMs))
       return false;
-    const bootTsMs = tsMs - uptimeS * 1000;
+    // On the same clock as the device's readings (see ingestValues).
+    const arrivalMs = tsMs;
+    let atMs = arrivalMs;
+    if (deviceTsMs >= MIN_DEVICE_TS_MS && deviceTsMs <= arrivalMs + this.options.maxClockSkewMs)
+      atMs = deviceTsMs;
+    else {
+      const first = this.nodes.firstMeter.data[device]!;
+      const offsetMs = first >= 0 ? this.meters.evidence.clockOffsetMs.data[first]! : Number.NaN;
+      if (!Number.isNaN(offsetMs)) atMs = arrivalMs + offsetMs;
+    }
+    const bootTsMs = atMs - uptimeS * 1000;
     const previous = this.nodes.bootTsMs.data[device]!;
     // Arrival delays shift the computed boot time by a few seconds; a reboot moves it forward
     // by at least the time the device had been up.
@@ -331,18 +460,31 @@ export class EnergyEngine {
 
   /**
    * The nodes whose published values changed since the previous call, then forgets them.
-   * `nowMs` drives staleness (meters silent for `staleAfterMs` become stale) and period
+   * `nowMs` is the caller's clock: arrival times more than `maxClockSkewMs` after it are taken
+   * as `nowMs` until the next call. It drives staleness (meters silent for `staleAfterMs` become stale) and period
    * roll-over (at a new hour, day or month the nodes whose current-period totals drop to 0 are
    * included). The cost follows what changed, except once per hour when every node is checked.
    */
   takeChanges(nowMs: number): NodeId[] {
+    if (Number.isFinite(nowMs)) {
+      this.clockMs = nowMs;
+      // A reading stamped in the future (before this clock was known, or in a restored
+      // snapshot) no longer decides which hour, day and month are current.
+      if (this.latestTsMs > nowMs + this.options.maxClockSkewMs) this.latestTsMs = nowMs;
+      // "Now" is at least the caller's clock: every period piece is keyed at or before it.
+      if (nowMs > this.latestTsMs) this.latestTsMs = nowMs;
+    }
     this.flush();
     this.sweepStale(nowMs);
-    const periods = this.options.calendar.periodsAt(Math.max(nowMs, this.latestTsMs));
+    const periods = this.options.calendar.periodsAt(this.presentMs(nowMs));
     if (periods.hourStartMs !== this.lastChangeHourKey) {
       this.lastChangeHourKey = periods.hourStartMs;
       const n = this.nodes;
       for (let i = 0; i < n.count; i++) {
+        // Periods that have not begun yet (keyed by a reading from the future) start over.
+        if (n.hourKey.data[i]! > periods.hourStartMs) n.hourKey.data[i] = NO_PERIOD;
+        if (n.dayKey.data[i]! > periods.dayStartMs) n.dayKey.data[i] = NO_PERIOD;
+        if (n.monthKey.data[i]! > periods.monthStartMs) n.monthKey.data[i] = NO_PERIOD;
         if (
           (n.hourMwh.data[i]! > 0 && n.hourKey.data[i] !== periods.hourStartMs) ||
           (n.dayMwh.data[i]! > 0 && n.dayKey.data[i] !== periods.dayStartMs) ||
@@ -357,12 +499,15 @@ export class EnergyEngine {
     return out;
   }
 
-  /** Everything a node knows at `nowMs` (which also picks the current hour, day and month). */
+  /**
+   * Everything a node knows at `nowMs`, which also picks the current hour, day and month (those
+   * of the latest arrival if it is later).
+   */
   view(node: NodeId, nowMs: number): NodeView {
     this.checkNode(node);
     this.flush();
     const n = this.nodes;
-    const periods = this.options.calendar.periodsAt(Math.max(nowMs, this.latestTsMs));
+    const periods = this.options.calendar.periodsAt(this.presentMs(nowMs));
     const path: string[] = [];
     for (let i = node; i >= 0; i = n.parent.data[i]!) path.push(n.name[i]!);
     path.reverse();
@@ -416,6 +561,9 @@ export class EnergyEngine {
       epoch: m.active.epoch.data[meter]!,
       referenceWh: !Number.isNaN(ref) ? ref / 1000 : undefined,
       maxPowerW: m.maxPowerW.data[meter]!,
+      maxPowerSource: LIMIT_SOURCE_NAMES[m.limitSource.data[meter]!]!,
+      effectiveMaxPowerW: m.evidence.limitW(meter, m.maxPowerW.data[meter]!),
+      held: HELD_NAMES[m.active.pendingKind.data[meter]!],
     };
   }
 
@@ -429,6 +577,7 @@ export class EnergyEngine {
     return encodeSnapshot({
       timeZone: this.options.calendar.timeZone,
       latestTsMs: this.latestTsMs,
+      clockMs: this.clockMs,
       nodes: this.nodes,
       meters: this.meters,
       freshOrder: this.freshOrder(),
@@ -468,16 +617,38 @@ export class EnergyEngine {
     return node;
   }
 
-  /** The meter's plausibility limit: the `maxPowerWFor` override if it gives a valid one. */
-  private maxPowerFor(device: number, meterId: string): number {
+  /** The `maxPowerWFor` override of a meter's limit, if it gives a valid one. */
+  private overrideFor(device: number, meterId: string): number | undefined {
     const override = this.options.maxPowerWFor;
-    if (!override) return this.options.maxPowerW;
+    if (!override) return undefined;
     const path: string[] = [];
     for (let p = device; p >= 0; p = this.nodes.parent.data[p]!) path.push(this.nodes.name[p]!);
     const limit = override(path.reverse(), meterId);
-    return limit !== undefined && Number.isFinite(limit) && limit > 0
-      ? limit
-      : this.options.maxPowerW;
+    return limit !== undefined && Number.isFinite(limit) && limit > 0 ? limit : undefined;
+  }
+
+  /**
+   * An arrival time as "now" takes it. Once the caller's clock is known (`takeChanges`), an
+   * arrival more than `maxClockSkewMs` ahead of it is not believed: it is taken as the latest
+   * arrival, so a reading stamped in the future cannot move "now" (and blank every current hour
+   * and day). Believed arrivals move the clock on. The accounting itself uses the time as given.
+   */
+  private clocked(tsMs: number): number {
+    const clockMs = this.clockMs;
+    if (clockMs !== Number.NEGATIVE_INFINITY) {
+      if (tsMs > clockMs + this.options.maxClockSkewMs) return this.latestTsMs;
+      if (tsMs > clockMs) this.clockMs = tsMs;
+    }
+    if (tsMs > this.latestTsMs) this.latestTsMs = tsMs;
+    return tsMs;
+  }
+
+  /**
+   * The instant whose periods are presented at `nowMs`: `nowMs`, or the latest arrival if later
+   * (every period piece is keyed at or before it, so parents and children agree).
+   */
+  private presentMs(nowMs: number): number {
+    return Math.max(this.latestTsMs, nowMs);
   }
 
   private checkNode(node: NodeId): void {
@@ -492,44 +663,70 @@ export class EnergyEngine {
     }
   }
 
-  /** Adds a reading's effects to its device's queue (see `NodeColumns.queued`). */
+  /**
+   * Adds a reading's effects to its device's queue (see `NodeColumns.queued`): the credits,
+   * split between the periods their intervals cover (and recorded by slot for `takeCredits`),
+   * returned energy and the change of live power. `readingTsMs` is where the credits' intervals
+   * end; it is never taken beyond the latest arrival, so a device clock running ahead cannot key
+   * a period that has not begun.
+   */
   private queue(
     device: number,
-    tsMs: number,
+    meter: number,
+    readingTsMs: number,
+    clockedMs: number,
     creditMwh: number,
     creditFromMs: number,
+    creditFromIntegralMwh: number,
     returnedMwh: number,
+    returnedFromMs: number,
     powerDeltaMw: number,
   ): void {
     const n = this.nodes;
+    const toMs = Math.min(readingTsMs, this.latestTsMs);
+    const log = this.creditLog;
+    this.creditDevice = device;
     if (creditMwh > 0) {
-      const p = this.options.calendar.periodsAt(tsMs);
+      const e = this.meters.evidence;
+      const split = this.splitter;
+      split.split(
+        creditMwh,
+        Math.min(creditFromMs, toMs),
+        toMs,
+        creditFromIntegralMwh,
+        e.markTsMs.data[meter]!,
+        e.markIntegralMwh.data[meter]!,
+        e.integralMwh.data[meter]!,
+        log === undefined ? undefined : this.recordActive,
+      );
+      const p = split.periods;
       n.queuedEnergyMwh.data[device]! += creditMwh;
-      addPiece(
-        n.queuedHourKey.data,
-        n.queuedHourMwh.data,
-        device,
-        p.hourStartMs,
-        share(creditMwh, creditFromMs, tsMs, p.hourStartMs),
-      );
-      addPiece(
-        n.queuedDayKey.data,
-        n.queuedDayMwh.data,
-        device,
-        p.dayStartMs,
-        share(creditMwh, creditFromMs, tsMs, p.dayStartMs),
-      );
+      addPiece(n.queuedHourKey.data, n.queuedHourMwh.data, device, p.hourStartMs, split.hourMwh);
+      addPiece(n.queuedDayKey.data, n.queuedDayMwh.data, device, p.dayStartMs, split.dayMwh);
       addPiece(
         n.queuedMonthKey.data,
         n.queuedMonthMwh.data,
         device,
         p.monthStartMs,
-        share(creditMwh, creditFromMs, tsMs, p.monthStartMs),
+        split.monthMwh,
+      );
+    }
+    if (returnedMwh > 0 && log !== undefined) {
+      this.splitter.split(
+        returnedMwh,
+        Math.min(returnedFromMs, toMs),
+        toMs,
+        Number.NaN,
+        Number.NaN,
+        0,
+        0,
+        this.recordReturned,
       );
     }
     n.queuedReturnedMwh.data[device]! += returnedMwh;
     n.queuedPowerMw.data[device]! += powerDeltaMw;
-    if (tsMs > n.queuedLastUpdateTsMs.data[device]!) n.queuedLastUpdateTsMs.data[device] = tsMs;
+    if (clockedMs > n.queuedLastUpdateTsMs.data[device]!)
+      n.queuedLastUpdateTsMs.data[device] = clockedMs;
     if (n.queued.data[device] === 0) {
       n.queued.data[device] = 1;
       this.queuedDevices.push(device);
@@ -735,6 +932,7 @@ export class EnergyEngine {
     const nc = s.nodes.name.length;
     const mc = s.meters.meterId.length;
     this.latestTsMs = s.latestTsMs;
+    this.clockMs = s.clockMs;
     // Decoded columns become the engine's storage as they are; the rest is allocated once.
     n.parent.adopt(s.nodes.parent);
     n.energyMwh.adopt(s.nodes.energyMwh);
@@ -761,11 +959,29 @@ export class EnergyEngine {
       tracker.refMwh.adopt(saved.refMwh);
       tracker.refSetTsMs.adopt(saved.refSetTsMs);
       tracker.refSeenTsMs.adopt(saved.refSeenTsMs);
+      tracker.refTimed.adopt(saved.refTimed);
+      tracker.allowMwh.adopt(saved.allowMwh);
+      tracker.seenIntegralMwh.adopt(saved.seenIntegralMwh);
       tracker.pendingKind.adopt(saved.pendingKind);
       tracker.pendingMwh.adopt(saved.pendingMwh);
       tracker.pendingTsMs.adopt(saved.pendingTsMs);
+      tracker.pendingAllowMwh.adopt(saved.pendingAllowMwh);
       tracker.epoch.adopt(saved.epoch);
+      tracker.epochStartTsMs.adopt(saved.epochStartTsMs);
+      tracker.prevRefMwh.adopt(saved.prevRefMwh);
+      tracker.prevSeenTsMs.adopt(saved.prevSeenTsMs);
+      tracker.epochCreditMwh.adopt(saved.epochCreditMwh);
     }
+    const e = m.evidence;
+    const saved = s.meters.evidence;
+    e.lastReportTsMs.adopt(saved.lastReportTsMs);
+    e.counterArrivalTsMs.adopt(saved.counterArrivalTsMs);
+    e.clockOffsetMs.adopt(saved.clockOffsetMs);
+    e.hasPower.adopt(saved.hasPower);
+    e.sustainedW.adopt(saved.sustainedW);
+    e.integralMwh.adopt(saved.integralMwh);
+    e.markTsMs.adopt(saved.markTsMs);
+    e.markIntegralMwh.adopt(saved.markIntegralMwh);
     n.reserve(nc);
     m.reserve(mc);
 
@@ -788,7 +1004,15 @@ export class EnergyEngine {
       if (this.findMeterOf(device, meterId) >= 0) {
         throw new CorruptSnapshot(`meters.meterId[${i}] repeats a meter of its device`);
       }
-      const meter = m.add(meterId, device, this.maxPowerFor(device, meterId));
+      // The limit: today's override if the options give one, else the saved rating.
+      const override = this.overrideFor(device, meterId);
+      const rated = s.meters.ratedW[i]!;
+      const meter =
+        override !== undefined
+          ? m.add(meterId, device, override, LimitSource.override)
+          : Number.isNaN(rated)
+            ? m.add(meterId, device, this.options.maxPowerW, LimitSource.default)
+            : m.add(meterId, device, rated, LimitSource.rating);
       m.nextInDevice.data[meter] = n.firstMeter.data[device]!;
       n.firstMeter.data[device] = meter;
     }
@@ -869,6 +1093,15 @@ const METER_COUNT_COLUMNS: readonly CountColumn[] = [
   "metersOnline",
   "metersOffline",
 ];
+/** `MeterView.maxPowerSource` by `LimitSource` value. */
+const LIMIT_SOURCE_NAMES: readonly MeterView["maxPowerSource"][] = [
+  "default",
+  "rating",
+  "override",
+];
+/** `MeterView.held` by pending kind. */
+const HELD_NAMES: readonly MeterView["held"][] = [undefined, "drop", "rise"];
+
 /** Count column by DeviceState value. */
 const DEVICE_COUNT_COLUMNS: readonly CountColumn[] = [
   "devicesStale",
@@ -898,16 +1131,6 @@ function addPiece(
 
 function counts(online: number, stale: number, offline: number): StateCounts {
   return { online, stale, offline };
-}
-
-/**
- * The part of `amountMwh`, accumulated evenly over `[fromMs, toMs]`, that falls at or after
- * `periodStartMs`. Energy whose interval crosses a period boundary is split in proportion to
- * time (constant power), so an outage spanning midnight credits today only its share.
- */
-function share(amountMwh: number, fromMs: number, toMs: number, periodStartMs: number): number {
-  if (fromMs >= periodStartMs || toMs <= fromMs) return amountMwh;
-  return Math.round((amountMwh * (toMs - periodStartMs)) / (toMs - fromMs));
 }
 
 /** Creates an {@link EnergyEngine}; throws {@link HierarchyError} `INVALID_OPTIONS`. */

@@ -12,11 +12,15 @@ export interface EngineOptions {
    */
   staleAfterMs?: number;
   /**
-   * Highest plausible power of one meter, in W. An increase of the counter implying more than
-   * this over the elapsed time is rejected as a spike. Default 60,000 W (as emoncms).
+   * Highest plausible power of a meter whose model rating is unknown, in W: the limit used when
+   * neither {@link maxPowerWFor} nor {@link EnergyEngine.setRatedPower} gives one. Default
+   * 60,000 W (as emoncms). A meter's own sustained power reports raise its limit (see the README).
    */
   maxPowerW?: number;
-  /** Per-meter override of {@link maxPowerW}; return `undefined` for the default. */
+  /**
+   * Explicit per-meter limit, W (a configuration override): wins over the model rating given to
+   * {@link EnergyEngine.setRatedPower}. Return `undefined` for no override.
+   */
   maxPowerWFor?: (path: readonly string[], meterId: string) => number | undefined;
   /**
    * Floor of the elapsed time used by the plausibility check, in ms. Shelly counters advance
@@ -27,13 +31,21 @@ export interface EngineOptions {
   minElapsedMs?: number;
   /** Decreases of at most this many Wh are jitter (rounding, re-ordering): ignored. Default 1 Wh. */
   jitterWh?: number;
-  /**
-   * A counter that drops below this fraction of its reference is a reset candidate (a drop to near
-   * zero); smaller drops are ignored as backward steps. Default 0.1 (a drop of more than 90 %).
-   */
-  resetBelowRatio?: number;
   /** Most meters the engine tracks; further meters are refused. Default 1,000,000. */
   maxMeters?: number;
+  /**
+   * How far a device clock (`deviceTsMs`) may run ahead of the arrival time, and an arrival time
+   * ahead of the clock given to {@link EnergyEngine.takeChanges}, before it is not believed, ms.
+   * A device time beyond it is replaced by the arrival time; an arrival beyond it by that clock.
+   * Default 300,000 (5 minutes).
+   */
+  maxClockSkewMs?: number;
+  /**
+   * Record every credited energy, split into UTC-aligned slots of this many minutes (1, 5, 15 or
+   * 60), for {@link EnergyEngine.takeCredits}: what a history store needs to make every period's
+   * rows add up to the lifetime totals. Off by default (nothing is recorded).
+   */
+  creditSlotMinutes?: 1 | 5 | 15 | 60;
 }
 
 /** {@link EngineOptions} with defaults applied and units converted to the engine's integers. */
@@ -44,8 +56,10 @@ export interface ResolvedOptions {
   maxPowerWFor: ((path: readonly string[], meterId: string) => number | undefined) | undefined;
   minElapsedMs: number;
   jitterMwh: number;
-  resetBelowRatio: number;
   maxMeters: number;
+  maxClockSkewMs: number;
+  /** 0 when the credit log is off. */
+  creditSlotMs: number;
 }
 
 /** Default values of {@link EngineOptions}. */
@@ -55,8 +69,8 @@ export const DEFAULT_ENGINE_OPTIONS = {
   maxPowerW: 60_000,
   minElapsedMs: 60_000,
   jitterWh: 1,
-  resetBelowRatio: 0.1,
   maxMeters: 1_000_000,
+  maxClockSkewMs: 300_000,
 } as const;
 
 function positive(name: string, value: number, allowZero = false): number {
@@ -69,13 +83,20 @@ function positive(name: string, value: number, allowZero = false): number {
   return value;
 }
 
+function creditSlotMs(minutes: number | undefined): number {
+  if (minutes === undefined) return 0;
+  if (minutes !== 1 && minutes !== 5 && minutes !== 15 && minutes !== 60) {
+    throw new HierarchyError(
+      "INVALID_OPTIONS",
+      `creditSlotMinutes must be 1, 5, 15 or 60, got ${String(minutes)}`,
+    );
+  }
+  return minutes * 60_000;
+}
+
 /** Applies defaults and validates; throws {@link HierarchyError} `INVALID_OPTIONS`. */
 export function resolveOptions(options: EngineOptions = {}): ResolvedOptions {
   const d = DEFAULT_ENGINE_OPTIONS;
-  const ratio = options.resetBelowRatio ?? d.resetBelowRatio;
-  if (!(ratio > 0 && ratio < 1)) {
-    throw new HierarchyError("INVALID_OPTIONS", `resetBelowRatio must be in (0, 1), got ${ratio}`);
-  }
   const maxMeters = options.maxMeters ?? d.maxMeters;
   if (!Number.isInteger(maxMeters) || maxMeters < 1) {
     throw new HierarchyError(
@@ -90,7 +111,8 @@ export function resolveOptions(options: EngineOptions = {}): ResolvedOptions {
     maxPowerWFor: options.maxPowerWFor,
     minElapsedMs: positive("minElapsedMs", options.minElapsedMs ?? d.minElapsedMs, true),
     jitterMwh: Math.round(positive("jitterWh", options.jitterWh ?? d.jitterWh, true) * 1000),
-    resetBelowRatio: ratio,
     maxMeters,
+    maxClockSkewMs: positive("maxClockSkewMs", options.maxClockSkewMs ?? d.maxClockSkewMs, true),
+    creditSlotMs: creditSlotMs(options.creditSlotMinutes),
   };
 }

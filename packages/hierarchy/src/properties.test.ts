@@ -16,7 +16,7 @@ const METERS = DEVICES.flatMap((path, d) =>
 
 /** One step of the input stream. */
 type Op =
-  | { kind: "consume"; meter: number; dtMs: number; addWh: number; powerW: number }
+  | { kind: "consume"; meter: number; dtMs: number; addWh: number; powerPercent: number }
   | {
       kind: "read";
       meter: number;
@@ -24,7 +24,7 @@ type Op =
       fault: "none" | "zero" | "spike" | "jitter" | "duplicate";
     }
   | { kind: "reset"; meter: number }
-  | { kind: "returned"; meter: number; addWh: number }
+  | { kind: "returned"; meter: number; dtMs: number; addWh: number }
   | { kind: "availability"; device: number; online: boolean }
   | { kind: "changes"; dtMs: number };
 
@@ -38,7 +38,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     dtMs: fc.integer({ min: MINUTE, max: 10 * MINUTE }),
     // Whole mWh and mW, spread over the range (fast-check's doubles crowd near zero).
     addWh: fc.integer({ min: 0, max: 500_000 }).map((mwh) => mwh / 1000),
-    powerW: fc.integer({ min: -3_000_000, max: 3_000_000 }).map((mw) => mw / 1000),
+    // The power the meter reports at the end of the interval: its average power there, ±25 %
+    // (either sign: a meter wired in reverse reports negative power).
+    powerPercent: fc.oneof(fc.integer({ min: 75, max: 125 }), fc.integer({ min: -125, max: -75 })),
   }),
   fc.record({
     kind: fc.constant("read" as const),
@@ -50,6 +52,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({
     kind: fc.constant("returned" as const),
     meter: meterIndex,
+    dtMs: fc.integer({ min: MINUTE, max: 10 * MINUTE }),
     addWh: fc.integer({ min: 0, max: 100_000 }).map((mwh) => mwh / 1000),
   }),
   fc.record({
@@ -120,10 +123,18 @@ function play(
       case "consume":
         t.clockMs += o.dtMs;
         t.counterWh[o.meter]! += o.addWh;
-        engine.ingest(handle(o.meter), { tsMs: t.clockMs, powerW: o.powerW });
+        engine.ingest(handle(o.meter), {
+          tsMs: t.clockMs,
+          powerW: (((o.addWh * 3_600_000) / o.dtMs) * o.powerPercent) / 100,
+        });
         break;
       case "returned":
+        t.clockMs += o.dtMs;
         t.returnedWh[o.meter]! += o.addWh;
+        engine.ingest(handle(o.meter), {
+          tsMs: t.clockMs,
+          powerW: -(o.addWh * 3_600_000) / o.dtMs,
+        });
         break;
       case "reset":
         // Resets only from a counter large enough to drop "to near zero", one at a time, and

@@ -85,7 +85,7 @@ describe("snapshot and restore", () => {
       [
         { ...good, version: SNAPSHOT_VERSION + 1 },
         "UNSUPPORTED_VERSION",
-        /version 2 is not supported/,
+        /version 3 is not supported/,
       ],
       [
         { ...good, nodes: { ...good.nodes, parent: [-1] } },

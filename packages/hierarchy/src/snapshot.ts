@@ -1,10 +1,14 @@
-import type { MeterColumns, NodeColumns } from "./columns";
+import { LimitSource, type MeterColumns, type NodeColumns } from "./columns";
 import type { CounterTracker } from "./counter-tracker";
 
 /** Identifies a snapshot document. */
 export const SNAPSHOT_FORMAT = "coreflux.hierarchy.snapshot";
-/** The snapshot version this release writes and reads. */
-export const SNAPSHOT_VERSION = 1;
+/**
+ * The snapshot version this release writes. It also reads version 1 (0.1.x), whose documents
+ * lack the evidence columns: they restore with every total exact and the evidence starting over
+ * (see the README).
+ */
+export const SNAPSHOT_VERSION = 2;
 
 /** A column that is mostly its default: the indices that differ, and their values. */
 export interface SparseColumn {
@@ -15,10 +19,36 @@ export interface SparseColumn {
 /** Held-back readings of one counter: the meters that have one, with kind, value and time. */
 export interface PendingSnapshot {
   at: number[];
-  /** 1 a drop to near zero, 2 an implausible jump. */
+  /** 1 a drop, 2 a rise the evidence did not explain. */
   kind: number[];
   mwh: number[];
   tsMs: number[];
+  /** Version 2: the energy the meter's power allowed since the held reading, mWh. */
+  allowMwh?: number[];
+}
+
+/**
+ * Version 2: counters that restarted from zero within the last day: their previous level, when
+ * it was last seen, and what the new epoch credited (see the README, "two low outliers").
+ */
+export interface PreviousLevelSnapshot {
+  at: number[];
+  refMwh: number[];
+  seenTsMs: number[];
+  creditMwh: number[];
+}
+
+/** Version 2 columns of a counter (dense over its meters). */
+export interface CounterEvidenceSnapshot {
+  /** 1 when the reference's times are the device's clock. */
+  refTimed: number[];
+  /** Energy the meter's power allowed since the reference was set, mWh. */
+  allowMwh: number[];
+  /** The meter's power integral when the counter was last seen at its reference, mWh. */
+  seenIntegralMwh: number[];
+  /** When the current epoch began, Unix ms. */
+  epochStartTsMs: number[];
+  previous: PreviousLevelSnapshot;
 }
 
 /** The returned-energy counter of the meters that ever reported one. */
@@ -29,6 +59,26 @@ export interface ReturnedCounterSnapshot {
   refSeenTsMs: number[];
   epoch: number[];
   pending: PendingSnapshot;
+  /** Version 2. */
+  evidence?: CounterEvidenceSnapshot;
+}
+
+/** Version 2: what each meter's own reports said (see `MeterEvidence`). */
+export interface MeterEvidenceSnapshot {
+  /** Reading time of the last report; null: never. */
+  lastReportTsMs: (number | null)[];
+  /** Arrival time of the last report with a counter; null: never. */
+  counterArrivalTsMs: (number | null)[];
+  /** Device clock minus arrival time; default: never seen. */
+  clockOffsetMs: SparseColumn;
+  /** 1 once the meter reported power; default 0. */
+  hasPower: SparseColumn;
+  /** Highest power reported twice in a row, W; default 0. */
+  sustainedW: SparseColumn;
+  /** Power integral, mWh; default 0. */
+  integralMwh: SparseColumn;
+  /** The latest quarter-hour boundary crossed and the integral there. */
+  mark: { at: number[]; tsMs: number[]; integralMwh: number[] };
 }
 
 /**
@@ -39,11 +89,14 @@ export interface ReturnedCounterSnapshot {
  */
 export interface EngineSnapshot {
   format: typeof SNAPSHOT_FORMAT;
-  version: typeof SNAPSHOT_VERSION;
+  /** This release writes {@link SNAPSHOT_VERSION}; it also restores version 1. */
+  version: 1 | 2;
   /** Time zone the hour/day/month keys were computed in. */
   timeZone: string;
   /** Latest reading time seen; null if none. */
   latestTsMs: number | null;
+  /** Version 2: the caller's clock (see `takeChanges`); null before the first `takeChanges`. */
+  clockMs?: number | null;
   /** Start instants of the periods nodes are keyed by; `*Period` columns index it (-1: none). */
   periods: number[];
   nodes: {
@@ -88,6 +141,12 @@ export interface EngineSnapshot {
     /** Default 0. */
     returnedMwh: SparseColumn;
     returned: ReturnedCounterSnapshot;
+    /** Version 2: the active counter's evidence columns. */
+    activeEvidence?: CounterEvidenceSnapshot;
+    /** Version 2: model ratings given to `setRatedPower`, W (overrides come from the options). */
+    ratedW?: SparseColumn;
+    /** Version 2. */
+    evidence?: MeterEvidenceSnapshot;
   };
   /** The online meters in staleness-check order, with the time each is queued under. */
   freshness: { meter: number[]; keyMs: number[] };
@@ -106,16 +165,37 @@ export interface DecodedCounter {
   refMwh: Float64Array;
   refSetTsMs: Float64Array;
   refSeenTsMs: Float64Array;
+  refTimed: Uint8Array;
+  allowMwh: Float64Array;
+  seenIntegralMwh: Float64Array;
   pendingKind: Uint8Array;
   pendingMwh: Float64Array;
   pendingTsMs: Float64Array;
+  pendingAllowMwh: Float64Array;
   epoch: Uint32Array;
+  epochStartTsMs: Float64Array;
+  prevRefMwh: Float64Array;
+  prevSeenTsMs: Float64Array;
+  epochCreditMwh: Float64Array;
+}
+
+/** A meter's evidence columns, decoded. */
+export interface DecodedEvidence {
+  lastReportTsMs: Float64Array;
+  counterArrivalTsMs: Float64Array;
+  clockOffsetMs: Float64Array;
+  hasPower: Uint8Array;
+  sustainedW: Float64Array;
+  integralMwh: Float64Array;
+  markTsMs: Float64Array;
+  markIntegralMwh: Float64Array;
 }
 
 /** A validated snapshot, decoded into typed arrays with the engine's sentinels. */
 export interface DecodedSnapshot {
   timeZone: string;
   latestTsMs: number;
+  clockMs: number;
   nodes: {
     name: string[];
     parent: Int32Array;
@@ -140,8 +220,11 @@ export interface DecodedSnapshot {
     powerMw: Float64Array;
     lastSeenTsMs: Float64Array;
     state: Uint8Array;
+    /** Model ratings, W (NaN: none). */
+    ratedW: Float64Array;
     active: DecodedCounter;
     returned: DecodedCounter;
+    evidence: DecodedEvidence;
   };
   freshness: { meter: Int32Array; keyMs: Float64Array };
 }
@@ -150,6 +233,7 @@ export interface DecodedSnapshot {
 export interface EngineParts {
   timeZone: string;
   latestTsMs: number;
+  clockMs: number;
   nodes: NodeColumns;
   meters: MeterColumns;
   /** Online meters from the head of the freshness list to its tail. */
@@ -190,18 +274,82 @@ function sparse(
   return { at, value };
 }
 
+/** Calls `visit` for meters `0..count-1`, or for the listed ones. */
+function eachMeter(meters: readonly number[] | number, visit: (i: number) => void): void {
+  if (typeof meters === "number") for (let i = 0; i < meters; i++) visit(i);
+  else for (const i of meters) visit(i);
+}
+
 function pendingOf(t: CounterTracker, meters: readonly number[] | number): PendingSnapshot {
-  const out: PendingSnapshot = { at: [], kind: [], mwh: [], tsMs: [] };
-  const visit = (i: number) => {
+  const out = { at: [], kind: [], mwh: [], tsMs: [], allowMwh: [] } as Required<PendingSnapshot>;
+  eachMeter(meters, (i) => {
     const kind = t.pendingKind.data[i]!;
     if (kind === 0) return;
     out.at.push(i);
     out.kind.push(kind);
     out.mwh.push(t.pendingMwh.data[i]!);
     out.tsMs.push(t.pendingTsMs.data[i]!);
+    out.allowMwh.push(t.pendingAllowMwh.data[i]!);
+  });
+  return out;
+}
+
+/** A counter's version 2 columns, over `0..count-1` or the listed meters. */
+function counterEvidenceOf(
+  t: CounterTracker,
+  meters: readonly number[] | number,
+): CounterEvidenceSnapshot {
+  const out: CounterEvidenceSnapshot = {
+    refTimed: [],
+    allowMwh: [],
+    seenIntegralMwh: [],
+    epochStartTsMs: [],
+    previous: { at: [], refMwh: [], seenTsMs: [], creditMwh: [] },
   };
-  if (typeof meters === "number") for (let i = 0; i < meters; i++) visit(i);
-  else for (const i of meters) visit(i);
+  eachMeter(meters, (i) => {
+    out.refTimed.push(t.refTimed.data[i]!);
+    out.allowMwh.push(t.allowMwh.data[i]!);
+    out.seenIntegralMwh.push(t.seenIntegralMwh.data[i]!);
+    out.epochStartTsMs.push(t.epochStartTsMs.data[i]!);
+    const prev = t.prevRefMwh.data[i]!;
+    if (Number.isNaN(prev)) return;
+    out.previous.at.push(i);
+    out.previous.refMwh.push(prev);
+    out.previous.seenTsMs.push(t.prevSeenTsMs.data[i]!);
+    out.previous.creditMwh.push(t.epochCreditMwh.data[i]!);
+  });
+  return out;
+}
+
+function meterEvidenceOf(m: MeterColumns, count: number): MeterEvidenceSnapshot {
+  const e = m.evidence;
+  const mark: MeterEvidenceSnapshot["mark"] = { at: [], tsMs: [], integralMwh: [] };
+  for (let i = 0; i < count; i++) {
+    const markTsMs = e.markTsMs.data[i]!;
+    if (Number.isNaN(markTsMs)) continue;
+    mark.at.push(i);
+    mark.tsMs.push(markTsMs);
+    mark.integralMwh.push(e.markIntegralMwh.data[i]!);
+  }
+  return {
+    lastReportTsMs: denseOrNull(e.lastReportTsMs.data, count),
+    counterArrivalTsMs: denseOrNull(e.counterArrivalTsMs.data, count),
+    clockOffsetMs: sparse(e.clockOffsetMs.data, count, Number.isNaN),
+    hasPower: sparse(e.hasPower.data, count, (v) => v === 0),
+    sustainedW: sparse(e.sustainedW.data, count, (v) => v === 0),
+    integralMwh: sparse(e.integralMwh.data, count, (v) => v === 0),
+    mark,
+  };
+}
+
+/** Model ratings given to `setRatedPower` (overrides are not saved: they come from the options). */
+function ratedOf(m: MeterColumns, count: number): SparseColumn {
+  const out: SparseColumn = { at: [], value: [] };
+  for (let i = 0; i < count; i++) {
+    if (m.limitSource.data[i] !== LimitSource.rating) continue;
+    out.at.push(i);
+    out.value.push(m.maxPowerW.data[i]!);
+  }
   return out;
 }
 
@@ -257,6 +405,7 @@ export function encodeSnapshot(parts: EngineParts): EngineSnapshot {
     version: SNAPSHOT_VERSION,
     timeZone: parts.timeZone,
     latestTsMs: finiteOrNull(parts.latestTsMs),
+    clockMs: finiteOrNull(parts.clockMs),
     periods,
     nodes: {
       name: n.name.slice(),
@@ -294,7 +443,11 @@ export function encodeSnapshot(parts: EngineParts): EngineSnapshot {
         refSeenTsMs: pick(r.refSeenTsMs.data),
         epoch: pick(r.epoch.data),
         pending: pendingOf(r, withReturned),
+        evidence: counterEvidenceOf(r, withReturned),
       },
+      activeEvidence: counterEvidenceOf(m.active, mc),
+      ratedW: ratedOf(m, mc),
+      evidence: meterEvidenceOf(m, mc),
     },
     freshness: {
       meter: parts.freshOrder,
@@ -410,6 +563,7 @@ function pendingInto(
   target: DecodedCounter,
   meters: readonly number[] | undefined,
   meterCount: number,
+  version: number,
 ): void {
   const p = recordAt(owner, where, "pending");
   const w = `${where}.pending`;
@@ -417,6 +571,7 @@ function pendingInto(
   const kind = arrayAt(p, w, "kind", at.length);
   const mwh = arrayAt(p, w, "mwh", at.length);
   const tsMs = arrayAt(p, w, "tsMs", at.length);
+  const allow = version >= 2 ? arrayAt(p, w, "allowMwh", at.length) : undefined;
   for (let k = 0; k < at.length; k++) {
     const i = at[k];
     if (!(typeof i === "number" && Number.isInteger(i) && i >= 0 && i < meterCount))
@@ -431,6 +586,129 @@ function pendingInto(
     target.pendingKind[i] = kk;
     target.pendingMwh[i] = v;
     target.pendingTsMs[i] = t;
+    if (allow !== undefined) {
+      const a = allow[k];
+      if (!(typeof a === "number" && a >= 0 && Number.isFinite(a)))
+        throw invalid(`${w}.allowMwh`, k, a);
+      target.pendingAllowMwh[i] = a;
+    }
+  }
+}
+
+/**
+ * A counter's version 2 columns: dense over `0..count-1` (active) or over `at` (returned). A
+ * version 1 document has none: the evidence starts over (the epoch is taken to have begun when
+ * the reference was set).
+ */
+function counterEvidenceInto(
+  owner: Record<string, unknown>,
+  where: string,
+  key: string,
+  target: DecodedCounter,
+  at: Int32Array | undefined,
+  count: number,
+  version: number,
+): void {
+  const index = (k: number) => (at === undefined ? k : at[k]!);
+  if (version < 2) {
+    for (let k = 0; k < count; k++) target.epochStartTsMs[index(k)] = target.refSetTsMs[index(k)]!;
+    return;
+  }
+  const e = recordAt(owner, where, key);
+  const w = `${where}.${key}`;
+  const column = (name: string) => arrayAt(e, w, name, count);
+  const refTimed = column("refTimed");
+  const allow = column("allowMwh");
+  const seenIntegral = column("seenIntegralMwh");
+  const epochStart = column("epochStartTsMs");
+  for (let k = 0; k < count; k++) {
+    const i = index(k);
+    const timed = refTimed[k];
+    if (timed !== 0 && timed !== 1) throw invalid(`${w}.refTimed`, k, timed);
+    target.refTimed[i] = timed;
+    const a = allow[k];
+    if (!(typeof a === "number" && a >= 0 && Number.isFinite(a)))
+      throw invalid(`${w}.allowMwh`, k, a);
+    target.allowMwh[i] = a;
+    const g = seenIntegral[k];
+    if (!(typeof g === "number" && g >= 0 && Number.isFinite(g)))
+      throw invalid(`${w}.seenIntegralMwh`, k, g);
+    target.seenIntegralMwh[i] = g;
+    const t = epochStart[k];
+    if (!(typeof t === "number" && Number.isFinite(t))) throw invalid(`${w}.epochStartTsMs`, k, t);
+    target.epochStartTsMs[i] = t;
+  }
+  const prev = recordAt(e, w, "previous");
+  const pw = `${w}.previous`;
+  const pAt = arrayAt(prev, pw, "at");
+  const pRef = arrayAt(prev, pw, "refMwh", pAt.length);
+  const pSeen = arrayAt(prev, pw, "seenTsMs", pAt.length);
+  const pCredit = arrayAt(prev, pw, "creditMwh", pAt.length);
+  for (let k = 0; k < pAt.length; k++) {
+    const i = pAt[k];
+    if (!(typeof i === "number" && Number.isInteger(i) && i >= 0 && i < target.refMwh.length))
+      throw invalid(`${pw}.at`, k, i);
+    const r = pRef[k];
+    if (!(typeof r === "number" && isEnergy(r))) throw invalid(`${pw}.refMwh`, k, r);
+    const t = pSeen[k];
+    if (!(typeof t === "number" && Number.isFinite(t))) throw invalid(`${pw}.seenTsMs`, k, t);
+    const c = pCredit[k];
+    if (!(typeof c === "number" && isEnergy(c))) throw invalid(`${pw}.creditMwh`, k, c);
+    target.prevRefMwh[i] = r;
+    target.prevSeenTsMs[i] = t;
+    target.epochCreditMwh[i] = c;
+  }
+}
+
+/**
+ * The meters' evidence columns (version 2). A version 1 document has none: each meter's last
+ * report is its last arrival, and the rest starts over (no power seen yet, no clock offset).
+ */
+function evidenceInto(
+  meters: Record<string, unknown>,
+  out: DecodedEvidence,
+  lastSeenTsMs: Float64Array,
+  count: number,
+  version: number,
+): void {
+  if (version < 2) {
+    out.lastReportTsMs.set(lastSeenTsMs);
+    out.counterArrivalTsMs.set(lastSeenTsMs);
+    return;
+  }
+  const e = recordAt(meters, "meters", "evidence");
+  const w = "meters.evidence";
+  times(
+    arrayAt(e, w, "lastReportTsMs", count),
+    `${w}.lastReportTsMs`,
+    out.lastReportTsMs,
+    Number.NEGATIVE_INFINITY,
+  );
+  times(
+    arrayAt(e, w, "counterArrivalTsMs", count),
+    `${w}.counterArrivalTsMs`,
+    out.counterArrivalTsMs,
+    Number.NEGATIVE_INFINITY,
+  );
+  sparseInto(e, w, "clockOffsetMs", out.clockOffsetMs, isFiniteNumber);
+  sparseInto(e, w, "hasPower", out.hasPower, (v) => v === 1);
+  sparseInto(e, w, "sustainedW", out.sustainedW, (v) => v >= 0 && Number.isFinite(v));
+  sparseInto(e, w, "integralMwh", out.integralMwh, (v) => v >= 0 && Number.isFinite(v));
+  const mark = recordAt(e, w, "mark");
+  const at = arrayAt(mark, `${w}.mark`, "at");
+  const tsMs = arrayAt(mark, `${w}.mark`, "tsMs", at.length);
+  const integral = arrayAt(mark, `${w}.mark`, "integralMwh", at.length);
+  for (let k = 0; k < at.length; k++) {
+    const i = at[k];
+    if (!(typeof i === "number" && Number.isInteger(i) && i >= 0 && i < count))
+      throw invalid(`${w}.mark.at`, k, i);
+    const t = tsMs[k];
+    if (!(typeof t === "number" && Number.isFinite(t))) throw invalid(`${w}.mark.tsMs`, k, t);
+    const g = integral[k];
+    if (!(typeof g === "number" && g >= 0 && Number.isFinite(g)))
+      throw invalid(`${w}.mark.integralMwh`, k, g);
+    out.markTsMs[i] = t;
+    out.markIntegralMwh[i] = g;
   }
 }
 
@@ -484,17 +762,42 @@ class ColumnArena {
   }
 }
 
+/** 8-byte, 4-byte and 1-byte columns per meter of one decoded counter (see `emptyCounter`). */
+const COUNTER_COLUMNS = { f64: 12, b32: 1, u8: 2 } as const;
+
 function emptyCounter(count: number, arena: ColumnArena): DecodedCounter {
-  const refMwh = arena.f64(count);
-  refMwh.fill(Number.NaN);
   return {
-    refMwh,
+    refMwh: arena.f64(count).fill(Number.NaN),
     refSetTsMs: arena.f64(count),
     refSeenTsMs: arena.f64(count),
+    refTimed: arena.u8(count),
+    allowMwh: arena.f64(count),
+    seenIntegralMwh: arena.f64(count),
     pendingKind: arena.u8(count),
     pendingMwh: arena.f64(count),
     pendingTsMs: arena.f64(count),
+    pendingAllowMwh: arena.f64(count),
     epoch: arena.u32(count),
+    epochStartTsMs: arena.f64(count),
+    prevRefMwh: arena.f64(count).fill(Number.NaN),
+    prevSeenTsMs: arena.f64(count),
+    epochCreditMwh: arena.f64(count),
+  };
+}
+
+/** 8-byte and 1-byte columns per meter of the decoded evidence (see `emptyEvidence`). */
+const EVIDENCE_COLUMNS = { f64: 8, u8: 1 } as const;
+
+function emptyEvidence(count: number, arena: ColumnArena): DecodedEvidence {
+  return {
+    lastReportTsMs: arena.f64(count).fill(Number.NEGATIVE_INFINITY),
+    counterArrivalTsMs: arena.f64(count).fill(Number.NEGATIVE_INFINITY),
+    clockOffsetMs: arena.f64(count).fill(Number.NaN),
+    hasPower: arena.u8(count),
+    sustainedW: arena.f64(count),
+    integralMwh: arena.f64(count),
+    markTsMs: arena.f64(count).fill(Number.NaN),
+    markIntegralMwh: arena.f64(count),
   };
 }
 
@@ -510,17 +813,17 @@ export function decodeSnapshot(
       error: { code: "NOT_A_SNAPSHOT", message: `not a ${SNAPSHOT_FORMAT} document` },
     };
   }
-  if (input.version !== SNAPSHOT_VERSION) {
+  if (input.version !== 1 && input.version !== SNAPSHOT_VERSION) {
     return {
       ok: false,
       error: {
         code: "UNSUPPORTED_VERSION",
-        message: `snapshot version ${String(JSON.stringify(input.version)).slice(0, 20)} is not supported (this release reads version ${SNAPSHOT_VERSION})`,
+        message: `snapshot version ${String(JSON.stringify(input.version)).slice(0, 20)} is not supported (this release reads versions 1 and ${SNAPSHOT_VERSION})`,
       },
     };
   }
   try {
-    return { ok: true, value: decodeV1(input) };
+    return { ok: true, value: decodeDocument(input, input.version) };
   } catch (error) {
     const message =
       error instanceof CorruptSnapshot ? error.message : `unreadable snapshot (${String(error)})`;
@@ -528,11 +831,15 @@ export function decodeSnapshot(
   }
 }
 
-function decodeV1(input: Record<string, unknown>): DecodedSnapshot {
+function decodeDocument(input: Record<string, unknown>, version: number): DecodedSnapshot {
   if (typeof input.timeZone !== "string") throw new CorruptSnapshot("timeZone is not a string");
   const latest = input.latestTsMs;
   if (!(latest === null || (typeof latest === "number" && Number.isFinite(latest)))) {
     throw new CorruptSnapshot("latestTsMs is invalid");
+  }
+  const clock = version >= 2 ? input.clockMs : null;
+  if (!(clock === null || (typeof clock === "number" && Number.isFinite(clock)))) {
+    throw new CorruptSnapshot("clockMs is invalid");
   }
   const nodes = recordAt(input, "snapshot", "nodes");
   const meters = recordAt(input, "snapshot", "meters");
@@ -558,11 +865,12 @@ function decodeV1(input: Record<string, unknown>): DecodedSnapshot {
   const freshMeters = arrayAt(freshness, "freshness", "meter");
   const fc = freshMeters.length;
   // Every column below, in one allocation: per node 10 8-byte, 2 4-byte and 2 1-byte columns;
-  // per meter 14, 4 and 3; per fresh meter 1 and 1; per returned counter 3 and 2.
+  // per meter 5, 2 and 1 plus two counters and the evidence; per fresh meter 1 and 1; per
+  // returned counter 3 and 2.
   const arena = new ColumnArena(
-    10 * nc + 14 * mc + fc + 3 * rc,
-    2 * nc + 4 * mc + fc + 2 * rc,
-    2 * nc + 3 * mc,
+    10 * nc + (5 + 2 * COUNTER_COLUMNS.f64 + EVIDENCE_COLUMNS.f64) * mc + fc + 3 * rc,
+    2 * nc + (2 + 2 * COUNTER_COLUMNS.b32) * mc + fc + 2 * rc,
+    2 * nc + (1 + 2 * COUNTER_COLUMNS.u8 + EVIDENCE_COLUMNS.u8) * mc,
   );
 
   const parent = arena.i32(nc);
@@ -618,7 +926,8 @@ function decodeV1(input: Record<string, unknown>): DecodedSnapshot {
     active.epoch,
     (v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff,
   );
-  pendingInto(meters, "meters", active, undefined, mc);
+  pendingInto(meters, "meters", active, undefined, mc, version);
+  counterEvidenceInto(meters, "meters", "activeEvidence", active, undefined, mc, version);
 
   const returned = emptyCounter(mc, arena);
   const rAt = arena.i32(rc);
@@ -639,7 +948,14 @@ function decodeV1(input: Record<string, unknown>): DecodedSnapshot {
     returned.refSeenTsMs[i] = seens[k]!;
     returned.epoch[i] = epochs[k]!;
   }
-  pendingInto(returnedRecord, "meters.returned", returned, [], mc);
+  pendingInto(returnedRecord, "meters.returned", returned, [], mc, version);
+  counterEvidenceInto(returnedRecord, "meters.returned", "evidence", returned, rAt, rc, version);
+
+  const ratedW = arena.f64(mc).fill(Number.NaN);
+  if (version >= 2)
+    sparseInto(meters, "meters", "ratedW", ratedW, (v) => v > 0 && Number.isFinite(v));
+  const evidence = emptyEvidence(mc, arena);
+  evidenceInto(meters, evidence, lastSeenTsMs, mc, version);
 
   const freshOrder = arena.i32(fc);
   ints(freshMeters, "freshness.meter", freshOrder, 0, mc - 1);
@@ -652,6 +968,7 @@ function decodeV1(input: Record<string, unknown>): DecodedSnapshot {
   const decoded: DecodedSnapshot = {
     timeZone: input.timeZone,
     latestTsMs: latest === null ? Number.NEGATIVE_INFINITY : latest,
+    clockMs: clock === null ? Number.NEGATIVE_INFINITY : clock,
     nodes: {
       name: names as string[],
       parent,
@@ -676,8 +993,10 @@ function decodeV1(input: Record<string, unknown>): DecodedSnapshot {
       powerMw,
       lastSeenTsMs,
       state,
+      ratedW,
       active,
       returned,
+      evidence,
     },
     freshness: { meter: freshOrder, keyMs },
   };

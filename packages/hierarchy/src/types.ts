@@ -9,8 +9,18 @@ export type MeterHandle = number;
  * only power, or only the counter.
  */
 export interface MeterReading {
-  /** When the reading was taken or received, Unix ms. Buckets and freshness use it. */
+  /**
+   * When the reading arrived, Unix ms, on the caller's clock (the one given to
+   * `takeChanges`). Freshness uses it; so do the accounting rules when the device gives no
+   * trusted time of its own.
+   */
   tsMs: number;
+  /**
+   * The device's own time of the reading, Unix ms (Shelly NotifyStatus `params.ts`). Trusted
+   * when after 2020 and at most `maxClockSkewMs` ahead of `tsMs`: it then orders the meter's
+   * readings, measures the time between them and places their energy in hours and days.
+   */
+  deviceTsMs?: number | undefined;
   /** Cumulative active-energy counter, Wh (>= 0). Never summed raw: only its increases count. */
   energyWh?: number | undefined;
   /** Cumulative returned-energy counter (export), Wh (>= 0). */
@@ -26,22 +36,28 @@ export interface MeterReading {
  * - `accepted`: an increase was counted.
  * - `duplicate`: the same counter value again; nothing changed.
  * - `power`: the reading carried no counter (power only).
+ * - `over-limit`: an increase beyond what the meter's rating allows that its own reported power
+ *   explains: counted (the rating, or the `maxPowerWFor` override, is too low for this meter).
  * - `jitter`: a tiny decrease (rounding of a restored value, re-ordering); ignored.
- * - `backward`: a larger decrease that is not a drop to near zero (a stale, re-delivered
- *   value); ignored, never a reset.
- * - `reset-suspected`: a drop to near zero, held back until the next reading tells a glitch
- *   from a reset.
- * - `reset`: a counter reset was confirmed; a new epoch began, consumption since the reset
- *   was counted and nothing was subtracted.
- * - `glitch`: the held-back outlier before this reading was a glitch and is discarded; this
- *   reading was applied normally.
- * - `spike-rejected`: an increase implying more than the meter's maximum power; held back.
- * - `rebased`: a held-back jump was confirmed by the next reading; the jump is not counted,
- *   consumption after it is.
+ * - `backward`: by the device's own clock, a reading older than the counter's reference (a
+ *   delayed or re-delivered copy, maybe from before a restart); ignored.
+ * - `reset-suspected`: a decrease, held back until the next reading tells a glitch or a late copy
+ *   (the counter comes back) from a restart or a new level (it grows from the low value).
+ * - `reset`: a restart from zero was confirmed; a new epoch began, everything the counter shows
+ *   was consumed since, and nothing was subtracted.
+ * - `glitch`: the held-back outlier before this reading was a glitch and is discarded (or the
+ *   counter came back after a false restart: only its real growth is counted); this reading was
+ *   applied normally.
+ * - `spike-rejected`: an increase the meter's reported power (or, without power, its limit) does
+ *   not explain; held back until the next reading.
+ * - `rebased`: a held-back reading was confirmed as a new counter level (a counter restored to an
+ *   older value, a replaced device, a jump beyond the meter's limit that persists): the level is
+ *   not counted, consumption after it is.
  */
 export type IngestOutcome =
   | "reference"
   | "accepted"
+  | "over-limit"
   | "duplicate"
   | "power"
   | "jitter"
@@ -123,6 +139,29 @@ export interface MeterView {
   epoch: number;
   /** The current reference counter value, Wh; undefined before the first reading. */
   referenceWh: number | undefined;
-  /** The highest power this meter may plausibly draw, W. */
+  /**
+   * The meter's limit, W: its `maxPowerWFor` override, else its rating (`setRatedPower`), else
+   * the engine's `maxPowerW`.
+   */
   maxPowerW: number;
+  /** Where {@link maxPowerW} comes from. */
+  maxPowerSource: "override" | "rating" | "default";
+  /** The limit in force: {@link maxPowerW}, raised to 1.25 × the power the meter sustained above it. */
+  effectiveMaxPowerW: number;
+  /** A counter value held back, waiting for the next reading: a drop or an unexplained rise. */
+  held: "drop" | "rise" | undefined;
+}
+
+/**
+ * Energy credited to one device in one UTC slot (`EngineOptions.creditSlotMinutes`), integer mWh.
+ * Every credit is split between the slots its interval covers, closed ones included, so the
+ * pieces of a device add up exactly to its lifetime totals.
+ */
+export interface CreditPiece {
+  /** The device node. */
+  device: NodeId;
+  /** Start of the slot, Unix ms (a multiple of the slot width). */
+  slotStartMs: number;
+  energyMwh: number;
+  returnedEnergyMwh: number;
 }

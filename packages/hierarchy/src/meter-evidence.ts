@@ -1,0 +1,109 @@
+import { type AnyGrowable, GrowableFloat64, GrowableUint8 } from "./growable";
+
+/** Readings whose device time is before this are from an unsynced clock (Unix ms, 2020-01-01). */
+export const MIN_DEVICE_TS_MS = 1_577_836_800_000;
+/**
+ * Arrival times closer together than this (ms) are a burst: messages queued while the receiver
+ * was away, delivered at once, whose arrival times say nothing about when they were measured.
+ */
+export const BURST_MS = 1000;
+/** A meter's limit is raised to this multiple of the power it sustained above it. */
+const SUSTAINED_MARGIN = 1.25;
+/** Standby a meter may draw while reporting 0 W, W (counters creep; reports round). */
+const STANDBY_FLOOR_W = 1;
+/** Width of the weight marks used to split a credit in proportion to power, ms (15 minutes). */
+export const MARK_MS = 900_000;
+
+/**
+ * What a meter's own reports say about how much energy it can have used: per meter, the reading
+ * time of its last report, its clock offset, its power integral and the power it sustained.
+ *
+ * Between two reports the meter's power is known at both ends. The energy it may have used in
+ * between is taken as the sum of the two powers times the span (twice the average, so a load that
+ * changed between reports is covered), plus a standby floor; a single report above the meter's
+ * limit counts only up to the limit, two in a row count in full (a site that really draws more
+ * than its limit says so twice). That allowance is added to each counter (`CounterTracker.allow`).
+ *
+ * The power integral (previous power held until the next report) weighs how a credit that spans
+ * several periods is split between them: at the latest quarter-hour boundary a report crossed,
+ * the integral is marked, so a counter that was frozen while the device reported power (batched
+ * counter updates) gives each side of the boundary what the power says, not what time says.
+ */
+export class MeterEvidence {
+  /** Reading time of the meter's last report (device clock where trusted), Unix ms. */
+  readonly lastReportTsMs = new GrowableFloat64(Number.NEGATIVE_INFINITY);
+  /** Arrival time of the meter's last report that carried a counter, Unix ms. */
+  readonly counterArrivalTsMs = new GrowableFloat64(Number.NEGATIVE_INFINITY);
+  /** Device clock minus arrival time at the last report with a trusted device time (NaN: never). */
+  readonly clockOffsetMs = new GrowableFloat64(Number.NaN);
+  /** 1 once the meter reported power. */
+  readonly hasPower = new GrowableUint8();
+  /** Highest power the meter reported in two consecutive reports, W. */
+  readonly sustainedW = new GrowableFloat64(0);
+  /** ∫|power| dt with each report's power held until the next, mWh. */
+  readonly integralMwh = new GrowableFloat64(0);
+  /** The latest quarter-hour boundary a report span crossed (NaN: none yet) and the integral there. */
+  readonly markTsMs = new GrowableFloat64(Number.NaN);
+  readonly markIntegralMwh = new GrowableFloat64(0);
+
+  /** Energy the span that {@link advance} just closed allows, mWh (0 for none). */
+  allowanceMwh = 0;
+
+  /** Its per-meter columns, for the meter table to grow them with its own. */
+  columns(): AnyGrowable[] {
+    return [
+      this.lastReportTsMs,
+      this.counterArrivalTsMs,
+      this.clockOffsetMs,
+      this.hasPower,
+      this.sustainedW,
+      this.integralMwh,
+      this.markTsMs,
+      this.markIntegralMwh,
+    ];
+  }
+
+  /** The meter's limit raised by what it sustained: `ratedW`, or 1.25 × its sustained power. */
+  limitW(i: number, ratedW: number): number {
+    const sustained = this.sustainedW.data[i]! * SUSTAINED_MARGIN;
+    return Math.max(sustained, ratedW);
+  }
+
+  /**
+   * A report of meter `i` at reading time `tsMs`: `oldPowerW` is the power it reported before,
+   * `powerW` the power in this report (NaN: none). Leaves the allowance of the span that ended
+   * in {@link allowanceMwh} and moves the integral, the mark and the sustained power on.
+   */
+  advance(i: number, tsMs: number, oldPowerW: number, powerW: number, ratedW: number): void {
+    this.allowanceMwh = 0;
+    const lastTsMs = this.lastReportTsMs.data[i]!;
+    const hadPower = this.hasPower.data[i] === 1;
+    const a = oldPowerW < 0 ? -oldPowerW : oldPowerW;
+    const hasNew = !Number.isNaN(powerW);
+    const b = hasNew ? (powerW < 0 ? -powerW : powerW) : a;
+    if (tsMs > lastTsMs) {
+      if (lastTsMs !== Number.NEGATIVE_INFINITY) {
+        const spanMs = tsMs - lastTsMs;
+        let spanW = STANDBY_FLOOR_W;
+        if (hadPower) {
+          spanW += a > ratedW && b > ratedW ? a + b : Math.min(a, ratedW) + Math.min(b, ratedW);
+          const before = this.integralMwh.data[i]!;
+          const boundaryMs = Math.floor(tsMs / MARK_MS) * MARK_MS;
+          if (boundaryMs > lastTsMs) {
+            this.markTsMs.data[i] = boundaryMs;
+            this.markIntegralMwh.data[i] = before + (a * (boundaryMs - lastTsMs)) / 3600;
+          }
+          this.integralMwh.data[i] = before + (a * spanMs) / 3600;
+        }
+        this.allowanceMwh = (spanW * spanMs) / 3600;
+      }
+      this.lastReportTsMs.data[i] = tsMs;
+      // Two reports at different times, both this high: sustained (a copy is not a second report).
+      if (hasNew && hadPower) {
+        const sustained = Math.min(a, b);
+        if (sustained > this.sustainedW.data[i]!) this.sustainedW.data[i] = sustained;
+      }
+    }
+    if (hasNew) this.hasPower.data[i] = 1;
+  }
+}
