@@ -260,6 +260,7 @@ export class EnergyEngine {
 
     const ratedW = m.maxPowerW.data[meter]!;
     const oldPowerMw = m.powerMw.data[meter]!;
+
     evidence.advance(meter, readingTsMs, oldPowerMw / 1000, powerW, ratedW);
     const allowanceMwh = evidence.allowanceMwh;
     if (allowanceMwh > 0) {
@@ -269,7 +270,8 @@ export class EnergyEngine {
 
     let powerDeltaMw = 0;
     if (hasPower) {
-      const mw = Math.round(powerW * 1000);
+      // + 0: -0 W (a negative power rounded to nothing) is stored as 0.
+      const mw = Math.round(powerW * 1000) + 0;
       if (mw !== oldPowerMw) {
         m.powerMw.data[meter] = mw;
         if (m.state.data[meter] === MeterState.online) powerDeltaMw = mw - oldPowerMw;

@@ -22,7 +22,8 @@ export const MARK_MS = 900_000;
  * between is taken as the sum of the two powers times the span (twice the average, so a load that
  * changed between reports is covered), plus a standby floor; a single report above the meter's
  * limit counts only up to the limit, two in a row count in full (a site that really draws more
- * than its limit says so twice). That allowance is added to each counter (`CounterTracker.allow`).
+ * than its limit says so twice). A span before the meter's first power report allows its limit.
+ * That allowance is added to each counter (`CounterTracker.allow`).
  *
  * The power integral (previous power held until the next report) weighs how a credit that spans
  * several periods is split between them: at the latest quarter-hour boundary a report crossed,
@@ -84,9 +85,12 @@ export class MeterEvidence {
     if (tsMs > lastTsMs) {
       if (lastTsMs !== Number.NEGATIVE_INFINITY) {
         const spanMs = tsMs - lastTsMs;
-        let spanW = STANDBY_FLOOR_W;
+        // Before the meter ever reported power, a span may have carried up to its limit.
+        let spanW = this.limitW(i, ratedW);
         if (hadPower) {
-          spanW += a > ratedW && b > ratedW ? a + b : Math.min(a, ratedW) + Math.min(b, ratedW);
+          spanW =
+            STANDBY_FLOOR_W +
+            (a > ratedW && b > ratedW ? a + b : Math.min(a, ratedW) + Math.min(b, ratedW));
           const before = this.integralMwh.data[i]!;
           const boundaryMs = Math.floor(tsMs / MARK_MS) * MARK_MS;
           if (boundaryMs > lastTsMs) {

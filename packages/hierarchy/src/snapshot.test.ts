@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { HOUR, MINUTE, setup, T0 } from "../test/helpers";
 import { EnergyEngine, SNAPSHOT_VERSION } from "./index";
@@ -157,5 +158,38 @@ describe("snapshot and restore", () => {
   it("restores an empty engine", () => {
     const restored = EnergyEngine.restore(roundTrip(new EnergyEngine()));
     expect(restored.ok && restored.engine.nodeCount).toBe(0);
+  });
+
+  it("restores a version 1 snapshot (0.1.x) exactly and continues under the new rules", () => {
+    const v1 = JSON.parse(
+      readFileSync(new URL("../test/fixtures/snapshot-v1.json", import.meta.url), "utf8"),
+    );
+    expect(v1.version).toBe(1);
+    const restored = EnergyEngine.restore(v1, { timeZone: "Europe/Lisbon" });
+    if (!restored.ok) throw new Error(restored.error.message);
+    const engine = restored.engine;
+    const at = (path: string) => engine.view(engine.findNode(path.split("/"))!, T0 + 2 * MINUTE);
+    // Every total as the old engine left it, to the mWh.
+    expect(at("Coreflux").energyMwh).toBe(19_212);
+    expect(at("Coreflux/Lisbon/Lab/Pro3EM").returnedEnergyMwh).toBe(1000);
+    expect(at("Coreflux").energyTodayMwh).toBe(19_212);
+    expect(at("Coreflux/Porto/MeetingRoom/Light1").devices).toEqual({
+      online: 0,
+      stale: 0,
+      offline: 1,
+    });
+    // The Fridge's held-back 0 is confirmed as a restart by growth, as it would have been.
+    const fridge = engine.meter(["Coreflux", "Lisbon", "Lab", "Fridge"], "switch:0");
+    if (!fridge.ok) throw new Error("no fridge");
+    expect(engine.meterView(fridge.meter).held).toBe("drop");
+    expect(engine.ingest(fridge.meter, { tsMs: T0 + 3 * MINUTE, energyWh: 1.5, powerW: 90 })).toBe(
+      "reset",
+    );
+    expect(at("Coreflux").energyMwh).toBe(19_212 + 1500);
+    // It now writes version 2, which round-trips.
+    const v2 = roundTrip(engine);
+    expect(v2.version).toBe(SNAPSHOT_VERSION);
+    const again = EnergyEngine.restore(v2, { timeZone: "Europe/Lisbon" });
+    expect(again.ok && again.engine.snapshot()).toEqual(engine.snapshot());
   });
 });
