@@ -59,11 +59,28 @@ describe("accounting rules", () => {
         { tsMs: T0 + MINUTE, energyWh: 0 },
         { tsMs: T0 + 2 * MINUTE, energyWh: 35_600 },
         { tsMs: T0 + 3 * MINUTE, energyWh: 0 },
-        { tsMs: T0 + 4 * MINUTE, energyWh: 0 },
+        { tsMs: T0 + 3 * MINUTE + 10, energyWh: 0 }, // a copy of the same message
         { tsMs: T0 + 5 * MINUTE, energyWh: 35_600.25 },
       ]),
     ).toEqual(["reference", "reset-suspected", "glitch", "reset-suspected", "duplicate", "glitch"]);
     expect(energyMwh(device)).toBe(250);
+  });
+
+  it("zeros that repeat are a restart, until the old counter comes back: then only its growth counts", () => {
+    const { meter, feed, energyMwh } = setup();
+    const m = meter(device);
+    // Refoss#14, solax#2252: a device reading 0 for minutes while it boots, then its old value.
+    expect(
+      feed(m, [
+        { tsMs: T0, energyWh: 35_600 },
+        { tsMs: T0 + MINUTE, energyWh: 0 },
+        { tsMs: T0 + 2 * MINUTE, energyWh: 0 },
+        { tsMs: T0 + 3 * MINUTE, energyWh: 0 },
+        { tsMs: T0 + 4 * MINUTE, energyWh: 35_600.25 },
+        { tsMs: T0 + 5 * MINUTE, energyWh: 35_600.5 },
+      ]),
+    ).toEqual(["reference", "reset-suspected", "reset", "duplicate", "spike-rejected", "glitch"]);
+    expect(energyMwh(device)).toBe(500);
   });
 
   it("a momentary 0 on a 53 MWh meter does not become a 53 MWh slot (evcc#30592)", () => {
@@ -234,7 +251,7 @@ describe("accounting rules", () => {
     expect(energyMwh(device)).toBe(800);
   });
 
-  it("zeros after a reboot never confirm a reset on their own (Refoss#14)", () => {
+  it("zeros after a reboot, then the old value: the zeros were not a restart (Refoss#14)", () => {
     const { engine, meter, feed, energyMwh, node } = setup();
     const m = meter(device);
     feed(m, [{ tsMs: T0, energyWh: 1000 }]);
@@ -245,9 +262,10 @@ describe("accounting rules", () => {
         { tsMs: T0 + MINUTE, energyWh: 0 },
         { tsMs: T0 + 2 * MINUTE, energyWh: 0 },
         { tsMs: T0 + 3 * MINUTE, energyWh: 1000.2 },
+        { tsMs: T0 + 4 * MINUTE, energyWh: 1000.3 },
       ]),
-    ).toEqual(["reset-suspected", "duplicate", "glitch"]);
-    expect(energyMwh(device)).toBe(200);
+    ).toEqual(["reset-suspected", "reset", "spike-rejected", "glitch"]);
+    expect(energyMwh(device)).toBe(300);
   });
 
   it("an off plug that reset keeps reading 0, then counts from zero when it draws power", () => {
@@ -260,7 +278,7 @@ describe("accounting rules", () => {
         { tsMs: T0 + 2 * HOUR, energyWh: 0 },
         { tsMs: T0 + 3 * HOUR, energyWh: 0.25 },
       ]),
-    ).toEqual(["reference", "reset-suspected", "duplicate", "reset"]);
+    ).toEqual(["reference", "reset-suspected", "reset", "accepted"]);
     expect(energyMwh(device)).toBe(250);
   });
 

@@ -27,6 +27,12 @@ export const PENDING_RISE = 2;
  */
 const EVIDENCE_SLACK_MWH = 1000;
 
+/**
+ * Without the device's clock, two equal values at least this far apart (ms) are two readings, not
+ * a message and its copy (copies via two topics or a QoS 1 resend arrive within milliseconds).
+ */
+const COPY_WINDOW_MS = 2000;
+
 /** How long after a restart from zero the counter's previous level is remembered, ms. */
 const PREVIOUS_LEVEL_MEMORY_MS = 86_400_000;
 
@@ -67,8 +73,13 @@ export class ReadingEvidence {
  * - `seenIntegralMwh`: the meter's power integral at `refSeenTsMs` (where the next credit's
  *   interval starts, for splitting it in proportion to power).
  * - `pending*`: a held-back reading (a drop, or a rise the evidence does not explain), its time
- *   and the allowance accumulated since it, waiting for the next reading to tell.
- * - `epoch` / `epochStartTsMs`: restarts and new levels so far, and when the current one began.
+ *   (and whether the device's clock gave it) and the allowance accumulated since it, waiting for
+ *   the next reading to tell.
+ * - `epoch` / `epochStartTsMs` / `epochFloorMwh`: restarts and new levels so far, when the
+ *   current one began and the first value it showed (no copy of this epoch's readings is lower).
+ * - `rateMwhPerMs`: how fast the counter grew over its last credited interval. Twice that rate is
+ *   evidence too: a load the power reports missed (a device that reports power only on large
+ *   changes) keeps its counter growing as before, which an outlier does not.
  * - `prevRefMwh` / `prevSeenTsMs` / `epochCreditMwh`: after a restart from zero, the counter's
  *   previous level and what the new epoch credited, so a return of the old counter (the
  *   "restart" was two outliers in a row) is recognised and not counted twice.
@@ -84,11 +95,14 @@ export class CounterTracker {
   readonly pendingMwh = new GrowableFloat64(0);
   readonly pendingTsMs = new GrowableFloat64(0);
   readonly pendingAllowMwh = new GrowableFloat64(0);
+  readonly pendingTimed = new GrowableUint8();
   readonly epoch = new GrowableUint32();
   readonly epochStartTsMs = new GrowableFloat64(0);
+  readonly epochFloorMwh = new GrowableFloat64(0);
   readonly prevRefMwh = new GrowableFloat64(Number.NaN);
   readonly prevSeenTsMs = new GrowableFloat64(0);
   readonly epochCreditMwh = new GrowableFloat64(0);
+  readonly rateMwhPerMs = new GrowableFloat64(0);
 
   /** Energy credited by the last {@link advance}, integer mWh (0 when none). */
   creditMwh = 0;
@@ -118,11 +132,14 @@ export class CounterTracker {
       this.pendingMwh,
       this.pendingTsMs,
       this.pendingAllowMwh,
+      this.pendingTimed,
       this.epoch,
       this.epochStartTsMs,
+      this.epochFloorMwh,
       this.prevRefMwh,
       this.prevSeenTsMs,
       this.epochCreditMwh,
+      this.rateMwhPerMs,
     ];
   }
 
@@ -137,6 +154,19 @@ export class CounterTracker {
   }
 
   /**
+   * Moves every time of counter `i` by `deltaMs`: the meter's readings changed clock (its first
+   * device time after arrival times, or a device clock that jumped), and what was measured on
+   * the old clock must stay comparable with the new.
+   */
+  shiftClock(i: number, deltaMs: number): void {
+    this.refSetTsMs.data[i]! += deltaMs;
+    this.refSeenTsMs.data[i]! += deltaMs;
+    this.pendingTsMs.data[i]! += deltaMs;
+    this.epochStartTsMs.data[i]! += deltaMs;
+    this.prevSeenTsMs.data[i]! += deltaMs;
+  }
+
+  /**
    * Applies one counter value (integer mWh, >= 0) to meter `i`, judged with `ev`. Returns an
    * {@link Outcome}; the energy to credit is left in {@link creditMwh} and its interval in
    * {@link creditFromMs} / {@link creditFromIntegralMwh}.
@@ -147,6 +177,7 @@ export class CounterTracker {
     if (Number.isNaN(ref)) {
       this.setReference(i, valueMwh, ev);
       this.epochStartTsMs.data[i] = ev.tsMs;
+      this.epochFloorMwh.data[i] = valueMwh;
       return Outcome.reference;
     }
     // By the device's own clock, a reading older than the last time the counter was seen at its
@@ -169,14 +200,24 @@ export class CounterTracker {
   /** A reading with nothing held back. */
   private step(i: number, ref: number, v: number, ev: ReadingEvidence): number {
     if (v === ref) {
+      // A later reading at a level the power says should not have moved: the counter behaves as
+      // one, so a restart just before was not two low outliers (the old level is forgotten).
+      if (
+        !Number.isNaN(this.prevRefMwh.data[i]!) &&
+        this.isLater(this.refSeenTsMs.data[i]!, this.refTimed.data[i] === 1, ev) &&
+        this.usableAgainst(this.refTimed.data[i] === 1, ev) &&
+        this.allowMwh.data[i]! <= EVIDENCE_SLACK_MWH
+      ) {
+        this.prevRefMwh.data[i] = Number.NaN;
+      }
       this.seen(i, ev);
       return Outcome.duplicate;
     }
     if (v > ref) {
       const rise = v - ref;
       if (
-        ev.usable
-          ? rise <= this.allowMwh.data[i]! + EVIDENCE_SLACK_MWH
+        this.usableAgainst(this.refTimed.data[i] === 1, ev)
+          ? rise <= this.evidenceSince(i, this.allowMwh.data[i]!, this.refSetTsMs.data[i]!, ev)
           : this.withinLimit(rise, this.refSeenTsMs.data[i]!, ev, true)
       ) {
         const beyondRating = !this.withinRating(rise, this.refSeenTsMs.data[i]!, ev);
@@ -186,7 +227,11 @@ export class CounterTracker {
       this.hold(i, PENDING_RISE, v, ev);
       return Outcome.spikeRejected;
     }
-    if (ref - v <= this.jitterMwh) return Outcome.jitter;
+    if (ref - v <= this.jitterMwh) {
+      // At the reference, give or take rounding: the counter was seen there.
+      this.seen(i, ev);
+      return Outcome.jitter;
+    }
     this.hold(i, PENDING_DROP, v, ev);
     return Outcome.resetSuspected;
   }
@@ -201,28 +246,50 @@ export class CounterTracker {
       return asGlitch(this.step(i, ref, v, ev));
     }
     const low = this.pendingMwh.data[i]!;
-    if (v === low) return Outcome.duplicate;
-    if (v < low) {
+    const lowTsMs = this.pendingTsMs.data[i]!;
+    if (v === low) {
+      // The low value again: a copy confirms nothing; a later reading does (an outlier is one
+      // reading), unless the meter's power says the counter should have moved meanwhile (a
+      // device that reads 0 while it boots, Refoss#14). Zeros too: if the old counter comes
+      // back after all, the restart is undone (see afterRise).
+      const pendingTimed = this.pendingTimed.data[i] === 1;
+      if (
+        !this.isLater(lowTsMs, pendingTimed, ev) ||
+        (this.usableAgainst(pendingTimed, ev) && this.pendingAllowMwh.data[i]! > EVIDENCE_SLACK_MWH)
+      )
+        return Outcome.duplicate;
+    } else if (v < low) {
       if (low - v <= this.jitterMwh) return Outcome.jitter;
       this.hold(i, PENDING_DROP, v, ev);
       return Outcome.resetSuspected;
     }
     const growthMwh = v - low;
-    const lowTsMs = this.pendingTsMs.data[i]!;
     // Growth from the low level must take real time: a burst of re-delivered old values (each a
-    // little higher) arrives within milliseconds and is not a counter that restarted.
-    const consistent = ev.usable
-      ? growthMwh <= this.pendingAllowMwh.data[i]! + EVIDENCE_SLACK_MWH
-      : growthMwh * 3600 <= ev.limitW * Math.max(0, ev.tsMs - lowTsMs) + EVIDENCE_SLACK_MWH * 3600;
+    // little higher) arrives within milliseconds and is not a counter that restarted. Values
+    // below anything this epoch showed are no copies of it, so they need no timing.
+    const consistent =
+      growthMwh === 0 ||
+      low < this.epochFloorMwh.data[i]! ||
+      (this.usableAgainst(this.pendingTimed.data[i] === 1, ev)
+        ? growthMwh <= this.evidenceSince(i, this.pendingAllowMwh.data[i]!, lowTsMs, ev)
+        : growthMwh * 3600 <=
+          ev.limitW * Math.max(0, ev.tsMs - lowTsMs) + EVIDENCE_SLACK_MWH * 3600);
     if (!consistent) {
       this.hold(i, PENDING_DROP, v, ev);
       return Outcome.resetSuspected;
     }
     const seenTsMs = this.refSeenTsMs.data[i]!;
-    const fromZero = this.couldBeSinceRestart(low, lowTsMs, seenTsMs, ev);
+    const fromZero = this.couldBeSinceRestart(
+      low,
+      lowTsMs,
+      this.pendingTimed.data[i] === 1 && this.refTimed.data[i] === 1,
+      seenTsMs,
+      ev,
+    );
     const prevRef = ref;
     this.epoch.data[i]! += 1;
     this.epochStartTsMs.data[i] = lowTsMs;
+    this.epochFloorMwh.data[i] = low;
     if (fromZero) {
       // The counter restarted from zero after we last saw it: everything it shows was consumed
       // since. Remember the old level in case it comes back (two low outliers in a row).
@@ -252,14 +319,14 @@ export class CounterTracker {
     }
     const highTsMs = this.pendingTsMs.data[i]!;
     if (v <= high) {
-      // The same value again: a re-delivered copy confirms nothing, a reading a while later does.
-      if (ev.tsMs - highTsMs < this.minElapsedMs)
+      // The same value again: a re-delivered copy confirms nothing; a later reading does.
+      if (!this.isLater(highTsMs, this.pendingTimed.data[i] === 1, ev))
         return v === high ? Outcome.duplicate : Outcome.jitter;
       v = high;
     } else {
       const growthMwh = v - high;
-      const plausible = ev.usable
-        ? growthMwh <= this.pendingAllowMwh.data[i]! + EVIDENCE_SLACK_MWH
+      const plausible = this.usableAgainst(this.pendingTimed.data[i] === 1, ev)
+        ? growthMwh <= this.evidenceSince(i, this.pendingAllowMwh.data[i]!, highTsMs, ev)
         : this.withinLimit(growthMwh, highTsMs, ev, true);
       if (!plausible) {
         this.hold(i, PENDING_RISE, v, ev);
@@ -291,27 +358,58 @@ export class CounterTracker {
     // follows it is.
     this.epoch.data[i]! += 1;
     this.epochStartTsMs.data[i] = highTsMs;
+    this.epochFloorMwh.data[i] = high;
     this.prevRefMwh.data[i] = Number.NaN;
     this.credit(i, v - high, highTsMs, Number.NaN, v, ev);
     return Outcome.rebased;
   }
 
   /**
+   * Can the power evidence judge this reading against one taken at a time on the `timed` clock?
+   * Only on the same clock (a device time against a device time, an arrival time against an
+   * arrival time): between the two, elapsed time is not known well enough.
+   */
+  private usableAgainst(timed: boolean, ev: ReadingEvidence): boolean {
+    return ev.usable && timed === ev.timed;
+  }
+
+  /**
+   * Is this reading a later one than the one at `fromMs` (on the `timed` clock), not a copy of
+   * it? By the device's clock any later time; by arrival times, one not within COPY_WINDOW_MS.
+   */
+  private isLater(fromMs: number, timed: boolean, ev: ReadingEvidence): boolean {
+    if (ev.timed && timed) return ev.tsMs > fromMs;
+    return ev.tsMs - fromMs >= COPY_WINDOW_MS;
+  }
+
+  /**
+   * The energy the evidence explains since `fromMs`: the allowance of the meter's power reports
+   * (`allowMwh`), or twice the counter's recent rate of growth, whichever is larger, plus the
+   * slack.
+   */
+  private evidenceSince(i: number, allowMwh: number, fromMs: number, ev: ReadingEvidence): number {
+    const byRate = 2 * this.rateMwhPerMs.data[i]! * Math.max(0, ev.tsMs - fromMs);
+    return (allowMwh > byRate ? allowMwh : byRate) + EVIDENCE_SLACK_MWH;
+  }
+
+  /**
    * Could `lowMwh` be what a counter that restarted from zero shows at `lowTsMs`? The restart
    * happened after the counter was last seen at its reference (or at the device's boot, if that
-   * came later), and no more than the meter's limit can have flowed since. On arrival times the
-   * elapsed time gets the `minElapsedMs` floor (they can be squeezed together).
+   * came later), and no more than the meter's limit can have flowed since. Unless both times are
+   * the device's clock, the elapsed time gets the `minElapsedMs` floor (arrival times can be
+   * squeezed together).
    */
   private couldBeSinceRestart(
     lowMwh: number,
     lowTsMs: number,
+    timed: boolean,
     seenTsMs: number,
     ev: ReadingEvidence,
   ): boolean {
     let sinceMs = seenTsMs;
     if (ev.bootTsMs > sinceMs && ev.bootTsMs <= lowTsMs) sinceMs = ev.bootTsMs;
     let elapsedMs = Math.max(0, lowTsMs - sinceMs);
-    if (!ev.timed) elapsedMs = Math.max(elapsedMs, this.minElapsedMs);
+    if (!timed) elapsedMs = Math.max(elapsedMs, this.minElapsedMs);
     return lowMwh * 3600 <= ev.limitW * elapsedMs + EVIDENCE_SLACK_MWH * 3600;
   }
 
@@ -369,7 +467,11 @@ export class CounterTracker {
     this.creditMwh = amountMwh;
     this.creditFromMs = fromMs;
     this.creditFromIntegralMwh = fromIntegralMwh;
-    if (!Number.isNaN(this.prevRefMwh.data[i]!)) this.epochCreditMwh.data[i]! += amountMwh;
+    const spanMs = ev.tsMs - fromMs;
+    if (spanMs > 0) this.rateMwhPerMs.data[i] = amountMwh / spanMs;
+    // A restart from zero is doubted until the counter grows on from it once: after that it is a
+    // counter of its own (the old level is forgotten), not two low outliers in a row.
+    this.prevRefMwh.data[i] = Number.NaN;
     this.setReference(i, newRefMwh, ev);
   }
 
@@ -378,6 +480,7 @@ export class CounterTracker {
     this.pendingMwh.data[i] = v;
     this.pendingTsMs.data[i] = ev.tsMs;
     this.pendingAllowMwh.data[i] = 0;
+    this.pendingTimed.data[i] = ev.timed ? 1 : 0;
   }
 }
 

@@ -9,7 +9,7 @@ import {
 import { ReadingEvidence } from "./counter-tracker";
 import { CreditLog } from "./credit-log";
 import { HierarchyError } from "./errors";
-import { BURST_MS, MIN_DEVICE_TS_MS } from "./meter-evidence";
+import { MIN_DEVICE_TS_MS } from "./meter-evidence";
 import { type EngineOptions, type ResolvedOptions, resolveOptions } from "./options";
 import { PeriodSplitter } from "./period-split";
 import {
@@ -254,7 +254,13 @@ export class EnergyEngine {
     const offsetMs = evidence.clockOffsetMs.data[meter]!;
     if (timed) {
       readingTsMs = deviceTsMs;
-      evidence.clockOffsetMs.data[meter] = deviceTsMs - arrivalMs;
+      const newOffsetMs = deviceTsMs - arrivalMs;
+      evidence.clockOffsetMs.data[meter] = newOffsetMs;
+      // The meter's first device time, or a device clock that jumped: carry what was measured
+      // on the old clock over to the new one.
+      const shiftMs = Number.isNaN(offsetMs) ? newOffsetMs : newOffsetMs - offsetMs;
+      if (shiftMs > this.options.maxClockSkewMs || shiftMs < -this.options.maxClockSkewMs)
+        this.shiftClock(meter, shiftMs);
     } else if (!Number.isNaN(offsetMs)) readingTsMs = arrivalMs + offsetMs;
     let changed = this.touch(meter, clockedMs);
 
@@ -262,11 +268,8 @@ export class EnergyEngine {
     const oldPowerMw = m.powerMw.data[meter]!;
 
     evidence.advance(meter, readingTsMs, oldPowerMw / 1000, powerW, ratedW);
-    const allowanceMwh = evidence.allowanceMwh;
-    if (allowanceMwh > 0) {
-      m.active.allow(meter, allowanceMwh);
-      m.returned.allow(meter, allowanceMwh);
-    }
+    if (evidence.allowanceMwh > 0) m.active.allow(meter, evidence.allowanceMwh);
+    if (evidence.returnedAllowanceMwh > 0) m.returned.allow(meter, evidence.returnedAllowanceMwh);
 
     let powerDeltaMw = 0;
     if (hasPower) {
@@ -289,16 +292,17 @@ export class EnergyEngine {
       const ev = this.reading;
       ev.tsMs = readingTsMs;
       ev.timed = timed;
+      // Power judges a reading by the device's clock, or by arrival times at least
+      // `minElapsedMs` after the previous counter reading: closer ones may be a burst of queued
+      // messages, or a sped-up simulation, whose arrival times say nothing about elapsed time.
+      const arrivalSpanMs = evidence.counterArrival(meter, arrivalMs);
       ev.usable =
         evidence.hasPower.data[meter] === 1 &&
-        (timed ||
-          (Number.isNaN(offsetMs) &&
-            arrivalMs - evidence.counterArrivalTsMs.data[meter]! >= BURST_MS));
+        (timed || (Number.isNaN(offsetMs) && arrivalSpanMs >= this.options.minElapsedMs));
       ev.ratedW = ratedW;
       ev.limitW = evidence.limitW(meter, ratedW);
       ev.bootTsMs = this.nodes.bootTsMs.data[device]!;
       ev.integralMwh = evidence.integralMwh.data[meter]!;
-      evidence.counterArrivalTsMs.data[meter] = arrivalMs;
       if (hasEnergy) {
         const tracker = m.active;
         outcome = OUTCOME_NAMES[tracker.advance(meter, Math.round(energyWh * 1000), ev)]!;
@@ -334,6 +338,14 @@ export class EnergyEngine {
       this.markChanged(device);
     }
     return outcome;
+  }
+
+  /** Moves every time kept for a meter by `deltaMs` (its readings changed clock). */
+  private shiftClock(meter: number, deltaMs: number): void {
+    const m = this.meters;
+    m.evidence.shiftClock(meter, deltaMs);
+    m.active.shiftClock(meter, deltaMs);
+    m.returned.shiftClock(meter, deltaMs);
   }
 
   /**
@@ -968,8 +980,11 @@ export class EnergyEngine {
       tracker.pendingMwh.adopt(saved.pendingMwh);
       tracker.pendingTsMs.adopt(saved.pendingTsMs);
       tracker.pendingAllowMwh.adopt(saved.pendingAllowMwh);
+      tracker.pendingTimed.adopt(saved.pendingTimed);
       tracker.epoch.adopt(saved.epoch);
       tracker.epochStartTsMs.adopt(saved.epochStartTsMs);
+      tracker.epochFloorMwh.adopt(saved.epochFloorMwh);
+      tracker.rateMwhPerMs.adopt(saved.rateMwhPerMs);
       tracker.prevRefMwh.adopt(saved.prevRefMwh);
       tracker.prevSeenTsMs.adopt(saved.prevSeenTsMs);
       tracker.epochCreditMwh.adopt(saved.epochCreditMwh);
@@ -978,6 +993,7 @@ export class EnergyEngine {
     const saved = s.meters.evidence;
     e.lastReportTsMs.adopt(saved.lastReportTsMs);
     e.counterArrivalTsMs.adopt(saved.counterArrivalTsMs);
+    e.counterSpanMs.adopt(saved.counterSpanMs);
     e.clockOffsetMs.adopt(saved.clockOffsetMs);
     e.hasPower.adopt(saved.hasPower);
     e.sustainedW.adopt(saved.sustainedW);

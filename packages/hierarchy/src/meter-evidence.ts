@@ -2,11 +2,6 @@ import { type AnyGrowable, GrowableFloat64, GrowableUint8 } from "./growable";
 
 /** Readings whose device time is before this are from an unsynced clock (Unix ms, 2020-01-01). */
 export const MIN_DEVICE_TS_MS = 1_577_836_800_000;
-/**
- * Arrival times closer together than this (ms) are a burst: messages queued while the receiver
- * was away, delivered at once, whose arrival times say nothing about when they were measured.
- */
-export const BURST_MS = 1000;
 /** A meter's limit is raised to this multiple of the power it sustained above it. */
 const SUSTAINED_MARGIN = 1.25;
 /** Standby a meter may draw while reporting 0 W, W (counters creep; reports round). */
@@ -20,7 +15,8 @@ export const MARK_MS = 900_000;
  *
  * Between two reports the meter's power is known at both ends. The energy it may have used in
  * between is taken as the sum of the two powers times the span (twice the average, so a load that
- * changed between reports is covered), plus a standby floor; a single report above the meter's
+ * changed between reports is covered), plus a standby floor, per direction (positive power feeds
+ * the active-energy counter, negative power the returned-energy counter); a single report above the meter's
  * limit counts only up to the limit, two in a row count in full (a site that really draws more
  * than its limit says so twice). A span before the meter's first power report allows its limit.
  * That allowance is added to each counter (`CounterTracker.allow`).
@@ -35,6 +31,11 @@ export class MeterEvidence {
   readonly lastReportTsMs = new GrowableFloat64(Number.NEGATIVE_INFINITY);
   /** Arrival time of the meter's last report that carried a counter, Unix ms. */
   readonly counterArrivalTsMs = new GrowableFloat64(Number.NEGATIVE_INFINITY);
+  /**
+   * Arrival time between the meter's last two counter reports at different times, ms (a copy
+   * arriving in the same millisecond sees the same span as its original).
+   */
+  readonly counterSpanMs = new GrowableFloat64(Number.POSITIVE_INFINITY);
   /** Device clock minus arrival time at the last report with a trusted device time (NaN: never). */
   readonly clockOffsetMs = new GrowableFloat64(Number.NaN);
   /** 1 once the meter reported power. */
@@ -47,14 +48,17 @@ export class MeterEvidence {
   readonly markTsMs = new GrowableFloat64(Number.NaN);
   readonly markIntegralMwh = new GrowableFloat64(0);
 
-  /** Energy the span that {@link advance} just closed allows, mWh (0 for none). */
+  /** Active energy the span that {@link advance} just closed allows, mWh (0 for none). */
   allowanceMwh = 0;
+  /** Returned energy the same span allows, mWh. */
+  returnedAllowanceMwh = 0;
 
   /** Its per-meter columns, for the meter table to grow them with its own. */
   columns(): AnyGrowable[] {
     return [
       this.lastReportTsMs,
       this.counterArrivalTsMs,
+      this.counterSpanMs,
       this.clockOffsetMs,
       this.hasPower,
       this.sustainedW,
@@ -62,6 +66,25 @@ export class MeterEvidence {
       this.markTsMs,
       this.markIntegralMwh,
     ];
+  }
+
+  /**
+   * A counter report arrived at `arrivalMs`: returns the arrival span before it (the same span
+   * again for a copy in the same millisecond; 0 after an arrival time that went backwards).
+   */
+  counterArrival(i: number, arrivalMs: number): number {
+    const last = this.counterArrivalTsMs.data[i]!;
+    if (arrivalMs === last) return this.counterSpanMs.data[i]!;
+    const spanMs = arrivalMs > last ? arrivalMs - last : 0;
+    this.counterArrivalTsMs.data[i] = arrivalMs;
+    this.counterSpanMs.data[i] = spanMs;
+    return spanMs;
+  }
+
+  /** Moves the meter's times by `deltaMs` (see `CounterTracker.shiftClock`). */
+  shiftClock(i: number, deltaMs: number): void {
+    this.lastReportTsMs.data[i]! += deltaMs;
+    this.markTsMs.data[i]! += deltaMs;
   }
 
   /** The meter's limit raised by what it sustained: `ratedW`, or 1.25 × its sustained power. */
@@ -72,25 +95,30 @@ export class MeterEvidence {
 
   /**
    * A report of meter `i` at reading time `tsMs`: `oldPowerW` is the power it reported before,
-   * `powerW` the power in this report (NaN: none). Leaves the allowance of the span that ended
-   * in {@link allowanceMwh} and moves the integral, the mark and the sustained power on.
+   * `powerW` the power in this report (NaN: none). Leaves the allowances of the span that ended
+   * in {@link allowanceMwh} (active energy: positive power) and {@link returnedAllowanceMwh}
+   * (returned energy: negative power), and moves the integral, the mark and the sustained power
+   * on.
    */
   advance(i: number, tsMs: number, oldPowerW: number, powerW: number, ratedW: number): void {
     this.allowanceMwh = 0;
+    this.returnedAllowanceMwh = 0;
     const lastTsMs = this.lastReportTsMs.data[i]!;
     const hadPower = this.hasPower.data[i] === 1;
-    const a = oldPowerW < 0 ? -oldPowerW : oldPowerW;
     const hasNew = !Number.isNaN(powerW);
-    const b = hasNew ? (powerW < 0 ? -powerW : powerW) : a;
+    const newPowerW = hasNew ? powerW : oldPowerW;
+    const a = Math.abs(oldPowerW);
+    const b = Math.abs(newPowerW);
     if (tsMs > lastTsMs) {
       if (lastTsMs !== Number.NEGATIVE_INFINITY) {
         const spanMs = tsMs - lastTsMs;
-        // Before the meter ever reported power, a span may have carried up to its limit.
-        let spanW = this.limitW(i, ratedW);
         if (hadPower) {
-          spanW =
-            STANDBY_FLOOR_W +
-            (a > ratedW && b > ratedW ? a + b : Math.min(a, ratedW) + Math.min(b, ratedW));
+          this.allowanceMwh =
+            (spanAllowanceW(Math.max(oldPowerW, 0), Math.max(newPowerW, 0), ratedW) * spanMs) /
+            3600;
+          this.returnedAllowanceMwh =
+            (spanAllowanceW(Math.max(-oldPowerW, 0), Math.max(-newPowerW, 0), ratedW) * spanMs) /
+            3600;
           const before = this.integralMwh.data[i]!;
           const boundaryMs = Math.floor(tsMs / MARK_MS) * MARK_MS;
           if (boundaryMs > lastTsMs) {
@@ -98,8 +126,11 @@ export class MeterEvidence {
             this.markIntegralMwh.data[i] = before + (a * (boundaryMs - lastTsMs)) / 3600;
           }
           this.integralMwh.data[i] = before + (a * spanMs) / 3600;
+        } else {
+          // Before the meter ever reported power, a span may have carried up to its limit.
+          this.allowanceMwh = (this.limitW(i, ratedW) * spanMs) / 3600;
+          this.returnedAllowanceMwh = this.allowanceMwh;
         }
-        this.allowanceMwh = (spanW * spanMs) / 3600;
       }
       this.lastReportTsMs.data[i] = tsMs;
       // Two reports at different times, both this high: sustained (a copy is not a second report).
@@ -110,4 +141,15 @@ export class MeterEvidence {
     }
     if (hasNew) this.hasPower.data[i] = 1;
   }
+}
+
+/**
+ * What a span between two reports of powers `a` and `b` (W, >= 0, of one direction) allows, in
+ * W: their sum (twice the average) plus the standby floor; above the meter's limit a power counts
+ * in full only when both reports show it.
+ */
+function spanAllowanceW(a: number, b: number, ratedW: number): number {
+  return (
+    STANDBY_FLOOR_W + (a > ratedW && b > ratedW ? a + b : Math.min(a, ratedW) + Math.min(b, ratedW))
+  );
 }

@@ -25,6 +25,8 @@ export interface PendingSnapshot {
   tsMs: number[];
   /** Version 2: the energy the meter's power allowed since the held reading, mWh. */
   allowMwh?: number[];
+  /** Version 2: 1 when the held reading's time is the device's clock. */
+  timed?: number[];
 }
 
 /**
@@ -48,6 +50,10 @@ export interface CounterEvidenceSnapshot {
   seenIntegralMwh: number[];
   /** When the current epoch began, Unix ms. */
   epochStartTsMs: number[];
+  /** The first value of the current epoch, mWh. */
+  epochFloorMwh: number[];
+  /** The counter's growth over its last credited interval, mWh per ms. */
+  rateMwhPerMs: number[];
   previous: PreviousLevelSnapshot;
 }
 
@@ -69,6 +75,8 @@ export interface MeterEvidenceSnapshot {
   lastReportTsMs: (number | null)[];
   /** Arrival time of the last report with a counter; null: never. */
   counterArrivalTsMs: (number | null)[];
+  /** Arrival span before the last counter report; null: none yet. */
+  counterSpanMs: (number | null)[];
   /** Device clock minus arrival time; default: never seen. */
   clockOffsetMs: SparseColumn;
   /** 1 once the meter reported power; default 0. */
@@ -172,8 +180,11 @@ export interface DecodedCounter {
   pendingMwh: Float64Array;
   pendingTsMs: Float64Array;
   pendingAllowMwh: Float64Array;
+  pendingTimed: Uint8Array;
   epoch: Uint32Array;
   epochStartTsMs: Float64Array;
+  epochFloorMwh: Float64Array;
+  rateMwhPerMs: Float64Array;
   prevRefMwh: Float64Array;
   prevSeenTsMs: Float64Array;
   epochCreditMwh: Float64Array;
@@ -183,6 +194,7 @@ export interface DecodedCounter {
 export interface DecodedEvidence {
   lastReportTsMs: Float64Array;
   counterArrivalTsMs: Float64Array;
+  counterSpanMs: Float64Array;
   clockOffsetMs: Float64Array;
   hasPower: Uint8Array;
   sustainedW: Float64Array;
@@ -281,7 +293,14 @@ function eachMeter(meters: readonly number[] | number, visit: (i: number) => voi
 }
 
 function pendingOf(t: CounterTracker, meters: readonly number[] | number): PendingSnapshot {
-  const out = { at: [], kind: [], mwh: [], tsMs: [], allowMwh: [] } as Required<PendingSnapshot>;
+  const out = {
+    at: [],
+    kind: [],
+    mwh: [],
+    tsMs: [],
+    allowMwh: [],
+    timed: [],
+  } as Required<PendingSnapshot>;
   eachMeter(meters, (i) => {
     const kind = t.pendingKind.data[i]!;
     if (kind === 0) return;
@@ -290,6 +309,7 @@ function pendingOf(t: CounterTracker, meters: readonly number[] | number): Pendi
     out.mwh.push(t.pendingMwh.data[i]!);
     out.tsMs.push(t.pendingTsMs.data[i]!);
     out.allowMwh.push(t.pendingAllowMwh.data[i]!);
+    out.timed.push(t.pendingTimed.data[i]!);
   });
   return out;
 }
@@ -304,6 +324,8 @@ function counterEvidenceOf(
     allowMwh: [],
     seenIntegralMwh: [],
     epochStartTsMs: [],
+    epochFloorMwh: [],
+    rateMwhPerMs: [],
     previous: { at: [], refMwh: [], seenTsMs: [], creditMwh: [] },
   };
   eachMeter(meters, (i) => {
@@ -311,6 +333,8 @@ function counterEvidenceOf(
     out.allowMwh.push(t.allowMwh.data[i]!);
     out.seenIntegralMwh.push(t.seenIntegralMwh.data[i]!);
     out.epochStartTsMs.push(t.epochStartTsMs.data[i]!);
+    out.epochFloorMwh.push(t.epochFloorMwh.data[i]!);
+    out.rateMwhPerMs.push(t.rateMwhPerMs.data[i]!);
     const prev = t.prevRefMwh.data[i]!;
     if (Number.isNaN(prev)) return;
     out.previous.at.push(i);
@@ -334,6 +358,7 @@ function meterEvidenceOf(m: MeterColumns, count: number): MeterEvidenceSnapshot 
   return {
     lastReportTsMs: denseOrNull(e.lastReportTsMs.data, count),
     counterArrivalTsMs: denseOrNull(e.counterArrivalTsMs.data, count),
+    counterSpanMs: denseOrNull(e.counterSpanMs.data, count),
     clockOffsetMs: sparse(e.clockOffsetMs.data, count, Number.isNaN),
     hasPower: sparse(e.hasPower.data, count, (v) => v === 0),
     sustainedW: sparse(e.sustainedW.data, count, (v) => v === 0),
@@ -572,6 +597,7 @@ function pendingInto(
   const mwh = arrayAt(p, w, "mwh", at.length);
   const tsMs = arrayAt(p, w, "tsMs", at.length);
   const allow = version >= 2 ? arrayAt(p, w, "allowMwh", at.length) : undefined;
+  const timed = version >= 2 ? arrayAt(p, w, "timed", at.length) : undefined;
   for (let k = 0; k < at.length; k++) {
     const i = at[k];
     if (!(typeof i === "number" && Number.isInteger(i) && i >= 0 && i < meterCount))
@@ -591,6 +617,9 @@ function pendingInto(
       if (!(typeof a === "number" && a >= 0 && Number.isFinite(a)))
         throw invalid(`${w}.allowMwh`, k, a);
       target.pendingAllowMwh[i] = a;
+      const d = timed![k];
+      if (d !== 0 && d !== 1) throw invalid(`${w}.timed`, k, d);
+      target.pendingTimed[i] = d;
     }
   }
 }
@@ -598,7 +627,7 @@ function pendingInto(
 /**
  * A counter's version 2 columns: dense over `0..count-1` (active) or over `at` (returned). A
  * version 1 document has none: the evidence starts over (the epoch is taken to have begun when
- * the reference was set).
+ * the reference was set, with a floor of 0: no shortcut for the first restart after it).
  */
 function counterEvidenceInto(
   owner: Record<string, unknown>,
@@ -621,6 +650,8 @@ function counterEvidenceInto(
   const allow = column("allowMwh");
   const seenIntegral = column("seenIntegralMwh");
   const epochStart = column("epochStartTsMs");
+  const epochFloor = column("epochFloorMwh");
+  const rate = column("rateMwhPerMs");
   for (let k = 0; k < count; k++) {
     const i = index(k);
     const timed = refTimed[k];
@@ -637,6 +668,13 @@ function counterEvidenceInto(
     const t = epochStart[k];
     if (!(typeof t === "number" && Number.isFinite(t))) throw invalid(`${w}.epochStartTsMs`, k, t);
     target.epochStartTsMs[i] = t;
+    const f = epochFloor[k];
+    if (!(typeof f === "number" && isEnergy(f))) throw invalid(`${w}.epochFloorMwh`, k, f);
+    target.epochFloorMwh[i] = f;
+    const r = rate[k];
+    if (!(typeof r === "number" && r >= 0 && Number.isFinite(r)))
+      throw invalid(`${w}.rateMwhPerMs`, k, r);
+    target.rateMwhPerMs[i] = r;
   }
   const prev = recordAt(e, w, "previous");
   const pw = `${w}.previous`;
@@ -689,6 +727,12 @@ function evidenceInto(
     `${w}.counterArrivalTsMs`,
     out.counterArrivalTsMs,
     Number.NEGATIVE_INFINITY,
+  );
+  times(
+    arrayAt(e, w, "counterSpanMs", count),
+    `${w}.counterSpanMs`,
+    out.counterSpanMs,
+    Number.POSITIVE_INFINITY,
   );
   sparseInto(e, w, "clockOffsetMs", out.clockOffsetMs, isFiniteNumber);
   sparseInto(e, w, "hasPower", out.hasPower, (v) => v === 1);
@@ -763,7 +807,7 @@ class ColumnArena {
 }
 
 /** 8-byte, 4-byte and 1-byte columns per meter of one decoded counter (see `emptyCounter`). */
-const COUNTER_COLUMNS = { f64: 12, b32: 1, u8: 2 } as const;
+const COUNTER_COLUMNS = { f64: 14, b32: 1, u8: 3 } as const;
 
 function emptyCounter(count: number, arena: ColumnArena): DecodedCounter {
   return {
@@ -777,8 +821,11 @@ function emptyCounter(count: number, arena: ColumnArena): DecodedCounter {
     pendingMwh: arena.f64(count),
     pendingTsMs: arena.f64(count),
     pendingAllowMwh: arena.f64(count),
+    pendingTimed: arena.u8(count),
     epoch: arena.u32(count),
     epochStartTsMs: arena.f64(count),
+    epochFloorMwh: arena.f64(count),
+    rateMwhPerMs: arena.f64(count),
     prevRefMwh: arena.f64(count).fill(Number.NaN),
     prevSeenTsMs: arena.f64(count),
     epochCreditMwh: arena.f64(count),
@@ -786,12 +833,13 @@ function emptyCounter(count: number, arena: ColumnArena): DecodedCounter {
 }
 
 /** 8-byte and 1-byte columns per meter of the decoded evidence (see `emptyEvidence`). */
-const EVIDENCE_COLUMNS = { f64: 8, u8: 1 } as const;
+const EVIDENCE_COLUMNS = { f64: 9, u8: 1 } as const;
 
 function emptyEvidence(count: number, arena: ColumnArena): DecodedEvidence {
   return {
     lastReportTsMs: arena.f64(count).fill(Number.NEGATIVE_INFINITY),
     counterArrivalTsMs: arena.f64(count).fill(Number.NEGATIVE_INFINITY),
+    counterSpanMs: arena.f64(count).fill(Number.POSITIVE_INFINITY),
     clockOffsetMs: arena.f64(count).fill(Number.NaN),
     hasPower: arena.u8(count),
     sustainedW: arena.f64(count),
