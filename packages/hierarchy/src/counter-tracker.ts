@@ -50,10 +50,21 @@ export class ReadingEvidence {
    * time is real (device time, or arrival times not squeezed together by a burst).
    */
   usable = false;
+  /** The meter has reported power (whether or not it can judge this reading's timing). */
+  hasPower = false;
+  /** When the meter last reported power, on the same clock as `tsMs`. */
+  powerTsMs = Number.NEGATIVE_INFINITY;
   /** The meter's limit, W: its rating (or override), raised by power it sustained above it. */
   limitW = 0;
   /** The meter's configured or rated limit alone, W (to report increases beyond it). */
   ratedW = 0;
+  /**
+   * Arrival time since the report before the current burst, ms (0 with a device time): what a
+   * burst delivers was measured over that long.
+   */
+  burstElapsedMs = 0;
+  /** This reading is not part of a burst: it starts a new one (see `burstRefMwh`). */
+  burstStart = false;
   /** When the device last booted, on the same clock as `tsMs` (NaN: unknown). */
   bootTsMs = Number.NaN;
   /** The meter's power integral at `tsMs`, mWh (weights for splitting a credit over periods). */
@@ -103,6 +114,9 @@ export class CounterTracker {
   readonly prevSeenTsMs = new GrowableFloat64(0);
   readonly epochCreditMwh = new GrowableFloat64(0);
   readonly rateMwhPerMs = new GrowableFloat64(0);
+  readonly burstRefMwh = new GrowableFloat64(Number.NaN);
+  readonly overshootFloorMwh = new GrowableFloat64(Number.NaN);
+  readonly debtMwh = new GrowableFloat64(0);
 
   /** Energy credited by the last {@link advance}, integer mWh (0 when none). */
   creditMwh = 0;
@@ -140,6 +154,9 @@ export class CounterTracker {
       this.prevSeenTsMs,
       this.epochCreditMwh,
       this.rateMwhPerMs,
+      this.burstRefMwh,
+      this.overshootFloorMwh,
+      this.debtMwh,
     ];
   }
 
@@ -174,6 +191,7 @@ export class CounterTracker {
   advance(i: number, valueMwh: number, ev: ReadingEvidence): number {
     this.creditMwh = 0;
     const ref = this.refMwh.data[i]!;
+    if (ev.burstStart) this.burstRefMwh.data[i] = ref;
     if (Number.isNaN(ref)) {
       this.setReference(i, valueMwh, ev);
       this.epochStartTsMs.data[i] = ev.tsMs;
@@ -210,18 +228,25 @@ export class CounterTracker {
       ) {
         this.prevRefMwh.data[i] = Number.NaN;
       }
+      // Seen at the reference again: the last rise was real.
+      this.overshootFloorMwh.data[i] = Number.NaN;
       this.seen(i, ev);
       return Outcome.duplicate;
     }
     if (v > ref) {
       const rise = v - ref;
+      const byPower = this.usableAgainst(this.refTimed.data[i] === 1, ev);
+      const byLimit = !byPower && this.withinLimit(rise, this.refSeenTsMs.data[i]!, ev, true);
+      const byBurst = !byPower && !byLimit && this.withinBurst(i, v, ev);
       if (
-        this.usableAgainst(this.refTimed.data[i] === 1, ev)
+        byPower
           ? rise <= this.evidenceSince(i, this.allowMwh.data[i]!, this.refSetTsMs.data[i]!, ev)
-          : this.withinLimit(rise, this.refSeenTsMs.data[i]!, ev, true)
+          : byLimit || byBurst
       ) {
         const beyondRating = !this.withinRating(rise, this.refSeenTsMs.data[i]!, ev);
         this.credit(i, rise, this.refSeenTsMs.data[i]!, this.seenIntegralMwh.data[i]!, v, ev);
+        // Only the burst's shared time let it through: it may have overshot (see afterDrop).
+        if (byBurst) this.overshootFloorMwh.data[i] = ref;
         return beyondRating ? Outcome.overLimit : Outcome.accepted;
       }
       this.hold(i, PENDING_RISE, v, ev);
@@ -229,6 +254,7 @@ export class CounterTracker {
     }
     if (ref - v <= this.jitterMwh) {
       // At the reference, give or take rounding: the counter was seen there.
+      this.overshootFloorMwh.data[i] = Number.NaN;
       this.seen(i, ev);
       return Outcome.jitter;
     }
@@ -255,7 +281,7 @@ export class CounterTracker {
       const pendingTimed = this.pendingTimed.data[i] === 1;
       if (
         !this.isLater(lowTsMs, pendingTimed, ev) ||
-        (this.usableAgainst(pendingTimed, ev) && this.pendingAllowMwh.data[i]! > EVIDENCE_SLACK_MWH)
+        (ev.hasPower && this.pendingAllowMwh.data[i]! > EVIDENCE_SLACK_MWH)
       )
         return Outcome.duplicate;
     } else if (v < low) {
@@ -266,10 +292,12 @@ export class CounterTracker {
     const growthMwh = v - low;
     // Growth from the low level must take real time: a burst of re-delivered old values (each a
     // little higher) arrives within milliseconds and is not a counter that restarted. Values
-    // below anything this epoch showed are no copies of it, so they need no timing.
+    // below anything this epoch showed are no copies of it: their growth needs no more than the
+    // limit allows over the time since the low (at least `minElapsedMs`, or a burst's time).
     const consistent =
       growthMwh === 0 ||
-      low < this.epochFloorMwh.data[i]! ||
+      (low < this.epochFloorMwh.data[i]! &&
+        this.withinLimit(growthMwh, lowTsMs - ev.burstElapsedMs, ev, true)) ||
       (this.usableAgainst(this.pendingTimed.data[i] === 1, ev)
         ? growthMwh <= this.evidenceSince(i, this.pendingAllowMwh.data[i]!, lowTsMs, ev)
         : growthMwh * 3600 <=
@@ -277,6 +305,15 @@ export class CounterTracker {
     if (!consistent) {
       this.hold(i, PENDING_DROP, v, ev);
       return Outcome.resetSuspected;
+    }
+    if (low >= this.overshootFloorMwh.data[i]! - this.jitterMwh) {
+      // Right after a rise that only a burst's shared time let through, the counter is back
+      // within it and grows on from there: that rise overshot (an outlier the limit could not
+      // tell from consumption without the times of the readings). The counter's true level is the low value; what the rise credited beyond
+      // it is a debt, taken from the next credits (totals never go down and end exact).
+      this.debtMwh.data[i]! += ref - low;
+      this.credit(i, growthMwh, lowTsMs, Number.NaN, v, ev);
+      return Outcome.glitch;
     }
     const seenTsMs = this.refSeenTsMs.data[i]!;
     const fromZero = this.couldBeSinceRestart(
@@ -327,7 +364,7 @@ export class CounterTracker {
       const growthMwh = v - high;
       const plausible = this.usableAgainst(this.pendingTimed.data[i] === 1, ev)
         ? growthMwh <= this.evidenceSince(i, this.pendingAllowMwh.data[i]!, highTsMs, ev)
-        : this.withinLimit(growthMwh, highTsMs, ev, true);
+        : this.withinLimit(growthMwh, highTsMs, ev, true) || this.withinBurst(i, v, ev);
       if (!plausible) {
         this.hold(i, PENDING_RISE, v, ev);
         return Outcome.spikeRejected;
@@ -348,7 +385,10 @@ export class CounterTracker {
       return Outcome.glitch;
     }
     const jumpMwh = high - ref;
-    if (this.withinLimit(jumpMwh, this.refSeenTsMs.data[i]!, ev, true, highTsMs)) {
+    if (
+      this.withinLimit(jumpMwh, this.refSeenTsMs.data[i]!, ev, true, highTsMs) ||
+      this.withinBurst(i, v, ev)
+    ) {
       // Physically possible and the counter kept it: consumption the power reports missed (a
       // short load between two reports, a long silence).
       this.credit(i, v - ref, this.refSeenTsMs.data[i]!, this.seenIntegralMwh.data[i]!, v, ev);
@@ -384,12 +424,15 @@ export class CounterTracker {
 
   /**
    * The energy the evidence explains since `fromMs`: the allowance of the meter's power reports
-   * (`allowMwh`), or twice the counter's recent rate of growth, whichever is larger, plus the
-   * slack.
+   * (`allowMwh`), or, while no power was reported since `fromMs`, twice the counter's recent
+   * rate of growth if that is larger; plus the slack.
    */
   private evidenceSince(i: number, allowMwh: number, fromMs: number, ev: ReadingEvidence): number {
+    // The rate speaks only while the power is stale: no power report since `fromMs` (a device
+    // that reports power only on large changes). A fresh report outranks a remembered rate.
+    if (ev.powerTsMs >= fromMs) return allowMwh + EVIDENCE_SLACK_MWH;
     const byRate = 2 * this.rateMwhPerMs.data[i]! * Math.max(0, ev.tsMs - fromMs);
-    return (allowMwh > byRate ? allowMwh : byRate) + EVIDENCE_SLACK_MWH;
+    return Math.max(allowMwh, byRate) + EVIDENCE_SLACK_MWH;
   }
 
   /**
@@ -415,8 +458,8 @@ export class CounterTracker {
 
   /**
    * Could `deltaMwh` have flowed between `fromMs` and `toMs` (default: the reading) at the
-   * meter's limit? With `floor`, the elapsed time is at least `minElapsedMs`: a burst of queued
-   * messages delivered within milliseconds must not look like a 50 MW spike.
+   * meter's limit? With `floor` the elapsed time is at least `minElapsedMs`: queued messages
+   * delivered within milliseconds must not look like a 50 MW spike.
    */
   private withinLimit(
     deltaMwh: number,
@@ -429,6 +472,18 @@ export class CounterTracker {
     if (floor && elapsedMs < this.minElapsedMs) elapsedMs = this.minElapsedMs;
     // W × ms / 3600 = mWh
     return deltaMwh * 3600 <= ev.limitW * elapsedMs;
+  }
+
+  /**
+   * On arrival times, within a burst of queued readings: could the counter have grown from where
+   * it was when the burst began to `valueMwh` at the meter's limit over the time since the report
+   * before the burst (at least `minElapsedMs`)? The burst's rises share that time.
+   */
+  private withinBurst(i: number, valueMwh: number, ev: ReadingEvidence): boolean {
+    const base = this.burstRefMwh.data[i]!;
+    if (ev.timed || Number.isNaN(base) || valueMwh < base) return false;
+    const elapsedMs = Math.max(ev.burstElapsedMs, this.minElapsedMs);
+    return (valueMwh - base) * 3600 <= ev.limitW * elapsedMs;
   }
 
   /** The same against the configured or rated limit alone (to report power beyond it). */
@@ -464,9 +519,13 @@ export class CounterTracker {
     newRefMwh: number,
     ev: ReadingEvidence,
   ): void {
-    this.creditMwh = amountMwh;
+    const debt = this.debtMwh.data[i]!;
+    const repaid = debt < amountMwh ? debt : amountMwh;
+    if (repaid > 0) this.debtMwh.data[i] = debt - repaid;
+    this.creditMwh = amountMwh - repaid;
     this.creditFromMs = fromMs;
     this.creditFromIntegralMwh = fromIntegralMwh;
+    this.overshootFloorMwh.data[i] = Number.NaN;
     const spanMs = ev.tsMs - fromMs;
     if (spanMs > 0) this.rateMwhPerMs.data[i] = amountMwh / spanMs;
     // A restart from zero is doubted until the counter grows on from it once: after that it is a

@@ -9,7 +9,7 @@ import {
 import { ReadingEvidence } from "./counter-tracker";
 import { CreditLog } from "./credit-log";
 import { HierarchyError } from "./errors";
-import { MIN_DEVICE_TS_MS } from "./meter-evidence";
+import { BURST_MS, MIN_DEVICE_TS_MS } from "./meter-evidence";
 import { type EngineOptions, type ResolvedOptions, resolveOptions } from "./options";
 import { PeriodSplitter } from "./period-split";
 import {
@@ -256,11 +256,14 @@ export class EnergyEngine {
       readingTsMs = deviceTsMs;
       const newOffsetMs = deviceTsMs - arrivalMs;
       evidence.clockOffsetMs.data[meter] = newOffsetMs;
-      // The meter's first device time, or a device clock that jumped: carry what was measured
-      // on the old clock over to the new one.
-      const shiftMs = Number.isNaN(offsetMs) ? newOffsetMs : newOffsetMs - offsetMs;
-      if (shiftMs > this.options.maxClockSkewMs || shiftMs < -this.options.maxClockSkewMs)
-        this.shiftClock(meter, shiftMs);
+      // The meter's first device time: carry what was measured on arrival times over to the
+      // device's clock. (Later changes of the offset are delays, not a new clock: a message
+      // delivered an hour late is an hour old.)
+      if (
+        Number.isNaN(offsetMs) &&
+        (newOffsetMs > this.options.maxClockSkewMs || newOffsetMs < -this.options.maxClockSkewMs)
+      )
+        this.shiftClock(meter, newOffsetMs);
     } else if (!Number.isNaN(offsetMs)) readingTsMs = arrivalMs + offsetMs;
     let changed = this.touch(meter, clockedMs);
 
@@ -296,8 +299,12 @@ export class EnergyEngine {
       // `minElapsedMs` after the previous counter reading: closer ones may be a burst of queued
       // messages, or a sped-up simulation, whose arrival times say nothing about elapsed time.
       const arrivalSpanMs = evidence.counterArrival(meter, arrivalMs);
+      ev.burstStart = arrivalSpanMs >= BURST_MS;
+      ev.burstElapsedMs = timed ? 0 : arrivalMs - evidence.burstBaseTsMs.data[meter]!;
+      ev.hasPower = evidence.hasPower.data[meter] === 1;
+      ev.powerTsMs = evidence.powerTsMs.data[meter]!;
       ev.usable =
-        evidence.hasPower.data[meter] === 1 &&
+        ev.hasPower &&
         (timed || (Number.isNaN(offsetMs) && arrivalSpanMs >= this.options.minElapsedMs));
       ev.ratedW = ratedW;
       ev.limitW = evidence.limitW(meter, ratedW);
@@ -985,6 +992,9 @@ export class EnergyEngine {
       tracker.epochStartTsMs.adopt(saved.epochStartTsMs);
       tracker.epochFloorMwh.adopt(saved.epochFloorMwh);
       tracker.rateMwhPerMs.adopt(saved.rateMwhPerMs);
+      tracker.burstRefMwh.adopt(saved.burstRefMwh);
+      tracker.overshootFloorMwh.adopt(saved.overshootFloorMwh);
+      tracker.debtMwh.adopt(saved.debtMwh);
       tracker.prevRefMwh.adopt(saved.prevRefMwh);
       tracker.prevSeenTsMs.adopt(saved.prevSeenTsMs);
       tracker.epochCreditMwh.adopt(saved.epochCreditMwh);
@@ -993,9 +1003,10 @@ export class EnergyEngine {
     const saved = s.meters.evidence;
     e.lastReportTsMs.adopt(saved.lastReportTsMs);
     e.counterArrivalTsMs.adopt(saved.counterArrivalTsMs);
-    e.counterSpanMs.adopt(saved.counterSpanMs);
+    e.burstBaseTsMs.adopt(saved.burstBaseTsMs);
     e.clockOffsetMs.adopt(saved.clockOffsetMs);
     e.hasPower.adopt(saved.hasPower);
+    e.powerTsMs.adopt(saved.powerTsMs);
     e.sustainedW.adopt(saved.sustainedW);
     e.integralMwh.adopt(saved.integralMwh);
     e.markTsMs.adopt(saved.markTsMs);

@@ -2,6 +2,8 @@ import { type AnyGrowable, GrowableFloat64, GrowableUint8 } from "./growable";
 
 /** Readings whose device time is before this are from an unsynced clock (Unix ms, 2020-01-01). */
 export const MIN_DEVICE_TS_MS = 1_577_836_800_000;
+/** Counter reports of one meter arriving closer together than this (ms) are a burst. */
+export const BURST_MS = 1000;
 /** A meter's limit is raised to this multiple of the power it sustained above it. */
 const SUSTAINED_MARGIN = 1.25;
 /** Standby a meter may draw while reporting 0 W, W (counters creep; reports round). */
@@ -32,14 +34,17 @@ export class MeterEvidence {
   /** Arrival time of the meter's last report that carried a counter, Unix ms. */
   readonly counterArrivalTsMs = new GrowableFloat64(Number.NEGATIVE_INFINITY);
   /**
-   * Arrival time between the meter's last two counter reports at different times, ms (a copy
-   * arriving in the same millisecond sees the same span as its original).
+   * Arrival of the last counter report before the current burst (reports less than BURST_MS
+   * apart): a burst delivers what was measured since then, so rises within it may together take
+   * that long.
    */
-  readonly counterSpanMs = new GrowableFloat64(Number.POSITIVE_INFINITY);
+  readonly burstBaseTsMs = new GrowableFloat64(Number.NEGATIVE_INFINITY);
   /** Device clock minus arrival time at the last report with a trusted device time (NaN: never). */
   readonly clockOffsetMs = new GrowableFloat64(Number.NaN);
   /** 1 once the meter reported power. */
   readonly hasPower = new GrowableUint8();
+  /** Reading time of the meter's last report that carried power (-Infinity: never). */
+  readonly powerTsMs = new GrowableFloat64(Number.NEGATIVE_INFINITY);
   /** Highest power the meter reported in two consecutive reports, W. */
   readonly sustainedW = new GrowableFloat64(0);
   /** ∫|power| dt with each report's power held until the next, mWh. */
@@ -58,9 +63,10 @@ export class MeterEvidence {
     return [
       this.lastReportTsMs,
       this.counterArrivalTsMs,
-      this.counterSpanMs,
+      this.burstBaseTsMs,
       this.clockOffsetMs,
       this.hasPower,
+      this.powerTsMs,
       this.sustainedW,
       this.integralMwh,
       this.markTsMs,
@@ -69,21 +75,21 @@ export class MeterEvidence {
   }
 
   /**
-   * A counter report arrived at `arrivalMs`: returns the arrival span before it (the same span
-   * again for a copy in the same millisecond; 0 after an arrival time that went backwards).
+   * A counter report arrived at `arrivalMs`: returns the arrival time since the previous one
+   * (0 for one in the same millisecond, or after an arrival time that went backwards).
    */
   counterArrival(i: number, arrivalMs: number): number {
     const last = this.counterArrivalTsMs.data[i]!;
-    if (arrivalMs === last) return this.counterSpanMs.data[i]!;
     const spanMs = arrivalMs > last ? arrivalMs - last : 0;
-    this.counterArrivalTsMs.data[i] = arrivalMs;
-    this.counterSpanMs.data[i] = spanMs;
+    if (spanMs >= BURST_MS) this.burstBaseTsMs.data[i] = last;
+    if (arrivalMs > last) this.counterArrivalTsMs.data[i] = arrivalMs;
     return spanMs;
   }
 
   /** Moves the meter's times by `deltaMs` (see `CounterTracker.shiftClock`). */
   shiftClock(i: number, deltaMs: number): void {
     this.lastReportTsMs.data[i]! += deltaMs;
+    this.powerTsMs.data[i]! += deltaMs;
     this.markTsMs.data[i]! += deltaMs;
   }
 
@@ -139,7 +145,10 @@ export class MeterEvidence {
         if (sustained > this.sustainedW.data[i]!) this.sustainedW.data[i] = sustained;
       }
     }
-    if (hasNew) this.hasPower.data[i] = 1;
+    if (hasNew) {
+      this.hasPower.data[i] = 1;
+      if (tsMs > this.powerTsMs.data[i]!) this.powerTsMs.data[i] = tsMs;
+    }
   }
 }
 

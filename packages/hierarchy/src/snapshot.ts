@@ -54,6 +54,12 @@ export interface CounterEvidenceSnapshot {
   epochFloorMwh: number[];
   /** The counter's growth over its last credited interval, mWh per ms. */
   rateMwhPerMs: number[];
+  /** The reference when the current burst began; null: none. */
+  burstRefMwh: (number | null)[];
+  /** The reference before the last rise judged by the limit alone; null: none. */
+  overshootFloorMwh: (number | null)[];
+  /** Credited beyond the true counter by an overshooting rise, still to be repaid, mWh. */
+  debtMwh: number[];
   previous: PreviousLevelSnapshot;
 }
 
@@ -75,12 +81,14 @@ export interface MeterEvidenceSnapshot {
   lastReportTsMs: (number | null)[];
   /** Arrival time of the last report with a counter; null: never. */
   counterArrivalTsMs: (number | null)[];
-  /** Arrival span before the last counter report; null: none yet. */
-  counterSpanMs: (number | null)[];
+  /** Arrival of the last counter report before the current burst; null: none. */
+  burstBaseTsMs: (number | null)[];
   /** Device clock minus arrival time; default: never seen. */
   clockOffsetMs: SparseColumn;
   /** 1 once the meter reported power; default 0. */
   hasPower: SparseColumn;
+  /** Reading time of the last report with power; null: never. */
+  powerTsMs: (number | null)[];
   /** Highest power reported twice in a row, W; default 0. */
   sustainedW: SparseColumn;
   /** Power integral, mWh; default 0. */
@@ -185,6 +193,9 @@ export interface DecodedCounter {
   epochStartTsMs: Float64Array;
   epochFloorMwh: Float64Array;
   rateMwhPerMs: Float64Array;
+  burstRefMwh: Float64Array;
+  overshootFloorMwh: Float64Array;
+  debtMwh: Float64Array;
   prevRefMwh: Float64Array;
   prevSeenTsMs: Float64Array;
   epochCreditMwh: Float64Array;
@@ -194,9 +205,10 @@ export interface DecodedCounter {
 export interface DecodedEvidence {
   lastReportTsMs: Float64Array;
   counterArrivalTsMs: Float64Array;
-  counterSpanMs: Float64Array;
+  burstBaseTsMs: Float64Array;
   clockOffsetMs: Float64Array;
   hasPower: Uint8Array;
+  powerTsMs: Float64Array;
   sustainedW: Float64Array;
   integralMwh: Float64Array;
   markTsMs: Float64Array;
@@ -326,6 +338,9 @@ function counterEvidenceOf(
     epochStartTsMs: [],
     epochFloorMwh: [],
     rateMwhPerMs: [],
+    burstRefMwh: [],
+    overshootFloorMwh: [],
+    debtMwh: [],
     previous: { at: [], refMwh: [], seenTsMs: [], creditMwh: [] },
   };
   eachMeter(meters, (i) => {
@@ -335,6 +350,9 @@ function counterEvidenceOf(
     out.epochStartTsMs.push(t.epochStartTsMs.data[i]!);
     out.epochFloorMwh.push(t.epochFloorMwh.data[i]!);
     out.rateMwhPerMs.push(t.rateMwhPerMs.data[i]!);
+    out.burstRefMwh.push(finiteOrNull(t.burstRefMwh.data[i]!));
+    out.overshootFloorMwh.push(finiteOrNull(t.overshootFloorMwh.data[i]!));
+    out.debtMwh.push(t.debtMwh.data[i]!);
     const prev = t.prevRefMwh.data[i]!;
     if (Number.isNaN(prev)) return;
     out.previous.at.push(i);
@@ -358,9 +376,10 @@ function meterEvidenceOf(m: MeterColumns, count: number): MeterEvidenceSnapshot 
   return {
     lastReportTsMs: denseOrNull(e.lastReportTsMs.data, count),
     counterArrivalTsMs: denseOrNull(e.counterArrivalTsMs.data, count),
-    counterSpanMs: denseOrNull(e.counterSpanMs.data, count),
+    burstBaseTsMs: denseOrNull(e.burstBaseTsMs.data, count),
     clockOffsetMs: sparse(e.clockOffsetMs.data, count, Number.isNaN),
     hasPower: sparse(e.hasPower.data, count, (v) => v === 0),
+    powerTsMs: denseOrNull(e.powerTsMs.data, count),
     sustainedW: sparse(e.sustainedW.data, count, (v) => v === 0),
     integralMwh: sparse(e.integralMwh.data, count, (v) => v === 0),
     mark,
@@ -652,6 +671,9 @@ function counterEvidenceInto(
   const epochStart = column("epochStartTsMs");
   const epochFloor = column("epochFloorMwh");
   const rate = column("rateMwhPerMs");
+  const burstRef = column("burstRefMwh");
+  const overshoot = column("overshootFloorMwh");
+  const debt = column("debtMwh");
   for (let k = 0; k < count; k++) {
     const i = index(k);
     const timed = refTimed[k];
@@ -675,6 +697,17 @@ function counterEvidenceInto(
     if (!(typeof r === "number" && r >= 0 && Number.isFinite(r)))
       throw invalid(`${w}.rateMwhPerMs`, k, r);
     target.rateMwhPerMs[i] = r;
+    const b = burstRef[k];
+    if (b !== null && !(typeof b === "number" && isEnergy(b)))
+      throw invalid(`${w}.burstRefMwh`, k, b);
+    target.burstRefMwh[i] = b === null ? Number.NaN : b;
+    const o = overshoot[k];
+    if (o !== null && !(typeof o === "number" && isEnergy(o)))
+      throw invalid(`${w}.overshootFloorMwh`, k, o);
+    target.overshootFloorMwh[i] = o === null ? Number.NaN : o;
+    const d = debt[k];
+    if (!(typeof d === "number" && isEnergy(d))) throw invalid(`${w}.debtMwh`, k, d);
+    target.debtMwh[i] = d;
   }
   const prev = recordAt(e, w, "previous");
   const pw = `${w}.previous`;
@@ -729,13 +762,19 @@ function evidenceInto(
     Number.NEGATIVE_INFINITY,
   );
   times(
-    arrayAt(e, w, "counterSpanMs", count),
-    `${w}.counterSpanMs`,
-    out.counterSpanMs,
-    Number.POSITIVE_INFINITY,
+    arrayAt(e, w, "burstBaseTsMs", count),
+    `${w}.burstBaseTsMs`,
+    out.burstBaseTsMs,
+    Number.NEGATIVE_INFINITY,
   );
   sparseInto(e, w, "clockOffsetMs", out.clockOffsetMs, isFiniteNumber);
   sparseInto(e, w, "hasPower", out.hasPower, (v) => v === 1);
+  times(
+    arrayAt(e, w, "powerTsMs", count),
+    `${w}.powerTsMs`,
+    out.powerTsMs,
+    Number.NEGATIVE_INFINITY,
+  );
   sparseInto(e, w, "sustainedW", out.sustainedW, (v) => v >= 0 && Number.isFinite(v));
   sparseInto(e, w, "integralMwh", out.integralMwh, (v) => v >= 0 && Number.isFinite(v));
   const mark = recordAt(e, w, "mark");
@@ -807,7 +846,7 @@ class ColumnArena {
 }
 
 /** 8-byte, 4-byte and 1-byte columns per meter of one decoded counter (see `emptyCounter`). */
-const COUNTER_COLUMNS = { f64: 14, b32: 1, u8: 3 } as const;
+const COUNTER_COLUMNS = { f64: 17, b32: 1, u8: 3 } as const;
 
 function emptyCounter(count: number, arena: ColumnArena): DecodedCounter {
   return {
@@ -826,6 +865,9 @@ function emptyCounter(count: number, arena: ColumnArena): DecodedCounter {
     epochStartTsMs: arena.f64(count),
     epochFloorMwh: arena.f64(count),
     rateMwhPerMs: arena.f64(count),
+    burstRefMwh: arena.f64(count).fill(Number.NaN),
+    overshootFloorMwh: arena.f64(count).fill(Number.NaN),
+    debtMwh: arena.f64(count),
     prevRefMwh: arena.f64(count).fill(Number.NaN),
     prevSeenTsMs: arena.f64(count),
     epochCreditMwh: arena.f64(count),
@@ -833,15 +875,16 @@ function emptyCounter(count: number, arena: ColumnArena): DecodedCounter {
 }
 
 /** 8-byte and 1-byte columns per meter of the decoded evidence (see `emptyEvidence`). */
-const EVIDENCE_COLUMNS = { f64: 9, u8: 1 } as const;
+const EVIDENCE_COLUMNS = { f64: 10, u8: 1 } as const;
 
 function emptyEvidence(count: number, arena: ColumnArena): DecodedEvidence {
   return {
     lastReportTsMs: arena.f64(count).fill(Number.NEGATIVE_INFINITY),
     counterArrivalTsMs: arena.f64(count).fill(Number.NEGATIVE_INFINITY),
-    counterSpanMs: arena.f64(count).fill(Number.POSITIVE_INFINITY),
+    burstBaseTsMs: arena.f64(count).fill(Number.NEGATIVE_INFINITY),
     clockOffsetMs: arena.f64(count).fill(Number.NaN),
     hasPower: arena.u8(count),
+    powerTsMs: arena.f64(count).fill(Number.NEGATIVE_INFINITY),
     sustainedW: arena.f64(count),
     integralMwh: arena.f64(count),
     markTsMs: arena.f64(count).fill(Number.NaN),
