@@ -33,6 +33,13 @@ const EVIDENCE_SLACK_MWH = 1000;
  */
 const COPY_WINDOW_MS = 2000;
 
+/**
+ * A held value counts as the old counter returning only if it is this much closer to the old
+ * level than to the new (a fraction of the jump from the new level); further up, it is a new
+ * counter (a replaced device) or the new counter's own growth.
+ */
+const OLD_LEVEL_CLOSENESS = 0.1;
+
 /** How long after a restart from zero the counter's previous level is remembered, ms. */
 const PREVIOUS_LEVEL_MEMORY_MS = 86_400_000;
 
@@ -115,8 +122,7 @@ export class CounterTracker {
   readonly epochCreditMwh = new GrowableFloat64(0);
   readonly rateMwhPerMs = new GrowableFloat64(0);
   readonly burstRefMwh = new GrowableFloat64(Number.NaN);
-  readonly overshootFloorMwh = new GrowableFloat64(Number.NaN);
-  readonly debtMwh = new GrowableFloat64(0);
+  readonly flowSeen = new GrowableUint8();
 
   /** Energy credited by the last {@link advance}, integer mWh (0 when none). */
   creditMwh = 0;
@@ -155,8 +161,7 @@ export class CounterTracker {
       this.epochCreditMwh,
       this.rateMwhPerMs,
       this.burstRefMwh,
-      this.overshootFloorMwh,
-      this.debtMwh,
+      this.flowSeen,
     ];
   }
 
@@ -181,6 +186,11 @@ export class CounterTracker {
     this.pendingTsMs.data[i]! += deltaMs;
     this.epochStartTsMs.data[i]! += deltaMs;
     this.prevSeenTsMs.data[i]! += deltaMs;
+  }
+
+  /** The meter reported power in this counter's direction (see `flowSeen`). */
+  noteFlow(i: number): void {
+    this.flowSeen.data[i] = 1;
   }
 
   /**
@@ -228,25 +238,27 @@ export class CounterTracker {
       ) {
         this.prevRefMwh.data[i] = Number.NaN;
       }
-      // Seen at the reference again: the last rise was real.
-      this.overshootFloorMwh.data[i] = Number.NaN;
       this.seen(i, ev);
       return Outcome.duplicate;
     }
     if (v > ref) {
       const rise = v - ref;
       const byPower = this.usableAgainst(this.refTimed.data[i] === 1, ev);
-      const byLimit = !byPower && this.withinLimit(rise, this.refSeenTsMs.data[i]!, ev, true);
-      const byBurst = !byPower && !byLimit && this.withinBurst(i, v, ev);
+      // Power reported since the reference, none of it this counter's way: it cannot have grown.
+      const noFlow =
+        ev.hasPower &&
+        ev.powerTsMs >= this.refSetTsMs.data[i]! &&
+        this.flowSeen.data[i] === 0 &&
+        rise > EVIDENCE_SLACK_MWH;
+      const byLimit =
+        !byPower && !noFlow && this.withinLimit(rise, this.refSeenTsMs.data[i]!, ev, true);
       if (
         byPower
           ? rise <= this.evidenceSince(i, this.allowMwh.data[i]!, this.refSetTsMs.data[i]!, ev)
-          : byLimit || byBurst
+          : byLimit
       ) {
         const beyondRating = !this.withinRating(rise, this.refSeenTsMs.data[i]!, ev);
         this.credit(i, rise, this.refSeenTsMs.data[i]!, this.seenIntegralMwh.data[i]!, v, ev);
-        // Only the burst's shared time let it through: it may have overshot (see afterDrop).
-        if (byBurst) this.overshootFloorMwh.data[i] = ref;
         return beyondRating ? Outcome.overLimit : Outcome.accepted;
       }
       this.hold(i, PENDING_RISE, v, ev);
@@ -254,7 +266,6 @@ export class CounterTracker {
     }
     if (ref - v <= this.jitterMwh) {
       // At the reference, give or take rounding: the counter was seen there.
-      this.overshootFloorMwh.data[i] = Number.NaN;
       this.seen(i, ev);
       return Outcome.jitter;
     }
@@ -305,15 +316,6 @@ export class CounterTracker {
     if (!consistent) {
       this.hold(i, PENDING_DROP, v, ev);
       return Outcome.resetSuspected;
-    }
-    if (low >= this.overshootFloorMwh.data[i]! - this.jitterMwh) {
-      // Right after a rise that only a burst's shared time let through, the counter is back
-      // within it and grows on from there: that rise overshot (an outlier the limit could not
-      // tell from consumption without the times of the readings). The counter's true level is the low value; what the rise credited beyond
-      // it is a debt, taken from the next credits (totals never go down and end exact).
-      this.debtMwh.data[i]! += ref - low;
-      this.credit(i, growthMwh, lowTsMs, Number.NaN, v, ev);
-      return Outcome.glitch;
     }
     const seenTsMs = this.refSeenTsMs.data[i]!;
     const fromZero = this.couldBeSinceRestart(
@@ -375,9 +377,11 @@ export class CounterTracker {
       !Number.isNaN(prevRef) &&
       highTsMs - this.epochStartTsMs.data[i]! <= PREVIOUS_LEVEL_MEMORY_MS &&
       high >= prevRef - this.jitterMwh &&
+      high - prevRef <= (high - ref) * OLD_LEVEL_CLOSENESS + this.jitterMwh &&
       this.withinLimit(high - prevRef, this.prevSeenTsMs.data[i]!, ev, true, highTsMs)
     ) {
-      // The counter is back on its pre-restart trajectory: the "restart" was a low outlier.
+      // The counter is back on its pre-restart trajectory (just above the old level, far from
+      // the new one): the "restart" was a low outlier.
       // Credit its growth since then, less what the false epoch already credited.
       const owed = Math.max(0, v - prevRef - this.epochCreditMwh.data[i]!);
       this.prevRefMwh.data[i] = Number.NaN;
@@ -500,6 +504,7 @@ export class CounterTracker {
     this.allowMwh.data[i] = 0;
     this.seenIntegralMwh.data[i] = ev.integralMwh;
     this.pendingKind.data[i] = PENDING_NONE;
+    this.flowSeen.data[i] = 0;
   }
 
   /** The counter was seen at its reference again. */
@@ -519,13 +524,9 @@ export class CounterTracker {
     newRefMwh: number,
     ev: ReadingEvidence,
   ): void {
-    const debt = this.debtMwh.data[i]!;
-    const repaid = debt < amountMwh ? debt : amountMwh;
-    if (repaid > 0) this.debtMwh.data[i] = debt - repaid;
-    this.creditMwh = amountMwh - repaid;
+    this.creditMwh = amountMwh;
     this.creditFromMs = fromMs;
     this.creditFromIntegralMwh = fromIntegralMwh;
-    this.overshootFloorMwh.data[i] = Number.NaN;
     const spanMs = ev.tsMs - fromMs;
     if (spanMs > 0) this.rateMwhPerMs.data[i] = amountMwh / spanMs;
     // A restart from zero is doubted until the counter grows on from it once: after that it is a

@@ -9,7 +9,7 @@ import {
 import { ReadingEvidence } from "./counter-tracker";
 import { CreditLog } from "./credit-log";
 import { HierarchyError } from "./errors";
-import { BURST_MS, MIN_DEVICE_TS_MS } from "./meter-evidence";
+import { BURST_MS, MIN_DEVICE_TS_MS, STANDBY_W } from "./meter-evidence";
 import { type EngineOptions, type ResolvedOptions, resolveOptions } from "./options";
 import { PeriodSplitter } from "./period-split";
 import {
@@ -271,6 +271,8 @@ export class EnergyEngine {
     const oldPowerMw = m.powerMw.data[meter]!;
 
     evidence.advance(meter, readingTsMs, oldPowerMw / 1000, powerW, ratedW);
+    if (powerW > STANDBY_W) m.active.noteFlow(meter);
+    else if (powerW < -STANDBY_W) m.returned.noteFlow(meter);
     if (evidence.allowanceMwh > 0) m.active.allow(meter, evidence.allowanceMwh);
     if (evidence.returnedAllowanceMwh > 0) m.returned.allow(meter, evidence.returnedAllowanceMwh);
 
@@ -993,8 +995,7 @@ export class EnergyEngine {
       tracker.epochFloorMwh.adopt(saved.epochFloorMwh);
       tracker.rateMwhPerMs.adopt(saved.rateMwhPerMs);
       tracker.burstRefMwh.adopt(saved.burstRefMwh);
-      tracker.overshootFloorMwh.adopt(saved.overshootFloorMwh);
-      tracker.debtMwh.adopt(saved.debtMwh);
+      tracker.flowSeen.adopt(saved.flowSeen);
       tracker.prevRefMwh.adopt(saved.prevRefMwh);
       tracker.prevSeenTsMs.adopt(saved.prevSeenTsMs);
       tracker.epochCreditMwh.adopt(saved.epochCreditMwh);

@@ -7,7 +7,7 @@ export const BURST_MS = 1000;
 /** A meter's limit is raised to this multiple of the power it sustained above it. */
 const SUSTAINED_MARGIN = 1.25;
 /** Standby a meter may draw while reporting 0 W, W (counters creep; reports round). */
-const STANDBY_FLOOR_W = 1;
+export const STANDBY_W = 1;
 /** Width of the weight marks used to split a credit in proportion to power, ms (15 minutes). */
 export const MARK_MS = 900_000;
 
@@ -158,7 +158,5 @@ export class MeterEvidence {
  * in full only when both reports show it.
  */
 function spanAllowanceW(a: number, b: number, ratedW: number): number {
-  return (
-    STANDBY_FLOOR_W + (a > ratedW && b > ratedW ? a + b : Math.min(a, ratedW) + Math.min(b, ratedW))
-  );
+  return STANDBY_W + (a > ratedW && b > ratedW ? a + b : Math.min(a, ratedW) + Math.min(b, ratedW));
 }

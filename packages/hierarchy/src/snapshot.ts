@@ -56,10 +56,8 @@ export interface CounterEvidenceSnapshot {
   rateMwhPerMs: number[];
   /** The reference when the current burst began; null: none. */
   burstRefMwh: (number | null)[];
-  /** The reference before the last rise judged by the limit alone; null: none. */
-  overshootFloorMwh: (number | null)[];
-  /** Credited beyond the true counter by an overshooting rise, still to be repaid, mWh. */
-  debtMwh: number[];
+  /** 1 when power in the counter's direction was reported since the reference was set. */
+  flowSeen: number[];
   previous: PreviousLevelSnapshot;
 }
 
@@ -194,8 +192,7 @@ export interface DecodedCounter {
   epochFloorMwh: Float64Array;
   rateMwhPerMs: Float64Array;
   burstRefMwh: Float64Array;
-  overshootFloorMwh: Float64Array;
-  debtMwh: Float64Array;
+  flowSeen: Uint8Array;
   prevRefMwh: Float64Array;
   prevSeenTsMs: Float64Array;
   epochCreditMwh: Float64Array;
@@ -339,8 +336,7 @@ function counterEvidenceOf(
     epochFloorMwh: [],
     rateMwhPerMs: [],
     burstRefMwh: [],
-    overshootFloorMwh: [],
-    debtMwh: [],
+    flowSeen: [],
     previous: { at: [], refMwh: [], seenTsMs: [], creditMwh: [] },
   };
   eachMeter(meters, (i) => {
@@ -351,8 +347,7 @@ function counterEvidenceOf(
     out.epochFloorMwh.push(t.epochFloorMwh.data[i]!);
     out.rateMwhPerMs.push(t.rateMwhPerMs.data[i]!);
     out.burstRefMwh.push(finiteOrNull(t.burstRefMwh.data[i]!));
-    out.overshootFloorMwh.push(finiteOrNull(t.overshootFloorMwh.data[i]!));
-    out.debtMwh.push(t.debtMwh.data[i]!);
+    out.flowSeen.push(t.flowSeen.data[i]!);
     const prev = t.prevRefMwh.data[i]!;
     if (Number.isNaN(prev)) return;
     out.previous.at.push(i);
@@ -672,8 +667,7 @@ function counterEvidenceInto(
   const epochFloor = column("epochFloorMwh");
   const rate = column("rateMwhPerMs");
   const burstRef = column("burstRefMwh");
-  const overshoot = column("overshootFloorMwh");
-  const debt = column("debtMwh");
+  const flow = column("flowSeen");
   for (let k = 0; k < count; k++) {
     const i = index(k);
     const timed = refTimed[k];
@@ -701,13 +695,9 @@ function counterEvidenceInto(
     if (b !== null && !(typeof b === "number" && isEnergy(b)))
       throw invalid(`${w}.burstRefMwh`, k, b);
     target.burstRefMwh[i] = b === null ? Number.NaN : b;
-    const o = overshoot[k];
-    if (o !== null && !(typeof o === "number" && isEnergy(o)))
-      throw invalid(`${w}.overshootFloorMwh`, k, o);
-    target.overshootFloorMwh[i] = o === null ? Number.NaN : o;
-    const d = debt[k];
-    if (!(typeof d === "number" && isEnergy(d))) throw invalid(`${w}.debtMwh`, k, d);
-    target.debtMwh[i] = d;
+    const fl = flow[k];
+    if (fl !== 0 && fl !== 1) throw invalid(`${w}.flowSeen`, k, fl);
+    target.flowSeen[i] = fl;
   }
   const prev = recordAt(e, w, "previous");
   const pw = `${w}.previous`;
@@ -846,7 +836,7 @@ class ColumnArena {
 }
 
 /** 8-byte, 4-byte and 1-byte columns per meter of one decoded counter (see `emptyCounter`). */
-const COUNTER_COLUMNS = { f64: 17, b32: 1, u8: 3 } as const;
+const COUNTER_COLUMNS = { f64: 15, b32: 1, u8: 4 } as const;
 
 function emptyCounter(count: number, arena: ColumnArena): DecodedCounter {
   return {
@@ -866,8 +856,7 @@ function emptyCounter(count: number, arena: ColumnArena): DecodedCounter {
     epochFloorMwh: arena.f64(count),
     rateMwhPerMs: arena.f64(count),
     burstRefMwh: arena.f64(count).fill(Number.NaN),
-    overshootFloorMwh: arena.f64(count).fill(Number.NaN),
-    debtMwh: arena.f64(count),
+    flowSeen: arena.u8(count),
     prevRefMwh: arena.f64(count).fill(Number.NaN),
     prevSeenTsMs: arena.f64(count),
     epochCreditMwh: arena.f64(count),
