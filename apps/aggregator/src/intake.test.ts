@@ -114,3 +114,106 @@ describe("Intake counter-event log", () => {
     expect(lines.filter((l) => l.msg.startsWith("more counter events"))).toHaveLength(1);
   });
 });
+
+describe("Intake hands the engine the device's evidence", () => {
+  /** An intake whose log lines are kept. */
+  function logged() {
+    const lines: { level: number; msg: string; [key: string]: unknown }[] = [];
+    const log = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const engine = new EnergyEngine({ timeZone: "UTC" });
+    const counts = new Counts();
+    const placement = new Placement("Coreflux", [
+      { match: "shellies/shellyplug-s-7AD4B1", path: "Porto/Kitchen/Kettle" },
+    ]);
+    const handler = new Intake(engine, placement, counts, log, {
+      maxDevices: 100,
+      maxPayloadBytes: 65_536,
+    });
+    const meterOf = (path: string, id: string) => {
+      const found = engine.meter(path.split("/"), id);
+      if (!found.ok) throw new Error("no meter");
+      return engine.meterView(found.meter);
+    };
+    return { engine, counts, handler, lines, meterOf };
+  }
+  const notify = (src: string, prefix: string, tsS: number, fields: string) =>
+    `{"src":"${src}","dst":"${prefix}/events","method":"NotifyStatus","params":{"ts":${tsS},"switch:0":{"id":0,${fields}}}}`;
+
+  it("rates a meter by the model its device id names (the topic of a Gen1 device, the src of a Gen2 one)", () => {
+    const { handler, meterOf } = logged();
+    handler.handleAt("shellies/shellyplug-s-7AD4B1/relay/0/energy", Buffer.from("600"), T0);
+    expect(meterOf("Coreflux/Porto/Kitchen/Kettle", "relay:0")).toMatchObject({
+      maxPowerW: 2880,
+      maxPowerSource: "rating",
+    });
+    // A custom prefix says nothing of the model; the src of its NotifyStatus does.
+    const prefix = "Coreflux/Porto/Kitchen/Fridge";
+    handler.handleAt(
+      `${prefix}/status/switch:0`,
+      Buffer.from('{"id":0,"aenergy":{"total":1.000}}'),
+      T0,
+    );
+    expect(meterOf(prefix, "switch:0").maxPowerSource).toBe("default");
+    handler.handleAt(
+      `${prefix}/events/rpc`,
+      Buffer.from(notify("shellyplusplugs-c82e18a1b2c3", prefix, T0 / 1000, '"apower":12.5')),
+      T0 + 1000,
+    );
+    expect(meterOf(prefix, "switch:0")).toMatchObject({
+      maxPowerW: 4600,
+      maxPowerSource: "rating",
+    });
+  });
+
+  it("passes the frame's device time: a re-delivered older frame is ignored as backward", () => {
+    const { handler, counts, meterOf } = logged();
+    const prefix = "Coreflux/Porto/Lab/Heater";
+    const frame = (tsS: number, totalWh: number) =>
+      Buffer.from(
+        notify(
+          "shellyplus1pm-a8032ab12345",
+          prefix,
+          tsS,
+          `"apower":1500,"aenergy":{"total":${totalWh}}`,
+        ),
+      );
+    const t0S = T0 / 1000;
+    handler.handleAt(`${prefix}/events/rpc`, frame(t0S, 100), T0);
+    handler.handleAt(`${prefix}/events/rpc`, frame(t0S + 60, 125), T0 + 60_000);
+    handler.handleAt(`${prefix}/events/rpc`, frame(t0S + 120, 150), T0 + 120_000);
+    // The broker delivers the first frame again, two minutes late.
+    handler.handleAt(`${prefix}/events/rpc`, frame(t0S, 100), T0 + 125_000);
+    expect(counts.readings.get("backward")).toBe(1);
+    expect(meterOf(prefix, "switch:0").energyMwh).toBe(50_000);
+  });
+
+  it("reports a meter that draws more than its limit, as its own power confirms, once", () => {
+    const { handler, counts, lines, meterOf } = logged();
+    const prefix = "Coreflux/Porto/Lab/Oven";
+    // A Plus Plug S (4.6 kW) reporting 6 kW, and a counter that agrees, for five minutes.
+    for (let i = 0; i <= 5; i++) {
+      handler.handleAt(
+        `${prefix}/events/rpc`,
+        Buffer.from(
+          notify(
+            "shellyplusplugs-c82e18a1b2c3",
+            prefix,
+            T0 / 1000 + 60 * i,
+            `"apower":6000,"aenergy":{"total":${1000 + 100 * i}}`,
+          ),
+        ),
+        T0 + 60_000 * i,
+      );
+    }
+    expect(counts.readings.get("over-limit")).toBe(5);
+    expect(meterOf(prefix, "switch:0").energyMwh).toBe(500_000);
+    const warned = lines.filter((l) => l.msg.startsWith("meter draws more than its limit"));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatchObject({
+      device: prefix,
+      meter: "switch:0",
+      maxPowerW: 4600,
+      maxPowerSource: "rating",
+    });
+  });
+});

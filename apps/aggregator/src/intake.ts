@@ -1,5 +1,10 @@
 import type { EnergyEngine, IngestOutcome, MeterHandle, NodeId } from "@coreflux/hierarchy";
-import { createShellyParser, type ShellyMessage, type ShellyParser } from "@coreflux/shelly-schema";
+import {
+  createShellyParser,
+  type ShellyMessage,
+  type ShellyParser,
+  shellyModelRating,
+} from "@coreflux/shelly-schema";
 import type { Logger } from "pino";
 import { Counts } from "./metrics";
 import { OUTPUT_SUFFIXES } from "./output/build-payload";
@@ -10,6 +15,10 @@ interface DeviceEntry {
   path: string[];
   node: NodeId | undefined;
   meters: Map<string, MeterHandle>;
+  /** Its model's rating per meter, W, once a device id named a known model (see `rate`). */
+  ratedPowerW: number | undefined;
+  /** The last device id looked up for a rating (so an unknown id is looked up once). */
+  ratingLookedUp: string | undefined;
 }
 
 /** Distinct unplaced prefixes remembered (and logged) at most; more are only counted. */
@@ -19,8 +28,8 @@ const LEVEL_NAMES = ["company", "office", "room", "device"] as const;
 /** Discovered nodes logged one by one per publish cycle; the rest are counted in one line. */
 const MAX_DISCOVERIES_LOGGED_PER_CYCLE = 50;
 /**
- * Counter events (resets, rejected jumps, re-bases) logged one by one per publish cycle; the
- * rest are counted in one line. A fleet rebooting at once (a power cut) would otherwise write a
+ * Counter events (restarts, new counter levels) logged one by one per publish cycle; the rest
+ * are counted in one line. A fleet rebooting at once (a power cut) would otherwise write a
  * line per meter.
  */
 const MAX_COUNTER_EVENTS_LOGGED_PER_CYCLE = 50;
@@ -29,10 +38,8 @@ function counterEventMessage(outcome: IngestOutcome | "invalid"): string | undef
   switch (outcome) {
     case "reset":
       return "counter reset: new epoch, counting from zero";
-    case "spike-rejected":
-      return "implausible counter jump rejected";
     case "rebased":
-      return "counter jump confirmed: re-based without counting the jump";
+      return "counter moved to a new level (a replaced device, a counter restored to an older value, or a jump beyond the meter's limit that persists): counting from there, the jump itself not counted";
     default:
       return undefined;
   }
@@ -78,6 +85,8 @@ export class Intake {
   /** Counter events of this cycle not logged one by one, by outcome. */
   private unloggedCounterEvents: ReasonCounts = new Map();
   private counterEventsLogged = 0;
+  /** Meters already reported as drawing more than their limit (reported once each). */
+  private readonly overLimitReported = new Set<MeterHandle>();
 
   constructor(
     private readonly engine: EnergyEngine,
@@ -195,6 +204,9 @@ export class Intake {
       this.accept();
       return;
     }
+    this.rate(device, message);
+    // The device's own time of the message (NotifyStatus `ts`): the engine trusts it when sane.
+    const messageTsMs = message.kind === "notification" ? message.deviceTsMs : undefined;
     let applied = false;
     let invalid = false;
     for (const reading of message.readings) {
@@ -208,7 +220,9 @@ export class Intake {
         reading.energyWh ?? Number.NaN,
         reading.powerW ?? Number.NaN,
         reading.returnedEnergyWh ?? Number.NaN,
+        reading.deviceTsMs ?? messageTsMs ?? Number.NaN,
       );
+      if (outcome === "over-limit") this.reportOverLimit(meter, device, reading.meter);
       this.count(outcome, device, reading.meter, reading.energyWh);
       if (outcome === "invalid") invalid = true;
       else applied = true;
@@ -218,7 +232,7 @@ export class Intake {
       message.uptimeS !== undefined &&
       device.node !== undefined
     ) {
-      if (this.engine.noteUptime(device.node, message.uptimeS, nowMs)) {
+      if (this.engine.noteUptime(device.node, message.uptimeS, nowMs, messageTsMs ?? Number.NaN)) {
         this.log.info(
           { device: device.path.join("/"), uptimeS: message.uptimeS },
           "device rebooted",
@@ -271,7 +285,13 @@ export class Intake {
       this.countRejection("device-limit");
       return undefined;
     }
-    const entry: DeviceEntry = { path, node: this.engine.findNode(path), meters: new Map() };
+    const entry: DeviceEntry = {
+      path,
+      node: this.engine.findNode(path),
+      meters: new Map(),
+      ratedPowerW: undefined,
+      ratingLookedUp: undefined,
+    };
     this.devices.set(prefix, entry);
     if (byRule === undefined) this.topicPlaced++;
     return entry;
@@ -293,6 +313,8 @@ export class Intake {
     }
     device.meters.set(meterId, found.meter);
     device.node ??= this.engine.deviceOf(found.meter);
+    if (device.ratedPowerW !== undefined)
+      this.engine.setRatedPower(found.meter, device.ratedPowerW);
     // The discovered nodes are the last ones of the device's path, top-down.
     const first = device.path.length - found.discovered.length;
     for (let depth = first; depth < device.path.length; depth++) {
@@ -307,6 +329,45 @@ export class Intake {
       }
     }
     return found.meter;
+  }
+
+  /**
+   * Learns the device's model from the Shelly id a message names (the JSON `src` of Gen2+
+   * frames, else the last segment of the topic prefix: `shellies/shellyplug-s-7AD4B1`,
+   * `shellyplusplugs-a8032ab12345`) and gives its rating to the device's meters. An id is looked
+   * up once; a configured `max_power_w` still wins (the engine keeps overrides).
+   */
+  private rate(device: DeviceEntry, message: ShellyMessage): void {
+    if (device.ratedPowerW !== undefined) return;
+    const src = "src" in message ? message.src : undefined;
+    const id = src ?? message.prefix.slice(message.prefix.lastIndexOf("/") + 1);
+    if (id === device.ratingLookedUp) return;
+    device.ratingLookedUp = id;
+    const rating = shellyModelRating(id);
+    if (rating === undefined) return;
+    device.ratedPowerW = rating.maxPowerW;
+    for (const meter of device.meters.values()) this.engine.setRatedPower(meter, rating.maxPowerW);
+    this.log.debug(
+      { device: device.path.join("/"), model: rating.label, maxPowerW: rating.maxPowerW },
+      "device model known: its rating bounds its counters",
+    );
+  }
+
+  /** Once per meter: it drew more than its limit allows, and its own power reports confirm it. */
+  private reportOverLimit(meter: MeterHandle, device: DeviceEntry, meterId: string): void {
+    if (this.overLimitReported.has(meter)) return;
+    this.overLimitReported.add(meter);
+    const view = this.engine.meterView(meter);
+    this.log.warn(
+      {
+        device: device.path.join("/"),
+        meter: meterId,
+        maxPowerW: view.maxPowerW,
+        maxPowerSource: view.maxPowerSource,
+        powerW: view.powerW,
+      },
+      "meter draws more than its limit, as its own power reports confirm: counted in full; raise [accounting] max_power_w or add an [[accounting.overrides]] entry if this installation is larger (reported once per meter)",
+    );
   }
 
   private count(
@@ -331,6 +392,12 @@ export class Intake {
       this.log.debug(
         { device: device.path.join("/"), meter: meterId },
         "outlier discarded as a glitch",
+      );
+    } else if (outcome === "spike-rejected") {
+      // Usually settled by the next reading (credited, or discarded as a glitch): not news.
+      this.log.debug(
+        { device: device.path.join("/"), meter: meterId, counterWh: energyWh },
+        "counter rise the meter's power does not explain: held for the next reading",
       );
     }
   }

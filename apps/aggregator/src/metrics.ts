@@ -94,7 +94,7 @@ export class Metrics {
     );
     plain(
       "coreflux_counter_resets_total",
-      "Confirmed meter counter resets",
+      "Confirmed restarts of meter counters from zero",
       () => counts.readings.get("reset") ?? 0,
     );
     plain(
@@ -104,7 +104,7 @@ export class Metrics {
     );
     plain(
       "coreflux_counter_spikes_rejected_total",
-      "Implausible counter increases rejected",
+      "Counter increases the meter's own evidence did not explain, held for the next reading (an outlier, or a load the power reports missed)",
       () => counts.readings.get("spike-rejected") ?? 0,
     );
     plain(

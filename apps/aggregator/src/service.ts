@@ -320,13 +320,15 @@ function toEngineOptions(config: AggregatorConfig): EngineOptions {
     match: o.match.split("/").filter(Boolean),
     maxPowerW: o.max_power_w,
   }));
+  const everyMeterW = config.accounting.max_power_w;
   return {
     timeZone: config.accounting.time_zone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
     staleAfterMs: config.accounting.stale_after_seconds * 1000,
-    maxPowerW: config.accounting.max_power_w,
     maxMeters: config.limits.max_devices * 16,
+    // Explicit limits win over the models' ratings: the most specific [[accounting.overrides]]
+    // entry, else [accounting] max_power_w; neither leaves the rating (or 60 kW) in force.
     maxPowerWFor:
-      overrides.length === 0
+      overrides.length === 0 && everyMeterW === undefined
         ? undefined
         : (path) => {
             // path is [company, office, room, device]; the most specific override wins.
@@ -339,7 +341,7 @@ function toEngineOptions(config: AggregatorConfig): EngineOptions {
                 best = { length: o.match.length, maxPowerW: o.maxPowerW };
               }
             }
-            return best?.maxPowerW;
+            return best?.maxPowerW ?? everyMeterW;
           },
   };
 }

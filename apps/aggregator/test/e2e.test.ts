@@ -116,7 +116,7 @@ describe("coreflux-aggregator end to end (real Mosquitto, built CLI)", () => {
     const fridgePrefix = `${company}/Porto/Kitchen/Fridge`;
     await send(
       topic.fridge,
-      notifyStatus("shellyplusplugs-c82e18a1b2c3", fridgePrefix, 1718100071.42, '"apower":95.2'),
+      notifyStatus("shellyplusplugs-c82e18a1b2c3", fridgePrefix, 1718100071.42, '"apower":1527.4'),
     );
     await send(
       topic.fridge,

@@ -15,6 +15,11 @@ export {
 } from "./limits";
 export { mergeShellyStatus, type ShellyStatusDelta } from "./merge-status";
 export {
+  SHELLY_MODEL_RATINGS,
+  type ShellyModelRating,
+  shellyModelRating,
+} from "./model-rating";
+export {
   type ShellyAnnounceMessage,
   type ShellyGen1ValueMessage,
   type ShellyGeneration,

@@ -27,7 +27,7 @@ describe("configuration", () => {
       },
       publish: { interval_seconds: 10, retain: true, nested: true, full_refresh_every: 30, qos: 1 },
       state: { path: "./coreflux-state.json", journal: true },
-      accounting: { stale_after_seconds: 600, max_power_w: 60_000, overrides: [] },
+      accounting: { stale_after_seconds: 600, overrides: [] },
       devices: [],
       limits: { max_devices: 20_000, max_payload_bytes: 65_536 },
       http: { host: "127.0.0.1" },

@@ -108,7 +108,11 @@ export const configSchema = z.strictObject({
     .strictObject({
       time_zone: timeZone.optional(),
       stale_after_seconds: z.number().positive().default(600),
-      max_power_w: z.number().positive().default(60_000),
+      /**
+       * Explicit limit of every meter, W: overrides the ratings of the Shelly models. Absent: each
+       * meter's limit is its model's rating, or 60,000 W when the model is unknown.
+       */
+      max_power_w: z.number().positive().optional(),
       overrides: z.array(powerOverride).default([]),
     })
     .prefault({}),
