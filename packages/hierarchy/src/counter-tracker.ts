@@ -70,8 +70,6 @@ export class ReadingEvidence {
    * burst delivers was measured over that long.
    */
   burstElapsedMs = 0;
-  /** This reading is not part of a burst: it starts a new one (see `burstRefMwh`). */
-  burstStart = false;
   /** When the device last booted, on the same clock as `tsMs` (NaN: unknown). */
   bootTsMs = Number.NaN;
   /** The meter's power integral at `tsMs`, mWh (weights for splitting a credit over periods). */
@@ -121,7 +119,6 @@ export class CounterTracker {
   readonly prevSeenTsMs = new GrowableFloat64(0);
   readonly epochCreditMwh = new GrowableFloat64(0);
   readonly rateMwhPerMs = new GrowableFloat64(0);
-  readonly burstRefMwh = new GrowableFloat64(Number.NaN);
   readonly flowSeen = new GrowableUint8();
 
   /** Energy credited by the last {@link advance}, integer mWh (0 when none). */
@@ -160,7 +157,6 @@ export class CounterTracker {
       this.prevSeenTsMs,
       this.epochCreditMwh,
       this.rateMwhPerMs,
-      this.burstRefMwh,
       this.flowSeen,
     ];
   }
@@ -201,7 +197,6 @@ export class CounterTracker {
   advance(i: number, valueMwh: number, ev: ReadingEvidence): number {
     this.creditMwh = 0;
     const ref = this.refMwh.data[i]!;
-    if (ev.burstStart) this.burstRefMwh.data[i] = ref;
     if (Number.isNaN(ref)) {
       this.setReference(i, valueMwh, ev);
       this.epochStartTsMs.data[i] = ev.tsMs;
@@ -366,7 +361,7 @@ export class CounterTracker {
       const growthMwh = v - high;
       const plausible = this.usableAgainst(this.pendingTimed.data[i] === 1, ev)
         ? growthMwh <= this.evidenceSince(i, this.pendingAllowMwh.data[i]!, highTsMs, ev)
-        : this.withinLimit(growthMwh, highTsMs, ev, true) || this.withinBurst(i, v, ev);
+        : this.withinLimit(growthMwh, highTsMs, ev, true);
       if (!plausible) {
         this.hold(i, PENDING_RISE, v, ev);
         return Outcome.spikeRejected;
@@ -389,10 +384,7 @@ export class CounterTracker {
       return Outcome.glitch;
     }
     const jumpMwh = high - ref;
-    if (
-      this.withinLimit(jumpMwh, this.refSeenTsMs.data[i]!, ev, true, highTsMs) ||
-      this.withinBurst(i, v, ev)
-    ) {
+    if (this.withinLimit(jumpMwh, this.refSeenTsMs.data[i]!, ev, true, highTsMs)) {
       // Physically possible and the counter kept it: consumption the power reports missed (a
       // short load between two reports, a long silence).
       this.credit(i, v - ref, this.refSeenTsMs.data[i]!, this.seenIntegralMwh.data[i]!, v, ev);
@@ -476,18 +468,6 @@ export class CounterTracker {
     if (floor && elapsedMs < this.minElapsedMs) elapsedMs = this.minElapsedMs;
     // W × ms / 3600 = mWh
     return deltaMwh * 3600 <= ev.limitW * elapsedMs;
-  }
-
-  /**
-   * On arrival times, within a burst of queued readings: could the counter have grown from where
-   * it was when the burst began to `valueMwh` at the meter's limit over the time since the report
-   * before the burst (at least `minElapsedMs`)? The burst's rises share that time.
-   */
-  private withinBurst(i: number, valueMwh: number, ev: ReadingEvidence): boolean {
-    const base = this.burstRefMwh.data[i]!;
-    if (ev.timed || Number.isNaN(base) || valueMwh < base) return false;
-    const elapsedMs = Math.max(ev.burstElapsedMs, this.minElapsedMs);
-    return (valueMwh - base) * 3600 <= ev.limitW * elapsedMs;
   }
 
   /** The same against the configured or rated limit alone (to report power beyond it). */

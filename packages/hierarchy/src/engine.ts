@@ -9,7 +9,7 @@ import {
 import { ReadingEvidence } from "./counter-tracker";
 import { CreditLog } from "./credit-log";
 import { HierarchyError } from "./errors";
-import { BURST_MS, MIN_DEVICE_TS_MS, STANDBY_W } from "./meter-evidence";
+import { MIN_DEVICE_TS_MS, STANDBY_W } from "./meter-evidence";
 import { type EngineOptions, type ResolvedOptions, resolveOptions } from "./options";
 import { PeriodSplitter } from "./period-split";
 import {
@@ -301,7 +301,6 @@ export class EnergyEngine {
       // `minElapsedMs` after the previous counter reading: closer ones may be a burst of queued
       // messages, or a sped-up simulation, whose arrival times say nothing about elapsed time.
       const arrivalSpanMs = evidence.counterArrival(meter, arrivalMs);
-      ev.burstStart = arrivalSpanMs >= BURST_MS;
       ev.burstElapsedMs = timed ? 0 : arrivalMs - evidence.burstBaseTsMs.data[meter]!;
       ev.hasPower = evidence.hasPower.data[meter] === 1;
       ev.powerTsMs = evidence.powerTsMs.data[meter]!;
@@ -994,7 +993,6 @@ export class EnergyEngine {
       tracker.epochStartTsMs.adopt(saved.epochStartTsMs);
       tracker.epochFloorMwh.adopt(saved.epochFloorMwh);
       tracker.rateMwhPerMs.adopt(saved.rateMwhPerMs);
-      tracker.burstRefMwh.adopt(saved.burstRefMwh);
       tracker.flowSeen.adopt(saved.flowSeen);
       tracker.prevRefMwh.adopt(saved.prevRefMwh);
       tracker.prevSeenTsMs.adopt(saved.prevSeenTsMs);

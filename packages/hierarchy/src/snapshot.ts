@@ -54,8 +54,6 @@ export interface CounterEvidenceSnapshot {
   epochFloorMwh: number[];
   /** The counter's growth over its last credited interval, mWh per ms. */
   rateMwhPerMs: number[];
-  /** The reference when the current burst began; null: none. */
-  burstRefMwh: (number | null)[];
   /** 1 when power in the counter's direction was reported since the reference was set. */
   flowSeen: number[];
   previous: PreviousLevelSnapshot;
@@ -191,7 +189,6 @@ export interface DecodedCounter {
   epochStartTsMs: Float64Array;
   epochFloorMwh: Float64Array;
   rateMwhPerMs: Float64Array;
-  burstRefMwh: Float64Array;
   flowSeen: Uint8Array;
   prevRefMwh: Float64Array;
   prevSeenTsMs: Float64Array;
@@ -335,7 +332,6 @@ function counterEvidenceOf(
     epochStartTsMs: [],
     epochFloorMwh: [],
     rateMwhPerMs: [],
-    burstRefMwh: [],
     flowSeen: [],
     previous: { at: [], refMwh: [], seenTsMs: [], creditMwh: [] },
   };
@@ -346,7 +342,6 @@ function counterEvidenceOf(
     out.epochStartTsMs.push(t.epochStartTsMs.data[i]!);
     out.epochFloorMwh.push(t.epochFloorMwh.data[i]!);
     out.rateMwhPerMs.push(t.rateMwhPerMs.data[i]!);
-    out.burstRefMwh.push(finiteOrNull(t.burstRefMwh.data[i]!));
     out.flowSeen.push(t.flowSeen.data[i]!);
     const prev = t.prevRefMwh.data[i]!;
     if (Number.isNaN(prev)) return;
@@ -666,7 +661,6 @@ function counterEvidenceInto(
   const epochStart = column("epochStartTsMs");
   const epochFloor = column("epochFloorMwh");
   const rate = column("rateMwhPerMs");
-  const burstRef = column("burstRefMwh");
   const flow = column("flowSeen");
   for (let k = 0; k < count; k++) {
     const i = index(k);
@@ -691,10 +685,6 @@ function counterEvidenceInto(
     if (!(typeof r === "number" && r >= 0 && Number.isFinite(r)))
       throw invalid(`${w}.rateMwhPerMs`, k, r);
     target.rateMwhPerMs[i] = r;
-    const b = burstRef[k];
-    if (b !== null && !(typeof b === "number" && isEnergy(b)))
-      throw invalid(`${w}.burstRefMwh`, k, b);
-    target.burstRefMwh[i] = b === null ? Number.NaN : b;
     const fl = flow[k];
     if (fl !== 0 && fl !== 1) throw invalid(`${w}.flowSeen`, k, fl);
     target.flowSeen[i] = fl;
@@ -836,7 +826,7 @@ class ColumnArena {
 }
 
 /** 8-byte, 4-byte and 1-byte columns per meter of one decoded counter (see `emptyCounter`). */
-const COUNTER_COLUMNS = { f64: 15, b32: 1, u8: 4 } as const;
+const COUNTER_COLUMNS = { f64: 14, b32: 1, u8: 4 } as const;
 
 function emptyCounter(count: number, arena: ColumnArena): DecodedCounter {
   return {
@@ -855,7 +845,6 @@ function emptyCounter(count: number, arena: ColumnArena): DecodedCounter {
     epochStartTsMs: arena.f64(count),
     epochFloorMwh: arena.f64(count),
     rateMwhPerMs: arena.f64(count),
-    burstRefMwh: arena.f64(count).fill(Number.NaN),
     flowSeen: arena.u8(count),
     prevRefMwh: arena.f64(count).fill(Number.NaN),
     prevSeenTsMs: arena.f64(count),
