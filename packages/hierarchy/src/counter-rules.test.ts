@@ -254,15 +254,16 @@ describe("accounting rules", () => {
   it("zeros after a reboot, then the old value: the zeros were not a restart (Refoss#14)", () => {
     const { engine, meter, feed, energyMwh, node } = setup();
     const m = meter(device);
-    feed(m, [{ tsMs: T0, energyWh: 1000 }]);
+    engine.setRatedPower(m, 2880);
+    feed(m, [{ tsMs: T0, energyWh: 10_000 }]);
     engine.noteUptime(node(device), 3600, T0);
     engine.noteUptime(node(device), 5, T0 + MINUTE);
     expect(
       feed(m, [
         { tsMs: T0 + MINUTE, energyWh: 0 },
         { tsMs: T0 + 2 * MINUTE, energyWh: 0 },
-        { tsMs: T0 + 3 * MINUTE, energyWh: 1000.2 },
-        { tsMs: T0 + 4 * MINUTE, energyWh: 1000.3 },
+        { tsMs: T0 + 3 * MINUTE, energyWh: 10_000.2 },
+        { tsMs: T0 + 4 * MINUTE, energyWh: 10_000.3 },
       ]),
     ).toEqual(["reset-suspected", "reset", "spike-rejected", "glitch"]);
     expect(energyMwh(device)).toBe(300);

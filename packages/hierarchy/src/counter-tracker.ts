@@ -467,7 +467,7 @@ export class CounterTracker {
     let elapsedMs = toMs - fromMs;
     if (floor && elapsedMs < this.minElapsedMs) elapsedMs = this.minElapsedMs;
     // W × ms / 3600 = mWh
-    return deltaMwh * 3600 <= ev.limitW * elapsedMs;
+    return deltaMwh * 3600 <= ev.limitW * elapsedMs + EVIDENCE_SLACK_MWH * 3600;
   }
 
   /** The same against the configured or rated limit alone (to report power beyond it). */
