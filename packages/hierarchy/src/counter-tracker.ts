@@ -90,7 +90,8 @@ export class ReadingEvidence {
  *   interval starts, for splitting it in proportion to power).
  * - `pending*`: a held-back reading (a drop, or a rise the evidence does not explain), its time
  *   (and whether the device's clock gave it) and the allowance accumulated since it, waiting for
- *   the next reading to tell.
+ *   the next reading to tell; for a drop replaced by a lower one, the low value before it
+ *   (`pendingAlt*`), so that a lower outlier cannot erase a real one.
  * - `epoch` / `epochStartTsMs` / `epochFloorMwh`: restarts and new levels so far, when the
  *   current one began and the first value it showed (no copy of this epoch's readings is lower).
  * - `rateMwhPerMs`: how fast the counter grew over its last credited interval. Twice that rate is
@@ -112,6 +113,9 @@ export class CounterTracker {
   readonly pendingTsMs = new GrowableFloat64(0);
   readonly pendingAllowMwh = new GrowableFloat64(0);
   readonly pendingTimed = new GrowableUint8();
+  readonly pendingAltMwh = new GrowableFloat64(Number.NaN);
+  readonly pendingAltTsMs = new GrowableFloat64(0);
+  readonly pendingAltAllowMwh = new GrowableFloat64(0);
   readonly epoch = new GrowableUint32();
   readonly epochStartTsMs = new GrowableFloat64(0);
   readonly epochFloorMwh = new GrowableFloat64(0);
@@ -150,6 +154,9 @@ export class CounterTracker {
       this.pendingTsMs,
       this.pendingAllowMwh,
       this.pendingTimed,
+      this.pendingAltMwh,
+      this.pendingAltTsMs,
+      this.pendingAltAllowMwh,
       this.epoch,
       this.epochStartTsMs,
       this.epochFloorMwh,
@@ -277,6 +284,15 @@ export class CounterTracker {
       this.pendingKind.data[i] = PENDING_NONE;
       return asGlitch(this.step(i, ref, v, ev));
     }
+    // Back at (or above) the low value held before a lower one replaced it: the lower one was
+    // an outlier; judge this reading against the first.
+    const alt = this.pendingAltMwh.data[i]!;
+    if (v >= alt - this.jitterMwh) {
+      this.pendingMwh.data[i] = alt;
+      this.pendingTsMs.data[i] = this.pendingAltTsMs.data[i]!;
+      this.pendingAllowMwh.data[i]! += this.pendingAltAllowMwh.data[i]!;
+      this.pendingAltMwh.data[i] = Number.NaN;
+    }
     const low = this.pendingMwh.data[i]!;
     const lowTsMs = this.pendingTsMs.data[i]!;
     if (v === low) {
@@ -292,7 +308,12 @@ export class CounterTracker {
         return Outcome.duplicate;
     } else if (v < low) {
       if (low - v <= this.jitterMwh) return Outcome.jitter;
+      const allowMwh = this.pendingAllowMwh.data[i]!;
       this.hold(i, PENDING_DROP, v, ev);
+      // Remember the low value it replaces (a lower outlier must not erase it).
+      this.pendingAltMwh.data[i] = low;
+      this.pendingAltTsMs.data[i] = lowTsMs;
+      this.pendingAltAllowMwh.data[i] = allowMwh;
       return Outcome.resetSuspected;
     }
     const growthMwh = v - low;
@@ -521,6 +542,7 @@ export class CounterTracker {
     this.pendingTsMs.data[i] = ev.tsMs;
     this.pendingAllowMwh.data[i] = 0;
     this.pendingTimed.data[i] = ev.timed ? 1 : 0;
+    this.pendingAltMwh.data[i] = Number.NaN;
   }
 }
 

@@ -989,6 +989,9 @@ export class EnergyEngine {
       tracker.pendingTsMs.adopt(saved.pendingTsMs);
       tracker.pendingAllowMwh.adopt(saved.pendingAllowMwh);
       tracker.pendingTimed.adopt(saved.pendingTimed);
+      tracker.pendingAltMwh.adopt(saved.pendingAltMwh);
+      tracker.pendingAltTsMs.adopt(saved.pendingAltTsMs);
+      tracker.pendingAltAllowMwh.adopt(saved.pendingAltAllowMwh);
       tracker.epoch.adopt(saved.epoch);
       tracker.epochStartTsMs.adopt(saved.epochStartTsMs);
       tracker.epochFloorMwh.adopt(saved.epochFloorMwh);

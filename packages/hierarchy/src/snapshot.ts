@@ -27,6 +27,10 @@ export interface PendingSnapshot {
   allowMwh?: number[];
   /** Version 2: 1 when the held reading's time is the device's clock. */
   timed?: number[];
+  /** Version 2: for a drop replaced by a lower one, the low value before it (null: none). */
+  altMwh?: (number | null)[];
+  altTsMs?: number[];
+  altAllowMwh?: number[];
 }
 
 /**
@@ -185,6 +189,9 @@ export interface DecodedCounter {
   pendingTsMs: Float64Array;
   pendingAllowMwh: Float64Array;
   pendingTimed: Uint8Array;
+  pendingAltMwh: Float64Array;
+  pendingAltTsMs: Float64Array;
+  pendingAltAllowMwh: Float64Array;
   epoch: Uint32Array;
   epochStartTsMs: Float64Array;
   epochFloorMwh: Float64Array;
@@ -306,6 +313,9 @@ function pendingOf(t: CounterTracker, meters: readonly number[] | number): Pendi
     tsMs: [],
     allowMwh: [],
     timed: [],
+    altMwh: [],
+    altTsMs: [],
+    altAllowMwh: [],
   } as Required<PendingSnapshot>;
   eachMeter(meters, (i) => {
     const kind = t.pendingKind.data[i]!;
@@ -316,6 +326,9 @@ function pendingOf(t: CounterTracker, meters: readonly number[] | number): Pendi
     out.tsMs.push(t.pendingTsMs.data[i]!);
     out.allowMwh.push(t.pendingAllowMwh.data[i]!);
     out.timed.push(t.pendingTimed.data[i]!);
+    out.altMwh.push(finiteOrNull(t.pendingAltMwh.data[i]!));
+    out.altTsMs.push(t.pendingAltTsMs.data[i]!);
+    out.altAllowMwh.push(t.pendingAltAllowMwh.data[i]!);
   });
   return out;
 }
@@ -607,6 +620,9 @@ function pendingInto(
   const tsMs = arrayAt(p, w, "tsMs", at.length);
   const allow = version >= 2 ? arrayAt(p, w, "allowMwh", at.length) : undefined;
   const timed = version >= 2 ? arrayAt(p, w, "timed", at.length) : undefined;
+  const altMwh = version >= 2 ? arrayAt(p, w, "altMwh", at.length) : undefined;
+  const altTsMs = version >= 2 ? arrayAt(p, w, "altTsMs", at.length) : undefined;
+  const altAllow = version >= 2 ? arrayAt(p, w, "altAllowMwh", at.length) : undefined;
   for (let k = 0; k < at.length; k++) {
     const i = at[k];
     if (!(typeof i === "number" && Number.isInteger(i) && i >= 0 && i < meterCount))
@@ -629,6 +645,17 @@ function pendingInto(
       const d = timed![k];
       if (d !== 0 && d !== 1) throw invalid(`${w}.timed`, k, d);
       target.pendingTimed[i] = d;
+      const am = altMwh![k];
+      if (am !== null && !(typeof am === "number" && isEnergy(am)))
+        throw invalid(`${w}.altMwh`, k, am);
+      target.pendingAltMwh[i] = am === null ? Number.NaN : am;
+      const at2 = altTsMs![k];
+      if (!(typeof at2 === "number" && Number.isFinite(at2))) throw invalid(`${w}.altTsMs`, k, at2);
+      target.pendingAltTsMs[i] = at2;
+      const aa = altAllow![k];
+      if (!(typeof aa === "number" && aa >= 0 && Number.isFinite(aa)))
+        throw invalid(`${w}.altAllowMwh`, k, aa);
+      target.pendingAltAllowMwh[i] = aa;
     }
   }
 }
@@ -826,7 +853,7 @@ class ColumnArena {
 }
 
 /** 8-byte, 4-byte and 1-byte columns per meter of one decoded counter (see `emptyCounter`). */
-const COUNTER_COLUMNS = { f64: 14, b32: 1, u8: 4 } as const;
+const COUNTER_COLUMNS = { f64: 17, b32: 1, u8: 4 } as const;
 
 function emptyCounter(count: number, arena: ColumnArena): DecodedCounter {
   return {
@@ -841,6 +868,9 @@ function emptyCounter(count: number, arena: ColumnArena): DecodedCounter {
     pendingTsMs: arena.f64(count),
     pendingAllowMwh: arena.f64(count),
     pendingTimed: arena.u8(count),
+    pendingAltMwh: arena.f64(count).fill(Number.NaN),
+    pendingAltTsMs: arena.f64(count),
+    pendingAltAllowMwh: arena.f64(count),
     epoch: arena.u32(count),
     epochStartTsMs: arena.f64(count),
     epochFloorMwh: arena.f64(count),
