@@ -190,6 +190,41 @@ describe("accounting rules", () => {
     expect(engine.meterView(m).epoch).toBe(1);
   });
 
+  it("twice the average power never allows more than the meter can draw (a replaced meter near its rating)", () => {
+    const { engine, meter, feed, energyMwh } = setup({ deviceStaleMs: 10 * MINUTE });
+    const m = meter("Site/Plant/Hall/Main", "em:0");
+    engine.setRatedPower(m, 60_000);
+    const at = (s: number) => T0 + s * 1000;
+    const outcomes = feed(m, [
+      { tsMs: at(0), energyWh: 100_000, powerW: 59_000, deviceTsMs: at(0) },
+      { tsMs: at(60), energyWh: 100_983, powerW: 59_000, deviceTsMs: at(60) },
+      // The meter was swapped for one reading 2 kWh higher: 100 s at 59-66 kW is under 2 kWh,
+      // so 2.8 kWh more is a new level, although (59 + 60) kW × 100 s would allow 3.3 kWh.
+      { tsMs: at(160), energyWh: 103_800, powerW: 66_000, deviceTsMs: at(160) },
+      { tsMs: at(220), energyWh: 104_900, powerW: 66_000, deviceTsMs: at(220) },
+    ]);
+    expect(outcomes).toEqual(["reference", "accepted", "spike-rejected", "rebased"]);
+    expect(energyMwh("Site")).toBe(983_000 + 1_100_000);
+  });
+
+  it("a held rise is confirmed by growth the meter could draw, even where its power reports missed it", () => {
+    const { engine, meter, feed, energyMwh } = setup();
+    const m = meter(device);
+    engine.setRatedPower(m, 2500);
+    const at = (s: number) => T0 + s * 1000;
+    const outcomes = feed(m, [
+      { tsMs: at(0), energyWh: 390, powerW: 240, deviceTsMs: at(0) },
+      // A replaced plug, 10.8 kWh higher.
+      { tsMs: at(600), energyWh: 11_187.3, powerW: 240, deviceTsMs: at(600) },
+      // 8.5 Wh in 39 s (785 W, a kettle between two reports of 240 and 408 W): within the
+      // plug's limit, so the new level is real and this growth is consumption.
+      { tsMs: at(639), energyWh: 11_195.8, powerW: 408, deviceTsMs: at(639) },
+      { tsMs: at(680), energyWh: 11_200.4, powerW: 408, deviceTsMs: at(680) },
+    ]);
+    expect(outcomes).toEqual(["reference", "spike-rejected", "rebased", "accepted"]);
+    expect(energyMwh(device)).toBe(8_500 + 4_600);
+  });
+
   it("plausibility: 60 kW by default, overridable per meter", () => {
     const overrides = setup({
       maxPowerWFor: (path, meterId) =>

@@ -379,11 +379,10 @@ export class CounterTracker {
         return v === high ? Outcome.duplicate : Outcome.jitter;
       v = high;
     } else {
-      const growthMwh = v - high;
-      const plausible = this.usableAgainst(this.pendingTimed.data[i] === 1, ev)
-        ? growthMwh <= this.evidenceSince(i, this.pendingAllowMwh.data[i]!, highTsMs, ev)
-        : this.withinLimit(growthMwh, highTsMs, ev, true);
-      if (!plausible) {
+      // Growth from the held value that the meter could have drawn confirms it as the counter
+      // (power reports sample a load that may have peaked between them: the limit, not the
+      // reported power, is the test here; an outlier is rarely followed by a value above it).
+      if (!this.withinLimit(v - high, highTsMs, ev, true)) {
         this.hold(i, PENDING_RISE, v, ev);
         return Outcome.spikeRejected;
       }

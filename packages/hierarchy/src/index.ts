@@ -19,6 +19,7 @@ export {
   type SparseColumn,
 } from "./snapshot";
 export type {
+  CreditPiece,
   IngestOutcome,
   MeterHandle,
   MeterLookup,

@@ -17,7 +17,7 @@ export const MARK_MS = 900_000;
  *
  * Between two reports the meter's power is known at both ends. The energy it may have used in
  * between is taken as the sum of the two powers times the span (twice the average, so a load that
- * changed between reports is covered), plus a standby floor, per direction (positive power feeds
+ * changed between reports is covered, but no more than the meter's limit), plus a standby floor, per direction (positive power feeds
  * the active-energy counter, negative power the returned-energy counter); a single report above the meter's
  * limit counts only up to the limit, two in a row count in full (a site that really draws more
  * than its limit says so twice). A span before the meter's first power report allows its limit.
@@ -143,6 +143,13 @@ export class MeterEvidence {
       if (hasNew && hadPower) {
         const sustained = Math.min(a, b);
         if (sustained > this.sustainedW.data[i]!) this.sustainedW.data[i] = sustained;
+      }
+      // Twice the average covers a load that changed between reports, but never more than the
+      // meter can draw (its limit, raised by this span if it sustained more).
+      if (hadPower && lastTsMs !== Number.NEGATIVE_INFINITY) {
+        const capMwh = ((this.limitW(i, ratedW) + STANDBY_W) * (tsMs - lastTsMs)) / 3600;
+        if (this.allowanceMwh > capMwh) this.allowanceMwh = capMwh;
+        if (this.returnedAllowanceMwh > capMwh) this.returnedAllowanceMwh = capMwh;
       }
     }
     if (hasNew) {
