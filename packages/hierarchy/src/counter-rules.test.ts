@@ -191,7 +191,7 @@ describe("accounting rules", () => {
   });
 
   it("twice the average power never allows more than the meter can draw (a replaced meter near its rating)", () => {
-    const { engine, meter, feed, energyMwh } = setup({ deviceStaleMs: 10 * MINUTE });
+    const { engine, meter, feed, energyMwh } = setup();
     const m = meter("Site/Plant/Hall/Main", "em:0");
     engine.setRatedPower(m, 60_000);
     const at = (s: number) => T0 + s * 1000;
