@@ -225,6 +225,21 @@ describe("accounting rules", () => {
     expect(energyMwh(device)).toBe(8_500 + 4_600);
   });
 
+  it("the power held at the start of a span counts as flow: a meter that drew power, then exports, grew", () => {
+    const { engine, meter, feed, energyMwh } = setup();
+    const m = meter("Site/Roof/Inverter/Meter", "em:0");
+    engine.setRatedPower(m, 5000);
+    // Arrival times 30 s apart (no device clock) are too close for the power to judge the step;
+    // what remains is "no growth while every report since says the energy went the other way",
+    // and the 2 kW held until the export report says it went this way.
+    const outcomes = feed(m, [
+      { tsMs: T0, energyWh: 1000, returnedEnergyWh: 50, powerW: 2000 },
+      { tsMs: T0 + 30_000, energyWh: 1016, returnedEnergyWh: 50.5, powerW: -500 },
+    ]);
+    expect(outcomes).toEqual(["reference", "accepted"]);
+    expect(energyMwh("Site")).toBe(16_000);
+  });
+
   it("plausibility: 60 kW by default, overridable per meter", () => {
     const overrides = setup({
       maxPowerWFor: (path, meterId) =>

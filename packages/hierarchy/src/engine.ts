@@ -271,8 +271,12 @@ export class EnergyEngine {
     const oldPowerMw = m.powerMw.data[meter]!;
 
     evidence.advance(meter, readingTsMs, oldPowerMw / 1000, powerW, ratedW);
-    if (powerW > STANDBY_W) m.active.noteFlow(meter);
-    else if (powerW < -STANDBY_W) m.returned.noteFlow(meter);
+    // Flow in a direction at either end of the span this report closed: the power held until
+    // this report (a meter that drew 49 kW before an hour offline) counts as much as this one.
+    // A copy closes no span.
+    const oldPowerW = evidence.allowanceMwh > 0 ? oldPowerMw / 1000 : 0;
+    if (powerW > STANDBY_W || oldPowerW > STANDBY_W) m.active.noteFlow(meter);
+    if (powerW < -STANDBY_W || oldPowerW < -STANDBY_W) m.returned.noteFlow(meter);
     if (evidence.allowanceMwh > 0) m.active.allow(meter, evidence.allowanceMwh);
     if (evidence.returnedAllowanceMwh > 0) m.returned.allow(meter, evidence.returnedAllowanceMwh);
 
