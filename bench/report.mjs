@@ -71,6 +71,55 @@ function engineSection(r) {
   ].join("\n");
 }
 
+const kwh = (mwh) => fmt(mwh / 1e6, 3);
+
+const AMBIGUITY_NAMES = {
+  K1: "new level or restart?",
+  K2: "consumption during a silence, or a replaced device?",
+  K3: "a drop and back above the old level: glitch or new counter?",
+  K4: "arrival times only (queued or late readings)",
+  K5: "an unexplained rise, then another counter",
+  K6: "a corrupted value the counter could have shown",
+  K7: "an unconfirmed drop, then a new counter back above the old level",
+};
+
+function oracleSection(r) {
+  const suspects = Object.entries(r.mismatchesBySuspect ?? {})
+    .map(([k, n]) => `${k}: ${n}`)
+    .join(", ");
+  const ambiguities = Object.entries(r.ambiguities ?? {}).map(
+    ([k, a]) => `| ${k} | ${AMBIGUITY_NAMES[k] ?? ""} | ${fmt(a.count)} | ${kwh(a.boundMwh)} kWh |`,
+  );
+  const unobservable = Object.entries(r.unobservableMwh ?? {}).map(
+    ([k, mwh]) => `| ${k} | ${kwh(mwh)} kWh | ${kwh(r.unobservableBoundMwh?.[k])} kWh |`,
+  );
+  const counts = (o) =>
+    Object.entries(o ?? {})
+      .map(([k, n]) => `${k} ${fmt(n)}`)
+      .join(", ");
+  return [
+    "<!-- oracle -->",
+    "## `@coreflux/hierarchy`: the engine against the oracle",
+    "",
+    `The engine against an ideal accountant that knows the truth, over a physical model of meters, devices and the broker (\`packages/hierarchy/bench/oracle.mjs\`, the long form of \`test/oracle.test.ts\`): ${fmt(r.scenarios)} scenarios, ${fmt(r.readings)} counter readings in ${fmt(r.messages)} messages, seed ${r.seed}, ${fmt(r.wallSeconds, 1)} s (${fmt(r.readingsPerSecond)} readings/s through the model, the accountant and the engine). A mismatch is a meter whose total differs from the accountant's by more than the bounds of the provably unknowable classes below.`,
+    "",
+    `- mismatches: ${fmt(r.mismatches)} (target 0: ${yes(r.mismatches === 0)})${suspects ? `; by the event or fault before the divergence: ${suspects}` : ""}`,
+    `- energy: truth ${kwh(r.truthMwh)} kWh, accountant ${kwh(r.accountantMwh)} kWh, engine ${kwh(r.engineMwh)} kWh (engine − accountant ${kwh(r.engineMwh - r.accountantMwh)} kWh, all within the classes' bounds when there is no mismatch)`,
+    `- injected faults: ${counts(r.faults)}`,
+    `- events: ${counts(r.events)}`,
+    "",
+    "| class | ambiguity | times | sum of bounds |",
+    "|---|---|---|---|",
+    ...ambiguities,
+    "",
+    "Energy no accounting can see (truth − accountant), by where it went, against what the meters could have drawn at their peak over the silences concerned:",
+    "",
+    "| where | unseen | bound |",
+    "|---|---|---|",
+    ...unobservable,
+  ].join("\n");
+}
+
 function adapterSection(r) {
   const row = (name) => {
     const x = r[name];
@@ -133,7 +182,7 @@ function e2eSection(r) {
 /** BENCHMARKS.md from the results object. */
 export function renderReport(results) {
   const m = results.machine;
-  const sections = ["schema", "engine", "adapter", "e2e"].filter((s) => results[s]);
+  const sections = ["schema", "engine", "oracle", "adapter", "e2e"].filter((s) => results[s]);
   const days = new Set(sections.map((s) => results[s].ranOn ?? m.date));
   const when =
     days.size <= 1
@@ -145,6 +194,7 @@ export function renderReport(results) {
   ];
   if (results.schema) parts.push(schemaSection(results.schema));
   if (results.engine) parts.push(engineSection(results.engine));
+  if (results.oracle) parts.push(oracleSection(results.oracle));
   if (results.adapter) parts.push(adapterSection(results.adapter));
   if (results.e2e) parts.push(e2eSection(results.e2e));
   return `${parts.join("\n\n")}\n`;

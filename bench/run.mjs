@@ -2,7 +2,7 @@
 // `pnpm bench`: runs every benchmark against the built packages and writes BENCHMARKS.md and
 // bench/results.json. `--smoke` runs each one at a tiny size in seconds and writes nothing in
 // the repository (CI runs it to prove the scripts still work); `--only schema,engine,...`
-// picks benchmarks; `--out <dir>` writes the report elsewhere.
+// picks benchmarks (schema, engine, oracle, adapter, e2e); `--out <dir>` writes the report elsewhere.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -17,7 +17,7 @@ const arg = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i === -1 ? fallback : args[i + 1];
 };
-const only = arg("only", "schema,engine,adapter,e2e").split(",");
+const only = arg("only", "schema,engine,oracle,adapter,e2e").split(",");
 const outDir = arg("out", smoke ? mkdtempSync(join(tmpdir(), "coreflux-bench-smoke-")) : root);
 
 /** Runs a bench script and returns the JSON it prints last. */
@@ -73,6 +73,14 @@ if (only.includes("engine")) {
     "packages/hierarchy/bench/engine.mjs",
     "--json",
     `--meters=${smoke ? "1000" : "1000,10000,100000,1000000"}`,
+  ]);
+}
+if (only.includes("oracle")) {
+  results.oracle = runJson("engine against the oracle", node, [
+    "packages/hierarchy/bench/oracle.mjs",
+    "--report-only",
+    "--readings",
+    smoke ? "200000" : "10000000",
   ]);
 }
 if (only.includes("adapter")) {
