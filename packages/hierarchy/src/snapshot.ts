@@ -89,10 +89,10 @@ export interface MeterEvidenceSnapshot {
   hasPower: SparseColumn;
   /** Reading time of the last report with power; null: never. */
   powerTsMs: (number | null)[];
-  /** Highest power reported twice in a row, W; default 0. */
-  sustainedW: SparseColumn;
-  /** Power integral, mWh; default 0. */
-  integralMwh: SparseColumn;
+  /** Highest power reported twice in a row, W. */
+  sustainedW: number[];
+  /** Power integral, mWh. */
+  integralMwh: number[];
   /** The latest quarter-hour boundary crossed and the integral there. */
   mark: { at: number[]; tsMs: number[]; integralMwh: number[] };
 }
@@ -281,22 +281,27 @@ function denseOrNull(data: ArrayLike<number>, count: number): (number | null)[] 
   return out;
 }
 
-/** Entries that are not `isDefault`. */
-function sparse(
-  data: ArrayLike<number>,
-  count: number,
-  isDefault: (v: number) => boolean,
-): SparseColumn {
+/** Entries that differ from `defaultValue` (NaN: entries that are numbers). */
+function sparse(data: ArrayLike<number>, count: number, defaultValue: number): SparseColumn {
   const at: number[] = [];
   const value: number[] = [];
+  // One comparison inline (a predicate per column made this loop polymorphic and slow).
+  const nanDefault = Number.isNaN(defaultValue);
   for (let i = 0; i < count; i++) {
     const v = data[i]!;
-    if (!isDefault(v)) {
-      at.push(i);
-      value.push(v);
-    }
+    if (nanDefault ? v !== v : v === defaultValue) continue;
+    at.push(i);
+    value.push(v);
   }
   return { at, value };
+}
+
+/** `data` at the listed meters, or at `0..count-1`, as a plain array. */
+function gather(data: ArrayLike<number>, meters: readonly number[] | number): number[] {
+  if (typeof meters === "number") return dense(data, meters);
+  const out = new Array<number>(meters.length);
+  for (let k = 0; k < meters.length; k++) out[k] = data[meters[k]!]!;
+  return out;
 }
 
 /** Calls `visit` for meters `0..count-1`, or for the listed ones. */
@@ -338,31 +343,31 @@ function counterEvidenceOf(
   t: CounterTracker,
   meters: readonly number[] | number,
 ): CounterEvidenceSnapshot {
-  const out: CounterEvidenceSnapshot = {
-    refTimed: [],
-    allowMwh: [],
-    seenIntegralMwh: [],
-    epochStartTsMs: [],
-    epochFloorMwh: [],
-    rateMwhPerMs: [],
-    flowSeen: [],
-    previous: { at: [], refMwh: [], seenTsMs: [], creditMwh: [] },
+  const previous: CounterEvidenceSnapshot["previous"] = {
+    at: [],
+    refMwh: [],
+    seenTsMs: [],
+    creditMwh: [],
   };
   eachMeter(meters, (i) => {
-    out.refTimed.push(t.refTimed.data[i]!);
-    out.allowMwh.push(t.allowMwh.data[i]!);
-    out.seenIntegralMwh.push(t.seenIntegralMwh.data[i]!);
-    out.epochStartTsMs.push(t.epochStartTsMs.data[i]!);
-    out.epochFloorMwh.push(t.epochFloorMwh.data[i]!);
-    out.rateMwhPerMs.push(t.rateMwhPerMs.data[i]!);
-    out.flowSeen.push(t.flowSeen.data[i]!);
     const prev = t.prevRefMwh.data[i]!;
     if (Number.isNaN(prev)) return;
-    out.previous.at.push(i);
-    out.previous.refMwh.push(prev);
-    out.previous.seenTsMs.push(t.prevSeenTsMs.data[i]!);
-    out.previous.creditMwh.push(t.epochCreditMwh.data[i]!);
+    previous.at.push(i);
+    previous.refMwh.push(prev);
+    previous.seenTsMs.push(t.prevSeenTsMs.data[i]!);
+    previous.creditMwh.push(t.epochCreditMwh.data[i]!);
   });
+  // Column by column into preallocated arrays: a million meters per column in a tight loop.
+  const out: CounterEvidenceSnapshot = {
+    refTimed: gather(t.refTimed.data, meters),
+    allowMwh: gather(t.allowMwh.data, meters),
+    seenIntegralMwh: gather(t.seenIntegralMwh.data, meters),
+    epochStartTsMs: gather(t.epochStartTsMs.data, meters),
+    epochFloorMwh: gather(t.epochFloorMwh.data, meters),
+    rateMwhPerMs: gather(t.rateMwhPerMs.data, meters),
+    flowSeen: gather(t.flowSeen.data, meters),
+    previous,
+  };
   return out;
 }
 
@@ -380,11 +385,11 @@ function meterEvidenceOf(m: MeterColumns, count: number): MeterEvidenceSnapshot 
     lastReportTsMs: denseOrNull(e.lastReportTsMs.data, count),
     counterArrivalTsMs: denseOrNull(e.counterArrivalTsMs.data, count),
     burstBaseTsMs: denseOrNull(e.burstBaseTsMs.data, count),
-    clockOffsetMs: sparse(e.clockOffsetMs.data, count, Number.isNaN),
-    hasPower: sparse(e.hasPower.data, count, (v) => v === 0),
+    clockOffsetMs: sparse(e.clockOffsetMs.data, count, Number.NaN),
+    hasPower: sparse(e.hasPower.data, count, 0),
     powerTsMs: denseOrNull(e.powerTsMs.data, count),
-    sustainedW: sparse(e.sustainedW.data, count, (v) => v === 0),
-    integralMwh: sparse(e.integralMwh.data, count, (v) => v === 0),
+    sustainedW: dense(e.sustainedW.data, count),
+    integralMwh: dense(e.integralMwh.data, count),
     mark,
   };
 }
@@ -465,9 +470,9 @@ export function encodeSnapshot(parts: EngineParts): EngineSnapshot {
       monthPeriod: periodColumn(n.monthKey.data),
       monthMwh: dense(n.monthMwh.data, nc),
       lastUpdateTsMs: denseOrNull(n.lastUpdateTsMs.data, nc),
-      returnedMwh: sparse(n.returnedMwh.data, nc, (v) => v === 0),
-      availability: sparse(n.availability.data, nc, (v) => v === 0),
-      bootTsMs: sparse(n.bootTsMs.data, nc, Number.isNaN),
+      returnedMwh: sparse(n.returnedMwh.data, nc, 0),
+      availability: sparse(n.availability.data, nc, 0),
+      bootTsMs: sparse(n.bootTsMs.data, nc, Number.NaN),
     },
     meters: {
       ids,
@@ -480,9 +485,9 @@ export function encodeSnapshot(parts: EngineParts): EngineSnapshot {
       refMwh: denseOrNull(m.active.refMwh.data, mc),
       refSetTsMs: dense(m.active.refSetTsMs.data, mc),
       refSeenTsMs: dense(m.active.refSeenTsMs.data, mc),
-      epoch: sparse(m.active.epoch.data, mc, (v) => v === 0),
+      epoch: sparse(m.active.epoch.data, mc, 0),
       pending: pendingOf(m.active, mc),
-      returnedMwh: sparse(m.returnedMwh.data, mc, (v) => v === 0),
+      returnedMwh: sparse(m.returnedMwh.data, mc, 0),
       returned: {
         at: withReturned,
         refMwh: pick(r.refMwh.data),
@@ -548,6 +553,16 @@ function energies(values: unknown[], where: string, out: Float64Array): void {
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (typeof v !== "number" || !(v >= 0 && v <= MAX_EXACT && Math.floor(v) === v))
+      throw invalid(where, i, v);
+    out[i] = v;
+  }
+}
+
+/** Finite numbers >= 0 into `out`. */
+function nonNegatives(values: unknown[], where: string, out: Float64Array): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!(typeof v === "number" && v >= 0 && v < Number.POSITIVE_INFINITY))
       throw invalid(where, i, v);
     out[i] = v;
   }
@@ -782,8 +797,8 @@ function evidenceInto(
     out.powerTsMs,
     Number.NEGATIVE_INFINITY,
   );
-  sparseInto(e, w, "sustainedW", out.sustainedW, (v) => v >= 0 && Number.isFinite(v));
-  sparseInto(e, w, "integralMwh", out.integralMwh, (v) => v >= 0 && Number.isFinite(v));
+  nonNegatives(arrayAt(e, w, "sustainedW", count), `${w}.sustainedW`, out.sustainedW);
+  nonNegatives(arrayAt(e, w, "integralMwh", count), `${w}.integralMwh`, out.integralMwh);
   const mark = recordAt(e, w, "mark");
   const at = arrayAt(mark, `${w}.mark`, "at");
   const tsMs = arrayAt(mark, `${w}.mark`, "tsMs", at.length);
@@ -887,12 +902,13 @@ const EVIDENCE_COLUMNS = { f64: 10, u8: 1 } as const;
 
 function emptyEvidence(count: number, arena: ColumnArena): DecodedEvidence {
   return {
-    lastReportTsMs: arena.f64(count).fill(Number.NEGATIVE_INFINITY),
-    counterArrivalTsMs: arena.f64(count).fill(Number.NEGATIVE_INFINITY),
-    burstBaseTsMs: arena.f64(count).fill(Number.NEGATIVE_INFINITY),
+    // Dense columns (every entry is decoded) need no fill.
+    lastReportTsMs: arena.f64(count),
+    counterArrivalTsMs: arena.f64(count),
+    burstBaseTsMs: arena.f64(count),
     clockOffsetMs: arena.f64(count).fill(Number.NaN),
     hasPower: arena.u8(count),
-    powerTsMs: arena.f64(count).fill(Number.NEGATIVE_INFINITY),
+    powerTsMs: arena.f64(count),
     sustainedW: arena.f64(count),
     integralMwh: arena.f64(count),
     markTsMs: arena.f64(count).fill(Number.NaN),
