@@ -289,7 +289,7 @@ function sparse(data: ArrayLike<number>, count: number, defaultValue: number): S
   const nanDefault = Number.isNaN(defaultValue);
   for (let i = 0; i < count; i++) {
     const v = data[i]!;
-    if (nanDefault ? v !== v : v === defaultValue) continue;
+    if (nanDefault ? Number.isNaN(v) : v === defaultValue) continue;
     at.push(i);
     value.push(v);
   }
