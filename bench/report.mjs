@@ -53,7 +53,7 @@ function engineSection(r) {
     );
     if (m1m.restoreMs > 2000) {
       targets.push(
-        "  - where restore's time goes (`node --trace-gc` and `--cpu-prof` of `EnergyEngine.restore` at 1,000,000 meters): full garbage collections that V8 starts when large typed arrays are allocated (each scans the parsed JSON document, about 0.5 GB of live objects), rebuilding the per-parent name maps (one `Map.set` per node), decoding and validating columns.",
+        "  - where restore's time goes (`--cpu-prof` of `EnergyEngine.restore` at 1,000,000 meters, snapshot version 2): decoding and validating dozens of columns of a million numbers (about 40 ms each), allocating and zeroing the decoded columns, relinking the tree and its name maps (`load`, about 0.4 s), and garbage collection over the parsed document. A binary column encoding would remove most of the first two.",
       );
     }
   }
@@ -61,7 +61,7 @@ function engineSection(r) {
     "<!-- engine -->",
     "## `@coreflux/hierarchy`: engine",
     "",
-    "4-level tree (company/office/room/device, 20 devices per room, 50 rooms per office), one meter per device, readings 10 s apart (`packages/hierarchy/bench/engine.mjs`). Ingest rates are those of the median round of readings (every meter once; at least 5 rounds, 3 M readings in all), with the best round in brackets: this virtual machine's speed varies by ±30 % from one second to the next. Memory counts the JS heap and the typed arrays outside it, after GC.",
+    "4-level tree (company/office/room/device, 20 devices per room, 50 rooms per office), one meter per device, readings 10 s apart (`packages/hierarchy/bench/engine.mjs`, each size in a fresh process). Ingest rates are those of the median round of readings (every meter once; at least 5 rounds, 3 M readings in all), with the best round in brackets: this virtual machine's speed varies by ±30 % from one second to the next. Memory counts the JS heap and the typed arrays outside it, after GC.",
     "",
     "| meters | ingest | ingest + a collect per round | memory per meter | collect after 1 % changed | `snapshot()` | `restore()` | JSON (stringify / parse) |",
     "|---|---|---|---|---|---|---|---|",

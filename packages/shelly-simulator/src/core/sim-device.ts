@@ -21,10 +21,12 @@ export const Down = { none: 0, offline: 1, reboot: 2, stopped: 3 } as const;
 type DownCode = (typeof Down)[keyof typeof Down];
 
 /**
- * A consumer tells a reset from a glitch when the counter drops below 10 % of its last value and
- * then grows from there, and ignores drops of up to 1 Wh as jitter. A volatile counter is
- * therefore reset only from 0 or from at least this many periods' worth of its maximum power
- * (20 = 10 for the 10 % rule × 2 for safety), and never from less than 2 Wh.
+ * A consumer tells a reset from a glitch when the counter drops and then grows from there, and
+ * ignores drops of up to 1 Wh as jitter. `@coreflux/hierarchy` 0.1 also required the drop to be
+ * below 10 % of the last value (0.2 asks only that the low value be what the meter could draw
+ * since it was last seen, which this margin satisfies too). A volatile counter is therefore reset
+ * only from 0 or from at least this many periods' worth of its maximum power (20 = 10 for the
+ * 10 % rule × 2 for safety), and never from less than 2 Wh.
  */
 const RESET_MARGIN_PERIODS = 20;
 const MIN_RESET_COUNTER_MWH = 2000;
