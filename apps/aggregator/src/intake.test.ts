@@ -216,4 +216,41 @@ describe("Intake hands the engine the device's evidence", () => {
       maxPowerSource: "rating",
     });
   });
+
+  it("gives a Pro 3EM's power by direction: export on one phase while the others import is counted", () => {
+    const { handler, meterOf } = logged();
+    const prefix = "Coreflux/Porto/Plant/Board";
+    // Phase A exports 2 kW of solar, B and C import 2.5 kW: a net of +500 W.
+    const frame = (i: number) =>
+      Buffer.from(
+        JSON.stringify({
+          src: "shellypro3em-0cb815fc1234",
+          dst: `${prefix}/events`,
+          method: "NotifyStatus",
+          params: {
+            ts: T0 / 1000 + 60 * i,
+            "em:0": {
+              id: 0,
+              a_act_power: -2000,
+              b_act_power: 1500,
+              c_act_power: 1000,
+              total_act_power: 500,
+            },
+            "emdata:0": {
+              id: 0,
+              total_act: 5000 + (2500 / 60) * i,
+              total_act_ret: 800 + (2000 / 60) * i,
+            },
+          },
+        }),
+      );
+    for (let i = 0; i <= 3; i++)
+      handler.handleAt(`${prefix}/events/rpc`, frame(i), T0 + 60_000 * i);
+    const meter = meterOf(prefix, "em:0");
+    // Every minute's 33.333 Wh of export, as it happens (by the net power, none of it could
+    // flow back and each rise would wait for the next reading).
+    expect(meter.returnedEnergyMwh).toBe(100_000);
+    expect(meter.energyMwh).toBe(125_000);
+    expect(meter.powerW).toBe(500);
+  });
 });

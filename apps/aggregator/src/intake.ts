@@ -4,6 +4,7 @@ import {
   type ShellyMessage,
   type ShellyParser,
   shellyModelRating,
+  shellyPowerByDirection,
 } from "@coreflux/shelly-schema";
 import type { Logger } from "pino";
 import { Counts } from "./metrics";
@@ -214,6 +215,8 @@ export class Intake {
       if (!hasEnergy && reading.powerW === undefined) continue;
       const meter = this.meter(device, reading.meter);
       if (meter === undefined) return;
+      // A meter that sums phases (Pro 3EM) can import and export at once: its power by direction.
+      const split = reading.powerW === undefined ? undefined : shellyPowerByDirection(reading);
       const outcome = this.engine.ingestValues(
         meter,
         nowMs,
@@ -221,6 +224,8 @@ export class Intake {
         reading.powerW ?? Number.NaN,
         reading.returnedEnergyWh ?? Number.NaN,
         reading.deviceTsMs ?? messageTsMs ?? Number.NaN,
+        split?.importW ?? Number.NaN,
+        split?.exportW ?? Number.NaN,
       );
       if (outcome === "over-limit") this.reportOverLimit(meter, device, reading.meter);
       this.count(outcome, device, reading.meter, reading.energyWh);

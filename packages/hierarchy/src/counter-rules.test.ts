@@ -240,6 +240,42 @@ describe("accounting rules", () => {
     expect(energyMwh("Site")).toBe(16_000);
   });
 
+  it("a 3-phase meter that imports and exports at once: each counter is judged by its own direction", () => {
+    const at = (s: number) => T0 + s * 1000;
+    // Phase A exports 2 kW of solar while B and C import 2.5 kW: the net is +0.5 kW, but the
+    // returned counter grows by 2 kW x 60 s = 33.3 Wh and the active one by 41.7 Wh.
+    const readings = [
+      { tsMs: at(0), energyWh: 5000, returnedEnergyWh: 800, powerW: 500 },
+      { tsMs: at(30), powerW: 500 },
+      { tsMs: at(60), energyWh: 5041.7, returnedEnergyWh: 833.3, powerW: 500 },
+    ];
+    const net = setup();
+    const n = net.meter("Site/Plant/Board/Pro3EM", "em:0");
+    net.feed(n, readings);
+    // By the net alone, the returned counter cannot grow: its rise is held.
+    expect(net.engine.meterView(n).returnedEnergyMwh).toBe(0);
+    const split = setup();
+    const s3 = split.meter("Site/Plant/Board/Pro3EM", "em:0");
+    split.feed(
+      s3,
+      readings.map((r) => ({ ...r, importPowerW: 2500, exportPowerW: 2000 })),
+    );
+    expect(split.engine.meterView(s3).returnedEnergyMwh).toBe(33_300);
+    expect(split.engine.meterView(s3).energyMwh).toBe(41_700);
+    expect(split.engine.meterView(s3).powerW).toBe(500);
+  });
+
+  it("power by direction must be finite and non-negative", () => {
+    const { engine, meter } = setup();
+    const m = meter("Site/Plant/Board/Pro3EM", "em:0");
+    expect(engine.ingest(m, { tsMs: T0, powerW: 1, importPowerW: -1, exportPowerW: 0 })).toBe(
+      "invalid",
+    );
+    expect(engine.ingest(m, { tsMs: T0, powerW: 1, importPowerW: 1, exportPowerW: Infinity })).toBe(
+      "invalid",
+    );
+  });
+
   it("plausibility: 60 kW by default, overridable per meter", () => {
     const overrides = setup({
       maxPowerWFor: (path, meterId) =>

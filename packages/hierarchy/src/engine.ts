@@ -211,6 +211,8 @@ export class EnergyEngine {
       reading.powerW ?? Number.NaN,
       reading.returnedEnergyWh ?? Number.NaN,
       reading.deviceTsMs ?? Number.NaN,
+      reading.importPowerW ?? Number.NaN,
+      reading.exportPowerW ?? Number.NaN,
     );
   }
 
@@ -224,6 +226,8 @@ export class EnergyEngine {
     powerW: number,
     returnedEnergyWh = Number.NaN,
     deviceTsMs = Number.NaN,
+    importPowerW = Number.NaN,
+    exportPowerW = Number.NaN,
   ): IngestOutcome | "invalid" {
     const m = this.meters;
     if (!(meter >= 0 && meter < m.count)) {
@@ -238,7 +242,9 @@ export class EnergyEngine {
     if (
       (hasEnergy && !(energyWh >= 0 && energyWh <= MAX_COUNTER_WH)) ||
       (hasReturned && !(returnedEnergyWh >= 0 && returnedEnergyWh <= MAX_COUNTER_WH)) ||
-      (hasPower && !Number.isFinite(powerW))
+      (hasPower && !Number.isFinite(powerW)) ||
+      (!Number.isNaN(importPowerW) && !(importPowerW >= 0 && importPowerW < Infinity)) ||
+      (!Number.isNaN(exportPowerW) && !(exportPowerW >= 0 && exportPowerW < Infinity))
     ) {
       return "invalid";
     }
@@ -270,13 +276,23 @@ export class EnergyEngine {
     const ratedW = m.maxPowerW.data[meter]!;
     const oldPowerMw = m.powerMw.data[meter]!;
 
-    evidence.advance(meter, readingTsMs, oldPowerMw / 1000, powerW, ratedW);
+    // The power by direction: as given (a meter that sums phases), else by the sign of powerW.
+    let importW = Number.NaN;
+    let exportW = Number.NaN;
+    if (hasPower) {
+      const split = !Number.isNaN(importPowerW) && !Number.isNaN(exportPowerW);
+      importW = split ? importPowerW : Math.max(powerW, 0);
+      exportW = split ? exportPowerW : Math.max(-powerW, 0);
+    }
+    const oldImportW = evidence.importW.data[meter]!;
+    const oldExportW = evidence.exportW.data[meter]!;
+    evidence.advance(meter, readingTsMs, importW, exportW, ratedW);
     // Flow in a direction at either end of the span this report closed: the power held until
     // this report (a meter that drew 49 kW before an hour offline) counts as much as this one.
     // A copy closes no span.
-    const oldPowerW = evidence.allowanceMwh > 0 ? oldPowerMw / 1000 : 0;
-    if (powerW > STANDBY_W || oldPowerW > STANDBY_W) m.active.noteFlow(meter);
-    if (powerW < -STANDBY_W || oldPowerW < -STANDBY_W) m.returned.noteFlow(meter);
+    const spanClosed = evidence.allowanceMwh > 0;
+    if (importW > STANDBY_W || (spanClosed && oldImportW > STANDBY_W)) m.active.noteFlow(meter);
+    if (exportW > STANDBY_W || (spanClosed && oldExportW > STANDBY_W)) m.returned.noteFlow(meter);
     if (evidence.allowanceMwh > 0) m.active.allow(meter, evidence.allowanceMwh);
     if (evidence.returnedAllowanceMwh > 0) m.returned.allow(meter, evidence.returnedAllowanceMwh);
 
@@ -1017,6 +1033,8 @@ export class EnergyEngine {
     e.integralMwh.adopt(saved.integralMwh);
     e.markTsMs.adopt(saved.markTsMs);
     e.markIntegralMwh.adopt(saved.markIntegralMwh);
+    e.importW.adopt(saved.importW);
+    e.exportW.adopt(saved.exportW);
     n.reserve(nc);
     m.reserve(mc);
 

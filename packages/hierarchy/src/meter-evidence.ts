@@ -47,6 +47,13 @@ export class MeterEvidence {
   readonly powerTsMs = new GrowableFloat64(Number.NEGATIVE_INFINITY);
   /** Highest power the meter reported in two consecutive reports, W. */
   readonly sustainedW = new GrowableFloat64(0);
+  /**
+   * The power of the meter's last report by direction, W (>= 0): what it imported and what it
+   * exported. A single-phase meter has one of them (the sign of its power); a meter that sums
+   * phases (a Pro 3EM) can have both (a phase exporting while the others import).
+   */
+  readonly importW = new GrowableFloat64(0);
+  readonly exportW = new GrowableFloat64(0);
   /** ∫|power| dt with each report's power held until the next, mWh. */
   readonly integralMwh = new GrowableFloat64(0);
   /** The latest quarter-hour boundary a report span crossed (NaN: none yet) and the integral there. */
@@ -68,6 +75,8 @@ export class MeterEvidence {
       this.hasPower,
       this.powerTsMs,
       this.sustainedW,
+      this.importW,
+      this.exportW,
       this.integralMwh,
       this.markTsMs,
       this.markIntegralMwh,
@@ -100,31 +109,31 @@ export class MeterEvidence {
   }
 
   /**
-   * A report of meter `i` at reading time `tsMs`: `oldPowerW` is the power it reported before,
-   * `powerW` the power in this report (NaN: none). Leaves the allowances of the span that ended
-   * in {@link allowanceMwh} (active energy: positive power) and {@link returnedAllowanceMwh}
-   * (returned energy: negative power), and moves the integral, the mark and the sustained power
-   * on.
+   * A report of meter `i` at reading time `tsMs` with the power it imported and exported, W
+   * (>= 0; both NaN when the report has no power). Leaves the allowances of the span that ended
+   * in {@link allowanceMwh} (active energy: the power imported) and {@link returnedAllowanceMwh}
+   * (returned energy: the power exported), and moves the integral, the mark, the sustained power
+   * and the powers by direction on.
    */
-  advance(i: number, tsMs: number, oldPowerW: number, powerW: number, ratedW: number): void {
+  advance(i: number, tsMs: number, importW: number, exportW: number, ratedW: number): void {
     this.allowanceMwh = 0;
     this.returnedAllowanceMwh = 0;
     const lastTsMs = this.lastReportTsMs.data[i]!;
     const hadPower = this.hasPower.data[i] === 1;
-    const hasNew = !Number.isNaN(powerW);
-    const newPowerW = hasNew ? powerW : oldPowerW;
-    const a = Math.abs(oldPowerW);
-    const b = Math.abs(newPowerW);
+    const hasNew = !Number.isNaN(importW);
+    const oldImportW = this.importW.data[i]!;
+    const oldExportW = this.exportW.data[i]!;
+    const newImportW = hasNew ? importW : oldImportW;
+    const newExportW = hasNew ? exportW : oldExportW;
+    const a = oldImportW + oldExportW;
+    const b = newImportW + newExportW;
     if (tsMs > lastTsMs) {
       if (lastTsMs !== Number.NEGATIVE_INFINITY) {
         const spanMs = tsMs - lastTsMs;
         if (hadPower) {
-          this.allowanceMwh =
-            (spanAllowanceW(Math.max(oldPowerW, 0), Math.max(newPowerW, 0), ratedW) * spanMs) /
-            3600;
+          this.allowanceMwh = (spanAllowanceW(oldImportW, newImportW, ratedW) * spanMs) / 3600;
           this.returnedAllowanceMwh =
-            (spanAllowanceW(Math.max(-oldPowerW, 0), Math.max(-newPowerW, 0), ratedW) * spanMs) /
-            3600;
+            (spanAllowanceW(oldExportW, newExportW, ratedW) * spanMs) / 3600;
           const before = this.integralMwh.data[i]!;
           const boundaryMs = Math.floor(tsMs / MARK_MS) * MARK_MS;
           if (boundaryMs > lastTsMs) {
@@ -154,6 +163,9 @@ export class MeterEvidence {
     }
     if (hasNew) {
       this.hasPower.data[i] = 1;
+      // Like the live power: the latest report received, whatever its time.
+      this.importW.data[i] = importW;
+      this.exportW.data[i] = exportW;
       if (tsMs > this.powerTsMs.data[i]!) this.powerTsMs.data[i] = tsMs;
     }
   }

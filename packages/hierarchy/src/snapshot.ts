@@ -95,6 +95,11 @@ export interface MeterEvidenceSnapshot {
   integralMwh: number[];
   /** The latest quarter-hour boundary crossed and the integral there. */
   mark: { at: number[]; tsMs: number[]; integralMwh: number[] };
+  /**
+   * The last report's power by direction, W, for the meters where it is not the sign of
+   * `powerMw` (meters that sum phases, which can import and export at once).
+   */
+  split: { at: number[]; importW: number[]; exportW: number[] };
 }
 
 /**
@@ -214,6 +219,8 @@ export interface DecodedEvidence {
   integralMwh: Float64Array;
   markTsMs: Float64Array;
   markIntegralMwh: Float64Array;
+  importW: Float64Array;
+  exportW: Float64Array;
 }
 
 /** A validated snapshot, decoded into typed arrays with the engine's sentinels. */
@@ -391,7 +398,24 @@ function meterEvidenceOf(m: MeterColumns, count: number): MeterEvidenceSnapshot 
     sustainedW: dense(e.sustainedW.data, count),
     integralMwh: dense(e.integralMwh.data, count),
     mark,
+    split: splitOf(m, count),
   };
+}
+
+/** The meters whose power by direction is not the sign of their power. */
+function splitOf(m: MeterColumns, count: number): MeterEvidenceSnapshot["split"] {
+  const e = m.evidence;
+  const out: MeterEvidenceSnapshot["split"] = { at: [], importW: [], exportW: [] };
+  for (let i = 0; i < count; i++) {
+    const powerW = m.powerMw.data[i]! / 1000;
+    const importW = e.importW.data[i]!;
+    const exportW = e.exportW.data[i]!;
+    if (importW === Math.max(powerW, 0) && exportW === Math.max(-powerW, 0)) continue;
+    out.at.push(i);
+    out.importW.push(importW);
+    out.exportW.push(exportW);
+  }
+  return out;
 }
 
 /** Model ratings given to `setRatedPower` (overrides are not saved: they come from the options). */
@@ -761,9 +785,16 @@ function evidenceInto(
   meters: Record<string, unknown>,
   out: DecodedEvidence,
   lastSeenTsMs: Float64Array,
+  powerMw: Float64Array,
   count: number,
   version: number,
 ): void {
+  // The power by direction follows the sign of the power, except where `split` says otherwise.
+  for (let i = 0; i < count; i++) {
+    const powerW = powerMw[i]! / 1000;
+    out.importW[i] = Math.max(powerW, 0);
+    out.exportW[i] = Math.max(-powerW, 0);
+  }
   if (version < 2) {
     out.lastReportTsMs.set(lastSeenTsMs);
     out.counterArrivalTsMs.set(lastSeenTsMs);
@@ -814,6 +845,23 @@ function evidenceInto(
       throw invalid(`${w}.mark.integralMwh`, k, g);
     out.markTsMs[i] = t;
     out.markIntegralMwh[i] = g;
+  }
+  const split = recordAt(e, w, "split");
+  const sAt = arrayAt(split, `${w}.split`, "at");
+  const importW = arrayAt(split, `${w}.split`, "importW", sAt.length);
+  const exportW = arrayAt(split, `${w}.split`, "exportW", sAt.length);
+  for (let k = 0; k < sAt.length; k++) {
+    const i = sAt[k];
+    if (!(typeof i === "number" && Number.isInteger(i) && i >= 0 && i < count))
+      throw invalid(`${w}.split.at`, k, i);
+    const im = importW[k];
+    const ex = exportW[k];
+    if (!(typeof im === "number" && im >= 0 && im < Number.POSITIVE_INFINITY))
+      throw invalid(`${w}.split.importW`, k, im);
+    if (!(typeof ex === "number" && ex >= 0 && ex < Number.POSITIVE_INFINITY))
+      throw invalid(`${w}.split.exportW`, k, ex);
+    out.importW[i] = im;
+    out.exportW[i] = ex;
   }
 }
 
@@ -898,7 +946,7 @@ function emptyCounter(count: number, arena: ColumnArena): DecodedCounter {
 }
 
 /** 8-byte and 1-byte columns per meter of the decoded evidence (see `emptyEvidence`). */
-const EVIDENCE_COLUMNS = { f64: 10, u8: 1 } as const;
+const EVIDENCE_COLUMNS = { f64: 12, u8: 1 } as const;
 
 function emptyEvidence(count: number, arena: ColumnArena): DecodedEvidence {
   return {
@@ -913,6 +961,8 @@ function emptyEvidence(count: number, arena: ColumnArena): DecodedEvidence {
     integralMwh: arena.f64(count),
     markTsMs: arena.f64(count).fill(Number.NaN),
     markIntegralMwh: arena.f64(count),
+    importW: arena.f64(count),
+    exportW: arena.f64(count),
   };
 }
 
@@ -1070,7 +1120,7 @@ function decodeDocument(input: Record<string, unknown>, version: number): Decode
   if (version >= 2)
     sparseInto(meters, "meters", "ratedW", ratedW, (v) => v > 0 && Number.isFinite(v));
   const evidence = emptyEvidence(mc, arena);
-  evidenceInto(meters, evidence, lastSeenTsMs, mc, version);
+  evidenceInto(meters, evidence, lastSeenTsMs, powerMw, mc, version);
 
   const freshOrder = arena.i32(fc);
   ints(freshMeters, "freshness.meter", freshOrder, 0, mc - 1);

@@ -27,6 +27,14 @@ export interface MeterReading {
   returnedEnergyWh?: number | undefined;
   /** Instantaneous active power, W (signed: negative while exporting). */
   powerW?: number | undefined;
+  /**
+   * For a meter that sums phases (a Pro 3EM's `em:0`): the power of its importing phases and of
+   * its exporting phases, W (both >= 0, both or neither). One phase can export while the others
+   * import, so the signed `powerW` alone understates how fast each counter can move. Used only
+   * with `powerW`; without them the sign of `powerW` gives the direction.
+   */
+  importPowerW?: number | undefined;
+  exportPowerW?: number | undefined;
 }
 
 /**

@@ -64,6 +64,7 @@ export {
   shellyParseErrorCodeSchema,
 } from "./parse-error-codes";
 export { createShellyParser, parseShellyMessage, type ShellyParser } from "./parser";
+export { type ShellyPowerByDirection, shellyPowerByDirection } from "./power-by-direction";
 export {
   type ShellyCoverStatus,
   shellyCoverStatusSchema,

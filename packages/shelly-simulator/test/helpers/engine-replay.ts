@@ -1,5 +1,5 @@
 import { createEnergyEngine, type EnergyEngine, type MeterHandle } from "@coreflux/hierarchy";
-import { parseShellyMessage } from "@coreflux/shelly-schema";
+import { parseShellyMessage, shellyPowerByDirection } from "@coreflux/shelly-schema";
 import type { EnergyTruth, PlacementRule, SimMessage } from "../../src/index";
 
 /** What replaying a stream into an engine did. */
@@ -60,11 +60,14 @@ export function replay(
         handle = found.meter;
         meters.set(key, handle);
       }
+      const split = reading.powerW === undefined ? undefined : shellyPowerByDirection(reading);
       const outcome = engine.ingest(handle, {
         tsMs: m.tsMs,
         energyWh: reading.energyWh,
         returnedEnergyWh: reading.returnedEnergyWh,
         powerW: reading.powerW,
+        importPowerW: split?.importW,
+        exportPowerW: split?.exportW,
       });
       outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
     }
