@@ -9,7 +9,7 @@ import {
 import { ReadingEvidence } from "./counter-tracker";
 import { CreditLog } from "./credit-log";
 import { HierarchyError } from "./errors";
-import { MIN_DEVICE_TS_MS, STANDBY_W } from "./meter-evidence";
+import { MIN_DEVICE_TS_MS } from "./meter-evidence";
 import { type EngineOptions, type ResolvedOptions, resolveOptions } from "./options";
 import { PeriodSplitter } from "./period-split";
 import {
@@ -284,15 +284,9 @@ export class EnergyEngine {
       importW = split ? importPowerW : Math.max(powerW, 0);
       exportW = split ? exportPowerW : Math.max(-powerW, 0);
     }
-    const oldImportW = evidence.importW.data[meter]!;
-    const oldExportW = evidence.exportW.data[meter]!;
     evidence.advance(meter, readingTsMs, importW, exportW, ratedW);
-    // Flow in a direction at either end of the span this report closed: the power held until
-    // this report (a meter that drew 49 kW before an hour offline) counts as much as this one.
-    // A copy closes no span.
-    const spanClosed = evidence.allowanceMwh > 0;
-    if (importW > STANDBY_W || (spanClosed && oldImportW > STANDBY_W)) m.active.noteFlow(meter);
-    if (exportW > STANDBY_W || (spanClosed && oldExportW > STANDBY_W)) m.returned.noteFlow(meter);
+    if (evidence.importFlow) m.active.noteFlow(meter);
+    if (evidence.exportFlow) m.returned.noteFlow(meter);
     if (evidence.allowanceMwh > 0) m.active.allow(meter, evidence.allowanceMwh);
     if (evidence.returnedAllowanceMwh > 0) m.returned.allow(meter, evidence.returnedAllowanceMwh);
 

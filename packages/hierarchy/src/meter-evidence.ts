@@ -64,6 +64,13 @@ export class MeterEvidence {
   allowanceMwh = 0;
   /** Returned energy the same span allows, mWh. */
   returnedAllowanceMwh = 0;
+  /**
+   * The report showed power flowing in (out) beyond standby, or it closed a span whose power,
+   * held from the report before, did: the meter that drew 49 kW before an hour offline did grow
+   * its active counter, whatever it reports now. A copy closes no span.
+   */
+  importFlow = false;
+  exportFlow = false;
 
   /** Its per-meter columns, for the meter table to grow them with its own. */
   columns(): AnyGrowable[] {
@@ -112,8 +119,9 @@ export class MeterEvidence {
    * A report of meter `i` at reading time `tsMs` with the power it imported and exported, W
    * (>= 0; both NaN when the report has no power). Leaves the allowances of the span that ended
    * in {@link allowanceMwh} (active energy: the power imported) and {@link returnedAllowanceMwh}
-   * (returned energy: the power exported), and moves the integral, the mark, the sustained power
-   * and the powers by direction on.
+   * (returned energy: the power exported) and the directions of flow in {@link importFlow} and
+   * {@link exportFlow}, and moves the integral, the mark, the sustained power and the powers by
+   * direction on.
    */
   advance(i: number, tsMs: number, importW: number, exportW: number, ratedW: number): void {
     this.allowanceMwh = 0;
@@ -128,12 +136,25 @@ export class MeterEvidence {
     const a = oldImportW + oldExportW;
     const b = newImportW + newExportW;
     if (tsMs > lastTsMs) {
+      // Two reports at different times, both this high: sustained (a copy is not a second report).
+      if (hasNew && hadPower) {
+        const sustained = Math.min(a, b);
+        if (sustained > this.sustainedW.data[i]!) this.sustainedW.data[i] = sustained;
+      }
       if (lastTsMs !== Number.NEGATIVE_INFINITY) {
         const spanMs = tsMs - lastTsMs;
         if (hadPower) {
-          this.allowanceMwh = (spanAllowanceW(oldImportW, newImportW, ratedW) * spanMs) / 3600;
-          this.returnedAllowanceMwh =
-            (spanAllowanceW(oldExportW, newExportW, ratedW) * spanMs) / 3600;
+          // Twice the average covers a load that changed between reports, but never more than
+          // the meter can draw (its limit, raised by this span if it sustained more).
+          const capMwh = ((this.limitW(i, ratedW) + STANDBY_W) * spanMs) / 3600;
+          this.allowanceMwh = Math.min(
+            (spanAllowanceW(oldImportW, newImportW, ratedW) * spanMs) / 3600,
+            capMwh,
+          );
+          this.returnedAllowanceMwh = Math.min(
+            (spanAllowanceW(oldExportW, newExportW, ratedW) * spanMs) / 3600,
+            capMwh,
+          );
           const before = this.integralMwh.data[i]!;
           const boundaryMs = Math.floor(tsMs / MARK_MS) * MARK_MS;
           if (boundaryMs > lastTsMs) {
@@ -148,19 +169,10 @@ export class MeterEvidence {
         }
       }
       this.lastReportTsMs.data[i] = tsMs;
-      // Two reports at different times, both this high: sustained (a copy is not a second report).
-      if (hasNew && hadPower) {
-        const sustained = Math.min(a, b);
-        if (sustained > this.sustainedW.data[i]!) this.sustainedW.data[i] = sustained;
-      }
-      // Twice the average covers a load that changed between reports, but never more than the
-      // meter can draw (its limit, raised by this span if it sustained more).
-      if (hadPower && lastTsMs !== Number.NEGATIVE_INFINITY) {
-        const capMwh = ((this.limitW(i, ratedW) + STANDBY_W) * (tsMs - lastTsMs)) / 3600;
-        if (this.allowanceMwh > capMwh) this.allowanceMwh = capMwh;
-        if (this.returnedAllowanceMwh > capMwh) this.returnedAllowanceMwh = capMwh;
-      }
     }
+    const spanClosed = this.allowanceMwh > 0;
+    this.importFlow = (hasNew && importW > STANDBY_W) || (spanClosed && oldImportW > STANDBY_W);
+    this.exportFlow = (hasNew && exportW > STANDBY_W) || (spanClosed && oldExportW > STANDBY_W);
     if (hasNew) {
       this.hasPower.data[i] = 1;
       // Like the live power: the latest report received, whatever its time.
