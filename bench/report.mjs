@@ -80,7 +80,8 @@ const AMBIGUITY_NAMES = {
   K4: "arrival times only (queued or late readings)",
   K5: "an unexplained rise, then another counter",
   K6: "a corrupted value the counter could have shown",
-  K7: "an unconfirmed drop, then a new counter back above the old level",
+  K7: "a drop nothing confirmed",
+  K8: "a restart confirmed by one reading, then a counter near the old level",
 };
 
 function oracleSection(r) {

@@ -307,6 +307,77 @@ describe("accounting rules", () => {
     expect(energyMwh(device)).toBe(500_000);
   });
 
+  it("a corrupted value inside a burst is not credited, even within the limit since the outage began", () => {
+    const { engine, meter, feed, energyMwh } = setup();
+    const m = meter(device);
+    engine.setRatedPower(m, 3680);
+    // No power reports; an outage of 8 minutes, then the queue: the counter stood still, one
+    // value among the queued ones is corrupted (within 3.68 kW × 8 min of the reference, beyond
+    // what it can draw in a minute).
+    const outcomes = feed(m, [
+      { tsMs: T0, energyWh: 1010 },
+      { tsMs: T0 + 10_000, energyWh: 1010 },
+      { tsMs: T0 + 8 * MINUTE, energyWh: 1010 },
+      { tsMs: T0 + 8 * MINUTE + 2, energyWh: 1154 },
+      { tsMs: T0 + 8 * MINUTE + 4, energyWh: 1010 },
+      { tsMs: T0 + 8 * MINUTE + 10_000, energyWh: 1010 },
+    ]);
+    expect(outcomes).toEqual([
+      "reference",
+      "duplicate",
+      "duplicate",
+      "spike-rejected",
+      "glitch",
+      "duplicate",
+    ]);
+    expect(energyMwh(device)).toBe(0);
+  });
+
+  it("a re-delivered copy of the reference inside a burst does not make a rise over the outage look sudden", () => {
+    const { meter, feed, energyMwh } = setup();
+    const m = meter(device);
+    // Idle at 1000 Wh, then 70 minutes without reports while a 1.5 kW load ran. The queue
+    // brings 2750 Wh, an old copy of 1000 Wh, and 2750 Wh again: the copy was measured some time
+    // during the outage, not when the queue arrived, so 1750 Wh over 70 minutes stays plausible.
+    const outcomes = feed(m, [
+      { tsMs: T0, energyWh: 1000, powerW: 5 },
+      { tsMs: T0 + MINUTE, energyWh: 1000, powerW: 5 },
+      { tsMs: T0 + 71 * MINUTE, energyWh: 2750, powerW: 0.2 },
+      { tsMs: T0 + 71 * MINUTE + 3, energyWh: 1000, powerW: 5 },
+      { tsMs: T0 + 71 * MINUTE + 6, energyWh: 2750, powerW: 0.2 },
+      { tsMs: T0 + 71 * MINUTE + 10_000, energyWh: 2752, powerW: 0.2 },
+    ]);
+    expect(outcomes.at(-1)).toBe("accepted");
+    expect(energyMwh(device)).toBe(1_752_000);
+  });
+
+  it("a restart inside a burst is confirmed at its low value; growth only the burst explains waits", () => {
+    const { meter, feed, energyMwh } = setup();
+    const m = meter(device);
+    // 4327 Wh, reset to 0 during a 9-minute outage; among the queued zeros one corrupted value
+    // of 194 Wh (within 60 kW × 9 min of zero), then zeros again: nothing was consumed.
+    const queued = T0 + 10 * MINUTE;
+    const outcomes = feed(m, [
+      { tsMs: T0, energyWh: 4327, powerW: 0 },
+      { tsMs: T0 + MINUTE, energyWh: 4327, powerW: 0 },
+      { tsMs: queued, energyWh: 0, powerW: 0 },
+      { tsMs: queued + 2, energyWh: 0, powerW: 0 },
+      { tsMs: queued + 4, energyWh: 194, powerW: 0 },
+      { tsMs: queued + 6, energyWh: 0, powerW: 0 },
+      { tsMs: queued + MINUTE, energyWh: 0, powerW: 300 },
+      { tsMs: queued + 2 * MINUTE, energyWh: 5, powerW: 300 },
+    ]);
+    expect(outcomes.slice(2)).toEqual([
+      "reset-suspected",
+      "duplicate",
+      "reset",
+      "glitch",
+      "duplicate",
+      "accepted",
+    ]);
+    expect(energyMwh(device)).toBe(5000);
+  });
+
   it("duplicates are free", () => {
     const { meter, feed, energyMwh } = setup();
     const m = meter(device);

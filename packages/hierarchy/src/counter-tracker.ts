@@ -70,6 +70,11 @@ export class ReadingEvidence {
    * burst delivers was measured over that long.
    */
   burstElapsedMs = 0;
+  /**
+   * On arrival times, this counter came less than `QUEUE_MS` after its previous reading: a queue
+   * delivered at once, where nothing measures the time between the readings.
+   */
+  inBurst = false;
   /** When the device last booted, on the same clock as `tsMs` (NaN: unknown). */
   bootTsMs = Number.NaN;
   /** The meter's power integral at `tsMs`, mWh (weights for splitting a credit over periods). */
@@ -212,14 +217,11 @@ export class CounterTracker {
     }
     // By the device's own clock, a reading older than the last time the counter was seen at its
     // reference cannot move it: a counter only grows within an epoch, so a different value from
-    // before then is a delayed or re-delivered copy (of this epoch or an earlier one).
-    if (
-      ev.timed &&
-      this.refTimed.data[i] === 1 &&
-      ev.tsMs < this.refSeenTsMs.data[i]! &&
-      Math.abs(valueMwh - ref) > this.jitterMwh
-    ) {
-      return Outcome.backward;
+    // before then is a delayed or re-delivered copy (of this epoch or an earlier one), even one
+    // a rounding away from the reference (a copy from before a restart can be just above it).
+    if (ev.timed && this.refTimed.data[i] === 1 && ev.tsMs < this.refSeenTsMs.data[i]!) {
+      if (valueMwh === ref) return Outcome.duplicate;
+      return Math.abs(valueMwh - ref) > this.jitterMwh ? Outcome.backward : Outcome.jitter;
     }
     const pending = this.pendingKind.data[i];
     if (pending === PENDING_DROP) return this.afterDrop(i, ref, valueMwh, ev);
@@ -240,6 +242,7 @@ export class CounterTracker {
       ) {
         this.prevRefMwh.data[i] = Number.NaN;
       }
+      this.trimAllowance(i, ev);
       this.seen(i, ev);
       return Outcome.duplicate;
     }
@@ -252,8 +255,15 @@ export class CounterTracker {
         ev.powerTsMs >= this.refSetTsMs.data[i]! &&
         this.flowSeen.data[i] === 0 &&
         rise > EVIDENCE_SLACK_MWH;
+      // Inside a queue nothing measures when the rise happened: the limit over the whole outage
+      // is no evidence against an outlier among the queued readings (`847 → 78 → 2413 → 136`
+      // in one queue is a corrupted value among a restarted counter's readings), so a rise
+      // there gets the limit over `minElapsedMs` only; beyond it, it waits for the next reading,
+      // which judges it over the whole time since the counter was last seen.
       const byLimit =
-        !byPower && !noFlow && this.withinLimit(rise, this.refSeenTsMs.data[i]!, ev, true);
+        !byPower &&
+        !noFlow &&
+        this.withinLimit(rise, ev.inBurst ? ev.tsMs : this.refSeenTsMs.data[i]!, ev, true);
       if (
         byPower
           ? rise <= this.evidenceSince(i, this.allowMwh.data[i]!, this.refSetTsMs.data[i]!, ev)
@@ -321,15 +331,18 @@ export class CounterTracker {
     // little higher) arrives within milliseconds and is not a counter that restarted. Values
     // below anything this epoch showed are no copies of it: their growth needs no more than the
     // limit allows over the time since the low (at least `minElapsedMs`, or a burst's time).
-    const consistent =
+    const byTime =
       growthMwh === 0 ||
-      (low < this.epochFloorMwh.data[i]! &&
-        this.withinLimit(growthMwh, lowTsMs - ev.burstElapsedMs, ev, true)) ||
       (this.usableAgainst(this.pendingTimed.data[i] === 1, ev)
         ? growthMwh <= this.evidenceSince(i, this.pendingAllowMwh.data[i]!, lowTsMs, ev)
         : growthMwh * 3600 <=
           ev.limitW * Math.max(0, ev.tsMs - lowTsMs) + EVIDENCE_SLACK_MWH * 3600);
-    if (!consistent) {
+    const burstFromMs = lowTsMs - ev.burstElapsedMs;
+    const byBurst =
+      !byTime &&
+      low < this.epochFloorMwh.data[i]! &&
+      this.withinLimit(growthMwh, burstFromMs, ev, true);
+    if (!byTime && !byBurst) {
       this.hold(i, PENDING_DROP, v, ev);
       return Outcome.resetSuspected;
     }
@@ -345,20 +358,39 @@ export class CounterTracker {
     this.epoch.data[i]! += 1;
     this.epochStartTsMs.data[i] = lowTsMs;
     this.epochFloorMwh.data[i] = low;
+    // Growth that only the burst's time explains comes with no elapsed time of its own: it may be
+    // one corrupted value among queued ones (`0, 194 Wh, 0` in one burst). The restart is
+    // confirmed at the low value, and the growth waits, like any unexplained rise, for the next
+    // reading to keep it; the low value counts as seen at the start of the burst, when it may
+    // have been measured.
+    const to = byBurst ? low : v;
     if (fromZero) {
       // The counter restarted from zero after we last saw it: everything it shows was consumed
       // since. Remember the old level in case it comes back (two low outliers in a row).
-      this.credit(i, v, seenTsMs, this.seenIntegralMwh.data[i]!, v, ev);
+      this.credit(i, to, seenTsMs, this.seenIntegralMwh.data[i]!, to, ev);
       this.prevRefMwh.data[i] = prevRef;
       this.prevSeenTsMs.data[i] = seenTsMs;
-      this.epochCreditMwh.data[i] = v;
+      this.epochCreditMwh.data[i] = to;
+      if (byBurst) this.holdAfterBurst(i, v, burstFromMs, ev);
       return Outcome.reset;
     }
     // A new counter level (a counter restored to an older value, a replaced device): the level
     // itself is not consumption, the growth from it is.
     this.prevRefMwh.data[i] = Number.NaN;
-    this.credit(i, growthMwh, lowTsMs, Number.NaN, v, ev);
+    this.credit(i, to - low, lowTsMs, Number.NaN, to, ev);
+    if (byBurst) this.holdAfterBurst(i, v, burstFromMs, ev);
     return Outcome.rebased;
+  }
+
+  /**
+   * A restart confirmed at its low value by growth `v` that only a burst's time explains: the
+   * low value becomes the reference, seen from `burstFromMs` (the earliest it can have been
+   * measured), and `v` is held as a rise.
+   */
+  private holdAfterBurst(i: number, v: number, burstFromMs: number, ev: ReadingEvidence): void {
+    this.refSetTsMs.data[i] = burstFromMs;
+    this.refSeenTsMs.data[i] = burstFromMs;
+    this.hold(i, PENDING_RISE, v, ev);
   }
 
   /**
@@ -507,9 +539,30 @@ export class CounterTracker {
     this.flowSeen.data[i] = 0;
   }
 
-  /** The counter was seen at its reference again. */
+  /**
+   * The counter shows its reference after the device booted (since the reference was set):
+   * whatever the power allowed before the boot is in the counter by now (a persistent counter
+   * keeps what it counted; a restarted one would not show the reference), so it explains no
+   * later rise; what can have flowed since the boot, at the limit, is all that is left (a
+   * corrupted value within what a 57 kW export held across a reboot allowed is not that
+   * export).
+   */
+  private trimAllowance(i: number, ev: ReadingEvidence): void {
+    const bootTsMs = ev.bootTsMs;
+    if (!(bootTsMs > this.refSetTsMs.data[i]! && bootTsMs <= ev.tsMs)) return;
+    const sinceBootMwh = (ev.limitW * Math.max(ev.tsMs - bootTsMs, this.minElapsedMs)) / 3600;
+    if (sinceBootMwh < this.allowMwh.data[i]!) this.allowMwh.data[i] = sinceBootMwh;
+  }
+
+  /**
+   * The counter was seen at its reference again. Not inside a burst of queued readings: a copy
+   * of the reference there may have been measured at any time since the report before the burst
+   * (a re-delivered one among the readings of an outage), and the counter must not look seen at
+   * its reference when the burst arrived (a real rise over the outage would then look beyond
+   * the limit).
+   */
   private seen(i: number, ev: ReadingEvidence): void {
-    if (ev.tsMs > this.refSeenTsMs.data[i]!) {
+    if (!ev.inBurst && ev.tsMs > this.refSeenTsMs.data[i]!) {
       this.refSeenTsMs.data[i] = ev.tsMs;
       this.seenIntegralMwh.data[i] = ev.integralMwh;
       this.refTimed.data[i] = ev.timed ? 1 : 0;

@@ -9,7 +9,7 @@ import {
 import { ReadingEvidence } from "./counter-tracker";
 import { CreditLog } from "./credit-log";
 import { HierarchyError } from "./errors";
-import { MIN_DEVICE_TS_MS } from "./meter-evidence";
+import { COUNTER_ACTIVE, COUNTER_RETURNED, MIN_DEVICE_TS_MS } from "./meter-evidence";
 import { type EngineOptions, type ResolvedOptions, resolveOptions } from "./options";
 import { PeriodSplitter } from "./period-split";
 import {
@@ -314,7 +314,11 @@ export class EnergyEngine {
       // Power judges a reading by the device's clock, or by arrival times at least
       // `minElapsedMs` after the previous counter reading: closer ones may be a burst of queued
       // messages, or a sped-up simulation, whose arrival times say nothing about elapsed time.
-      const arrivalSpanMs = evidence.counterArrival(meter, arrivalMs);
+      const arrivalSpanMs = evidence.counterArrival(
+        meter,
+        arrivalMs,
+        (hasEnergy ? COUNTER_ACTIVE : 0) | (hasReturned ? COUNTER_RETURNED : 0),
+      );
       ev.burstElapsedMs = timed ? 0 : arrivalMs - evidence.burstBaseTsMs.data[meter]!;
       ev.hasPower = evidence.hasPower.data[meter] === 1;
       ev.powerTsMs = evidence.powerTsMs.data[meter]!;
@@ -327,6 +331,7 @@ export class EnergyEngine {
       ev.integralMwh = evidence.integralMwh.data[meter]!;
       if (hasEnergy) {
         const tracker = m.active;
+        ev.inBurst = !timed && (evidence.repeatedCounters & COUNTER_ACTIVE) !== 0;
         outcome = OUTCOME_NAMES[tracker.advance(meter, Math.round(energyWh * 1000), ev)]!;
         creditMwh = tracker.creditMwh;
         creditFromMs = tracker.creditFromMs;
@@ -334,6 +339,7 @@ export class EnergyEngine {
       }
       if (hasReturned) {
         const tracker = m.returned;
+        ev.inBurst = !timed && (evidence.repeatedCounters & COUNTER_RETURNED) !== 0;
         const code = tracker.advance(meter, Math.round(returnedEnergyWh * 1000), ev);
         if (!hasEnergy) outcome = OUTCOME_NAMES[code]!;
         returnedMwh = tracker.creditMwh;
@@ -1020,6 +1026,7 @@ export class EnergyEngine {
     e.lastReportTsMs.adopt(saved.lastReportTsMs);
     e.counterArrivalTsMs.adopt(saved.counterArrivalTsMs);
     e.burstBaseTsMs.adopt(saved.burstBaseTsMs);
+    e.queueCounters.adopt(saved.queueCounters);
     e.clockOffsetMs.adopt(saved.clockOffsetMs);
     e.hasPower.adopt(saved.hasPower);
     e.powerTsMs.adopt(saved.powerTsMs);

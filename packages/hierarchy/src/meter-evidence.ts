@@ -4,6 +4,14 @@ import { type AnyGrowable, GrowableFloat64, GrowableUint8 } from "./growable";
 export const MIN_DEVICE_TS_MS = 1_577_836_800_000;
 /** Counter reports of one meter arriving closer together than this (ms) are a burst. */
 export const BURST_MS = 1000;
+/**
+ * Readings of one counter arriving closer together than this (ms) were queued and delivered at
+ * once (a broker's queue empties within milliseconds); a device's own reports are further apart.
+ */
+export const QUEUE_MS = 100;
+/** Bits of {@link MeterEvidence.queueCounters}: the active and the returned energy counter. */
+export const COUNTER_ACTIVE = 1;
+export const COUNTER_RETURNED = 2;
 /** A meter's limit is raised to this multiple of the power it sustained above it. */
 const SUSTAINED_MARGIN = 1.25;
 /** Standby a meter may draw while reporting 0 W, W (counters creep; reports round). */
@@ -39,6 +47,12 @@ export class MeterEvidence {
    * that long.
    */
   readonly burstBaseTsMs = new GrowableFloat64(Number.NEGATIVE_INFINITY);
+  /**
+   * The counters (bit 1 active energy, bit 2 returned energy) the current queue brought so far
+   * (counter reports less than `QUEUE_MS` apart): two counters of one report sent as separate
+   * messages (Gen1 publishes each on its own topic) are no queue, the same counter twice is.
+   */
+  readonly queueCounters = new GrowableUint8();
   /** Device clock minus arrival time at the last report with a trusted device time (NaN: never). */
   readonly clockOffsetMs = new GrowableFloat64(Number.NaN);
   /** 1 once the meter reported power. */
@@ -78,6 +92,7 @@ export class MeterEvidence {
       this.lastReportTsMs,
       this.counterArrivalTsMs,
       this.burstBaseTsMs,
+      this.queueCounters,
       this.clockOffsetMs,
       this.hasPower,
       this.powerTsMs,
@@ -91,13 +106,24 @@ export class MeterEvidence {
   }
 
   /**
-   * A counter report arrived at `arrivalMs`: returns the arrival time since the previous one
-   * (0 for one in the same millisecond, or after an arrival time that went backwards).
+   * Counters (bits as in {@link queueCounters}) that the report passed to {@link counterArrival}
+   * brought for the second time in the current queue.
    */
-  counterArrival(i: number, arrivalMs: number): number {
+  repeatedCounters = 0;
+
+  /**
+   * A report with counters `counters` (bit 1 active, bit 2 returned) arrived at `arrivalMs`:
+   * returns the arrival time since the previous counter report (0 for one in the same
+   * millisecond, or after an arrival time that went backwards), and leaves in
+   * {@link repeatedCounters} those the current queue already brought.
+   */
+  counterArrival(i: number, arrivalMs: number, counters: number): number {
     const last = this.counterArrivalTsMs.data[i]!;
     const spanMs = arrivalMs > last ? arrivalMs - last : 0;
     if (spanMs >= BURST_MS) this.burstBaseTsMs.data[i] = last;
+    const before = spanMs < QUEUE_MS ? this.queueCounters.data[i]! : 0;
+    this.repeatedCounters = before & counters;
+    this.queueCounters.data[i] = before | counters;
     if (arrivalMs > last) this.counterArrivalTsMs.data[i] = arrivalMs;
     return spanMs;
   }

@@ -83,6 +83,8 @@ export interface MeterEvidenceSnapshot {
   counterArrivalTsMs: (number | null)[];
   /** Arrival of the last counter report before the current burst; null: none. */
   burstBaseTsMs: (number | null)[];
+  /** Counters the current queue brought (bit 1 active, 2 returned); absent: all 0. */
+  queueCounters?: number[];
   /** Device clock minus arrival time; default: never seen. */
   clockOffsetMs: SparseColumn;
   /** 1 once the meter reported power; default 0. */
@@ -212,6 +214,7 @@ export interface DecodedEvidence {
   lastReportTsMs: Float64Array;
   counterArrivalTsMs: Float64Array;
   burstBaseTsMs: Float64Array;
+  queueCounters: Uint8Array;
   clockOffsetMs: Float64Array;
   hasPower: Uint8Array;
   powerTsMs: Float64Array;
@@ -392,6 +395,7 @@ function meterEvidenceOf(m: MeterColumns, count: number): MeterEvidenceSnapshot 
     lastReportTsMs: denseOrNull(e.lastReportTsMs.data, count),
     counterArrivalTsMs: denseOrNull(e.counterArrivalTsMs.data, count),
     burstBaseTsMs: denseOrNull(e.burstBaseTsMs.data, count),
+    queueCounters: dense(e.queueCounters.data, count),
     clockOffsetMs: sparse(e.clockOffsetMs.data, count, Number.NaN),
     hasPower: sparse(e.hasPower.data, count, 0),
     powerTsMs: denseOrNull(e.powerTsMs.data, count),
@@ -820,6 +824,8 @@ function evidenceInto(
     out.burstBaseTsMs,
     Number.NEGATIVE_INFINITY,
   );
+  if (e.queueCounters !== undefined)
+    ints(arrayAt(e, w, "queueCounters", count), `${w}.queueCounters`, out.queueCounters, 0, 3);
   sparseInto(e, w, "clockOffsetMs", out.clockOffsetMs, isFiniteNumber);
   sparseInto(e, w, "hasPower", out.hasPower, (v) => v === 1);
   times(
@@ -954,6 +960,7 @@ function emptyEvidence(count: number, arena: ColumnArena): DecodedEvidence {
     lastReportTsMs: arena.f64(count),
     counterArrivalTsMs: arena.f64(count),
     burstBaseTsMs: arena.f64(count),
+    queueCounters: arena.u8(count),
     clockOffsetMs: arena.f64(count).fill(Number.NaN),
     hasPower: arena.u8(count),
     powerTsMs: arena.f64(count),

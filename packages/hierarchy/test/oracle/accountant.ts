@@ -16,12 +16,17 @@
  *
  * Next to the credit it computes the truth (physical consumption up to the meter's last reading)
  * and what no accounting can see (truth − credit) by class, and the ambiguities the engine cannot
- * resolve, by class (K1 to K7 below), with their bounds.
+ * resolve, by class (K1 to K8 below), with their bounds.
  */
 import { JITTER_MWH, plausibleMaxMwh } from "./plausibility";
 
 /** Readings of one meter arriving closer together than this (ms) are copies to the engine. */
 const COPY_WINDOW_MS = 2000;
+/**
+ * "Near the old level" (K8): at most this fraction of the jump from the level the counter
+ * showed last.
+ */
+const OLD_LEVEL_CLOSENESS = 0.1;
 
 import type { SimMessage, SimMeter, Simulation } from "./stream";
 
@@ -42,7 +47,7 @@ export const UNOBSERVABLE_CLASSES = [
 export type UnobservableClass = (typeof UNOBSERVABLE_CLASSES)[number];
 
 /** The provably unknowable classes: differences the engine may show, and in which range. */
-export const AMBIGUITY_CLASSES = ["K1", "K2", "K3", "K4", "K5", "K6", "K7"] as const;
+export const AMBIGUITY_CLASSES = ["K1", "K2", "K3", "K4", "K5", "K6", "K7", "K8"] as const;
 /** One of {@link AMBIGUITY_CLASSES}. */
 export type AmbiguityClass = (typeof AMBIGUITY_CLASSES)[number];
 
@@ -56,6 +61,10 @@ export type AmbiguityClass = (typeof AMBIGUITY_CLASSES)[number];
  *   credit L: `[0, L]`.
  * - K2 "consumption during the silence or a replaced device?": a replacement with a higher
  *   counter whose jump `J = L − R ≤ ratingEff × max(gap, 60 s) + 1 Wh`. `[0, J]`.
+ *
+ *   Both are judged, too, against the level the engine still holds when the segment before this
+ *   one was never confirmed (its jump or drop came only as copies or in a burst: see K7), or
+ *   ended with a rise the engine held (K5), over the time since that level was read.
  * - K3 "a drop and back above the old level: a glitch, or a new counter that grew past it?": a
  *   segment (restart from 0, restored below R, replaced below R) whose first or second reading is
  *   back at or above `R − 1 Wh`. The same readings arise from a corrupted low value (or a
@@ -77,20 +86,38 @@ export type AmbiguityClass = (typeof AMBIGUITY_CLASSES)[number];
  *   reading of that counter comes. The engine may not credit it: `[−rise, 0]`.
  *
  * - K6 "a corrupted value the counter could have shown": a corrupted reading (or a transient
- *   zero on a counter that was still at zero) between the last
- *   genuine value and the true one (it looks like no change, or growth that is credited; it
+ *   zero on a counter that was still at zero) between the last genuine value (or the value a
+ *   rise just before started from, which the engine may still hold) and the true one (it looks like no change, or growth that is credited; it
  *   moves the time the counter was last seen there), after which the true
  *   counter is more than the meter's rating allows above it. From the readings alone that is a new
  *   counter level (a replaced device), so the engine may not credit the rest of the rise:
  *   `[−(true − corrupted), 0]`.
  *
- * - K7 "an unconfirmed drop, then a new counter back above the old level": a segment began
- *   below the previous reading R (a restart, a restored or replaced counter), and every reading
- *   of it was a copy as far as the engine can tell (on arrival times, all within the copy window
- *   of its first; by the device's clock, none later); the next segment's first reading is back
- *   at or above R. From the readings alone the low values were one outlier (the same as class 2
- *   of issue #12, `100 → 0 → 100.4`), so the engine may credit from R instead of from the low
- *   value: `[−(R + low), 0]`.
+ * - K7 "a drop nothing confirmed": a segment began below the previous reading R (a restart, a
+ *   restored or replaced counter) at a new base B (0 for a restart, else its first value), and
+ *   no reading of it confirmed the drop as far as the engine can tell: each later reading was a
+ *   copy (on arrival times within the copy window of the one before, by the device's clock not
+ *   later) or grew more than the meter's limit allows over the time between the two (on arrival
+ *   times: a burst after a receiver outage squeezes them together). The same readings arise from
+ *   late copies of the counter's past (re-delivered in a burst) or from low outliers, where
+ *   nothing is to be credited for the drop. Then either
+ *   - a reading of the segment is back at or above `R − 1 Wh`: the low values were outliers to
+ *     the engine, which may credit from R instead of from B: `[−(R − B), 0]` (unless K3 already
+ *     covers the segment); or
+ *   - the next segment starts back at or above R (`100 → 0 → 100.4`, class 2 of issue #12):
+ *     `[−(R + low), 0]`; or below it: the unconfirmed segment may not be credited at all,
+ *     `[−(its credit), 0]`.
+ *
+ * - K8 "a restart confirmed by one reading, then a counter near the old level": a segment began
+ *   with a drop below R0 and showed at most two values, the last R (segments that start where
+ *   the last one stood do not count), and a new value L (the next segment's first, or the
+ *   doubted segment's own next) is at or above
+ *   `R0 − 1 Wh`, near it (`L − R0 ≤ 0.1 × (L − R) + 1 Wh`) and no more above it than the meter
+ *   could use since R0 was read. The same readings arise from two low outliers in a row and the
+ *   old counter going on (class 4 of issue #12): the engine may credit the growth from R0 for
+ *   the doubted segment and this start together, `L − R0`, instead of what the accountant
+ *   credited for them, A (L for a restart from zero, the doubted segment's growth for a
+ *   replaced device): the range spans 0 and `L − R0 − A`, widened by 1 Wh.
  *
  * `ratingEff = max(ratingW, 1.25 × highest power the meter reported)`; `gap` is the production
  * time between R and L for a meter with a device clock, and the larger of production and arrival
@@ -207,8 +234,81 @@ function accountCounter(
   };
   let lastRiseMwh = 0;
   let lastRiseWithinLimit = false;
-  /** A drop at a segment start that no later reading of its segment confirmed yet (K7). */
-  let unconfirmedDrop: { r: number; v: number; at: SimMessage } | undefined;
+  /** The reading the last rise started from. */
+  let lastRiseBase: SimMessage | undefined;
+  /**
+   * A drop at a segment start (from `r` to `v`, a new base `b`) that no later reading of its
+   * segment confirmed yet (K7), and the credit before the segment began.
+   */
+  let unconfirmedDrop:
+    | {
+        r: number;
+        v: number;
+        b: number;
+        creditBeforeMwh: number;
+        /** When the engine last saw a confirmed level (`r`): production and arrival, ms. */
+        fromProductionMs: number;
+        fromArrivalMs: number;
+      }
+    | undefined;
+  /**
+   * The current segment as the engine may doubt it (K8): the level before it (`r0`, seen at
+   * `r0At`), whether it began with a drop, and how many distinct values it showed.
+   */
+  let doubted:
+    | {
+        r0: number;
+        r0At: SimMessage;
+        dropped: boolean;
+        values: Set<number>;
+        creditBeforeMwh: number;
+      }
+    | undefined;
+  /**
+   * A jump at a segment start (from `r`, read at the given times) that no later reading of its
+   * segment confirmed yet: the engine holds it, and judges the next segment against `r`.
+   */
+  let unconfirmedJump: { r: number; fromProductionMs: number; fromArrivalMs: number } | undefined;
+  /** Segments whose start is already covered by K3. */
+  const k3Segments = new Set<number>();
+  /**
+   * Does `cur` confirm, as far as the engine can tell, that the counter runs on from `prev`
+   * (both of one segment; a drop or a jump at the segment's start is then real)? It is a later reading (by the device's clock, or by arrival beyond
+   * the copy window) that grew no more than the meter's limit allows over that time.
+   */
+  const confirmsDrop = (prev: SimMessage, cur: SimMessage): boolean => {
+    const gapMs = hasDeviceTime
+      ? cur.productionMs - prev.productionMs
+      : cur.arrivalMs - prev.arrivalMs;
+    if (hasDeviceTime ? gapMs <= 0 : gapMs < COPY_WINDOW_MS) return false;
+    return value(cur) - value(prev) <= Math.ceil((ratingEffW * gapMs) / 3600) + JITTER_MWH;
+  };
+  /**
+   * K8: a reading `v` (after `r`, crediting `credit`) back near the level R0 before a drop
+   * that one reading confirmed, at a segment start or inside the doubted segment.
+   */
+  const doubtedReturn = (cur: SimMessage, v: number, r: number, credit: number): void => {
+    if (!doubted?.dropped || doubted.values.size > 2 || doubted.values.has(v)) return;
+    if (v < doubted.r0 - JITTER_MWH) return;
+    if (v - doubted.r0 > (v - r) * OLD_LEVEL_CLOSENESS + JITTER_MWH) return;
+    const sinceMs = Math.max(
+      cur.productionMs - doubted.r0At.productionMs,
+      hasDeviceTime ? 0 : cur.arrivalMs - doubted.r0At.arrivalMs,
+    );
+    if (v - doubted.r0 > plausibleMaxMwh(ratingEffW, sinceMs)) return;
+    // The engine credits the growth from R0 over the doubted segment and this reading; the
+    // accountant credited them as they were.
+    const engineMwh = Math.max(0, v - doubted.r0);
+    const accountantMwh = result.creditMwh - doubted.creditBeforeMwh + credit;
+    const diffMwh = engineMwh - accountantMwh;
+    result.ambiguities.push({
+      kind: "K8",
+      messageIndex: cur.index,
+      lowMwh: Math.min(0, diffMwh) - JITTER_MWH,
+      highMwh: Math.max(0, diffMwh) + JITTER_MWH,
+      detail: `${v} mWh, near ${doubted.r0} mWh before a drop confirmed by one reading`,
+    });
+  };
   for (let i = 0; i < readings.length; i++) {
     const cur = readings[i]!;
     const v = value(cur);
@@ -233,9 +333,68 @@ function accountCounter(
         const m = next && next.segment === cur.segment ? value(next) : Number.NaN;
         let gapMs = cur.productionMs - prev.productionMs;
         if (!hasDeviceTime) gapMs = Math.max(gapMs, cur.arrivalMs - prev.arrivalMs);
+        // After a rise it held (K5 below), the engine measures from the reading before the rise.
+        const heldRiseBase = lastRiseWithinLimit && lastRiseMwh > 0 ? lastRiseBase : undefined;
+        if (heldRiseBase) {
+          gapMs = Math.max(gapMs, cur.productionMs - heldRiseBase.productionMs);
+          if (!hasDeviceTime) gapMs = Math.max(gapMs, cur.arrivalMs - heldRiseBase.arrivalMs);
+        }
+        // After a segment nothing confirmed, the engine still measures from the level before it.
+        if (unconfirmedDrop) {
+          gapMs = Math.max(gapMs, cur.productionMs - unconfirmedDrop.fromProductionMs);
+          if (!hasDeviceTime)
+            gapMs = Math.max(gapMs, cur.arrivalMs - unconfirmedDrop.fromArrivalMs);
+        }
         const bound = plausibleMaxMwh(ratingEffW, gapMs);
-        const add = (kind: AmbiguityClass, lowMwh: number, highMwh: number, detail: string) =>
-          result.ambiguities.push({ kind, messageIndex: cur.index, lowMwh, highMwh, detail });
+        // One entry per class and segment start: the same doubt judged against several levels
+        // the engine may hold is one range, the widest.
+        const add = (kind: AmbiguityClass, lowMwh: number, highMwh: number, detail: string) => {
+          const same = result.ambiguities.find(
+            (a) => a.kind === kind && a.messageIndex === cur.index,
+          );
+          if (same) {
+            same.lowMwh = Math.min(same.lowMwh, lowMwh);
+            same.highMwh = Math.max(same.highMwh, highMwh);
+          } else {
+            result.ambiguities.push({ kind, messageIndex: cur.index, lowMwh, highMwh, detail });
+          }
+          if (kind === "K3") k3Segments.add(cur.segment);
+        };
+        const engineLevels = [
+          unconfirmedJump ?? unconfirmedDrop,
+          heldRiseBase && {
+            r: value(heldRiseBase),
+            fromProductionMs: heldRiseBase.productionMs,
+            fromArrivalMs: heldRiseBase.arrivalMs,
+          },
+        ];
+        for (const unconfirmed of engineLevels) {
+          if (!unconfirmed) continue;
+          // The engine never took the last segment's jump or drop, or the rise that ended it:
+          // to it, this counter follows the level before (K1 and K2 against that level, over
+          // the time since it was read).
+          const engineR = unconfirmed.r;
+          let engineGapMs = cur.productionMs - unconfirmed.fromProductionMs;
+          if (!hasDeviceTime)
+            engineGapMs = Math.max(engineGapMs, cur.arrivalMs - unconfirmed.fromArrivalMs);
+          const engineBound = plausibleMaxMwh(ratingEffW, engineGapMs);
+          const text = `after an unconfirmed segment from ${engineR}: L ${v}, gap ${engineGapMs} ms, bound ${engineBound} mWh`;
+          if (v > engineR + JITTER_MWH && v - engineR <= engineBound)
+            add("K2", 0, v - engineR, `jump or consumption? ${text}`);
+          else if (v < engineR - JITTER_MWH && v <= engineBound)
+            add("K1", 0, v, `new level or restart? ${text}`);
+        }
+        {
+          const engineR = unconfirmedJump ? unconfirmedJump.r : r;
+          unconfirmedJump =
+            v > engineR + JITTER_MWH
+              ? {
+                  r: engineR,
+                  fromProductionMs: unconfirmedJump?.fromProductionMs ?? prev.productionMs,
+                  fromArrivalMs: unconfirmedJump?.fromArrivalMs ?? prev.arrivalMs,
+                }
+              : undefined;
+        }
         const backAbove = v >= r - JITTER_MWH || m >= r - JITTER_MWH;
         const gapText = `R ${r}, L ${v}, next ${m}, gap ${gapMs} ms, bound ${bound} mWh`;
         switch (segment.start) {
@@ -308,10 +467,16 @@ function accountCounter(
         });
       }
       if (!segmentStart) {
+        // The level the engine may still hold: the reading before, or, if that one was a rise
+        // it held, the reading the rise started from (give or take its jitter).
+        const engineLevel =
+          lastRiseBase && lastRiseMwh > 0
+            ? Math.min(value(prev), value(lastRiseBase) - JITTER_MWH)
+            : value(prev);
         for (const c of corrupted) {
           if (c.arrivalMs < prev.arrivalMs || c.arrivalMs > cur.arrivalMs) continue;
           const cv = value(c);
-          if (!(cv >= value(prev) && cv < v)) continue;
+          if (!(cv >= engineLevel && cv < v)) continue;
           // The engine's limit is the rating until the meter sustains more: beyond the rating
           // may already look like a new level.
           const limitMwh = plausibleMaxMwh(meter.params.ratingW, cur.productionMs - c.productionMs);
@@ -327,22 +492,67 @@ function accountCounter(
       }
       if (segmentStart) {
         const r = value(prev);
-        if (unconfirmedDrop && v >= unconfirmedDrop.r - JITTER_MWH) {
+        if (unconfirmedDrop) {
+          const back = v >= unconfirmedDrop.r - JITTER_MWH;
+          // Back above the old level: the low values were one outlier as far as the engine can
+          // tell. Below it: they may have been copies, and their segment's credit is lost.
+          const segmentCreditMwh = result.creditMwh - unconfirmedDrop.creditBeforeMwh;
           result.ambiguities.push({
             kind: "K7",
             messageIndex: cur.index,
-            lowMwh: -(unconfirmedDrop.r + unconfirmedDrop.v),
+            lowMwh: back ? -(unconfirmedDrop.r + unconfirmedDrop.v) : -segmentCreditMwh,
             highMwh: 0,
-            detail: `back above ${unconfirmedDrop.r} mWh after an unconfirmed drop to ${unconfirmedDrop.v} mWh`,
+            detail: back
+              ? `back above ${unconfirmedDrop.r} mWh after an unconfirmed drop to ${unconfirmedDrop.v} mWh`
+              : `another counter after an unconfirmed drop to ${unconfirmedDrop.v} mWh (its segment credited ${segmentCreditMwh} mWh)`,
           });
         }
-        unconfirmedDrop = v < r - JITTER_MWH ? { r, v, at: cur } : undefined;
-      } else if (unconfirmedDrop) {
-        const low = unconfirmedDrop.at;
-        const later = hasDeviceTime
-          ? cur.productionMs > low.productionMs
-          : cur.arrivalMs - low.arrivalMs >= COPY_WINDOW_MS;
-        if (later) unconfirmedDrop = undefined;
+        doubtedReturn(cur, v, r, credit);
+        // A counter that starts where the last one stood (a reset at zero) is no change to see.
+        if (doubted && Math.abs(v - r) <= JITTER_MWH) doubted.values.add(v);
+        else
+          doubted = {
+            r0: r,
+            r0At: prev,
+            dropped: v < r - JITTER_MWH,
+            values: new Set([v]),
+            creditBeforeMwh: result.creditMwh,
+          };
+        // The engine still holds the level before an unconfirmed segment: a drop from it.
+        const engineR = unconfirmedDrop ? unconfirmedDrop.r : r;
+        unconfirmedDrop =
+          v < engineR - JITTER_MWH
+            ? {
+                r: engineR,
+                v,
+                b: meter.segments[cur.segment]!.start === "zero" ? 0 : v,
+                creditBeforeMwh: result.creditMwh,
+                fromProductionMs: unconfirmedDrop?.fromProductionMs ?? prev.productionMs,
+                fromArrivalMs: unconfirmedDrop?.fromArrivalMs ?? prev.arrivalMs,
+              }
+            : undefined;
+      } else {
+        doubtedReturn(cur, v, value(prev), credit);
+        doubted?.values.add(v);
+        if (unconfirmedJump && confirmsDrop(prev, cur)) unconfirmedJump = undefined;
+      }
+      if (!segmentStart && unconfirmedDrop) {
+        if (v >= unconfirmedDrop.r - JITTER_MWH) {
+          // The counter grew back above the old level before any reading confirmed the drop:
+          // the engine may take the low values for outliers or copies, and credit from the old
+          // level instead of from the new base (K3 covers this on the segment's first two).
+          if (!k3Segments.has(cur.segment))
+            result.ambiguities.push({
+              kind: "K7",
+              messageIndex: cur.index,
+              lowMwh: -(unconfirmedDrop.r - unconfirmedDrop.b),
+              highMwh: 0,
+              detail: `back above ${unconfirmedDrop.r} mWh before a drop to ${unconfirmedDrop.v} mWh was confirmed`,
+            });
+          unconfirmedDrop = undefined;
+        } else if (confirmsDrop(prev, cur)) {
+          unconfirmedDrop = undefined;
+        }
       }
       if (segmentStart && lastRiseWithinLimit && lastRiseMwh > 0) {
         result.ambiguities.push({
@@ -365,6 +575,7 @@ function accountCounter(
       if (!copyOfPrev) {
         lastRiseMwh = credit;
         lastRiseWithinLimit = credit <= plausibleMaxMwh(ratingEffW, gapMs);
+        lastRiseBase = prev;
       }
     }
     result.creditMwh += credit;

@@ -1,7 +1,7 @@
 /**
  * Runs one scenario through a fresh engine and compares it with the ideal accountant: per meter
  * and counter the difference must be 0 or within the allowed range of the provably unknowable
- * classes (K1 to K7, see `accountant.ts`). It also checks the engine's tree: every group equals
+ * classes (K1 to K8, see `accountant.ts`). It also checks the engine's tree: every group equals
  * the sum of its children, lifetime totals never decrease between publish cycles, and the credit
  * pieces (when the scenario asks for them) add up to each device's lifetime totals on aligned slots.
  */
