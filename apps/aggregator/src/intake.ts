@@ -16,6 +16,8 @@ interface DeviceEntry {
   path: string[];
   node: NodeId | undefined;
   meters: Map<string, MeterHandle>;
+  /** The device id its topic prefix names (its last segment: `shellyplug-s-7AD4B1`). */
+  prefixId: string;
   /** Its model's rating per meter, W, once a device id named a known model (see `rate`). */
   ratedPowerW: number | undefined;
   /** The last device id looked up for a rating (so an unknown id is looked up once). */
@@ -294,6 +296,7 @@ export class Intake {
       path,
       node: this.engine.findNode(path),
       meters: new Map(),
+      prefixId: prefix.slice(prefix.lastIndexOf("/") + 1),
       ratedPowerW: undefined,
       ratingLookedUp: undefined,
     };
@@ -345,7 +348,7 @@ export class Intake {
   private rate(device: DeviceEntry, message: ShellyMessage): void {
     if (device.ratedPowerW !== undefined) return;
     const src = "src" in message ? message.src : undefined;
-    const id = src ?? message.prefix.slice(message.prefix.lastIndexOf("/") + 1);
+    const id = src ?? device.prefixId;
     if (id === device.ratingLookedUp) return;
     device.ratingLookedUp = id;
     const rating = shellyModelRating(id);

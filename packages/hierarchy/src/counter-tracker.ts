@@ -74,7 +74,7 @@ export class ReadingEvidence {
    * On arrival times, this counter came less than `QUEUE_MS` after its previous reading: a queue
    * delivered at once, where nothing measures the time between the readings.
    */
-  inBurst = false;
+  queued = false;
   /** When the device last booted, on the same clock as `tsMs` (NaN: unknown). */
   bootTsMs = Number.NaN;
   /** The meter's power integral at `tsMs`, mWh (weights for splitting a credit over periods). */
@@ -248,6 +248,7 @@ export class CounterTracker {
     }
     if (v > ref) {
       const rise = v - ref;
+      const seenTsMs = this.refSeenTsMs.data[i]!;
       const byPower = this.usableAgainst(this.refTimed.data[i] === 1, ev);
       // Power reported since the reference, none of it this counter's way: it cannot have grown.
       const noFlow =
@@ -261,16 +262,14 @@ export class CounterTracker {
       // there gets the limit over `minElapsedMs` only; beyond it, it waits for the next reading,
       // which judges it over the whole time since the counter was last seen.
       const byLimit =
-        !byPower &&
-        !noFlow &&
-        this.withinLimit(rise, ev.inBurst ? ev.tsMs : this.refSeenTsMs.data[i]!, ev, true);
+        !byPower && !noFlow && this.withinLimit(rise, ev.queued ? ev.tsMs : seenTsMs, ev, true);
       if (
         byPower
           ? rise <= this.evidenceSince(i, this.allowMwh.data[i]!, this.refSetTsMs.data[i]!, ev)
           : byLimit
       ) {
-        const beyondRating = !this.withinRating(rise, this.refSeenTsMs.data[i]!, ev);
-        this.credit(i, rise, this.refSeenTsMs.data[i]!, this.seenIntegralMwh.data[i]!, v, ev);
+        const beyondRating = !this.withinRating(rise, seenTsMs, ev);
+        this.credit(i, rise, seenTsMs, this.seenIntegralMwh.data[i]!, v, ev);
         return beyondRating ? Outcome.overLimit : Outcome.accepted;
       }
       this.hold(i, PENDING_RISE, v, ev);
@@ -555,14 +554,13 @@ export class CounterTracker {
   }
 
   /**
-   * The counter was seen at its reference again. Not inside a burst of queued readings: a copy
-   * of the reference there may have been measured at any time since the report before the burst
-   * (a re-delivered one among the readings of an outage), and the counter must not look seen at
-   * its reference when the burst arrived (a real rise over the outage would then look beyond
-   * the limit).
+   * The counter was seen at its reference again. Not inside a queue: a copy of the reference
+   * there may have been measured at any time during the outage before it (a re-delivered one),
+   * and the counter must not look seen at its reference when the queue arrived (a real rise over
+   * the outage would then look beyond the limit).
    */
   private seen(i: number, ev: ReadingEvidence): void {
-    if (!ev.inBurst && ev.tsMs > this.refSeenTsMs.data[i]!) {
+    if (!ev.queued && ev.tsMs > this.refSeenTsMs.data[i]!) {
       this.refSeenTsMs.data[i] = ev.tsMs;
       this.seenIntegralMwh.data[i] = ev.integralMwh;
       this.refTimed.data[i] = ev.timed ? 1 : 0;

@@ -331,7 +331,7 @@ export class EnergyEngine {
       ev.integralMwh = evidence.integralMwh.data[meter]!;
       if (hasEnergy) {
         const tracker = m.active;
-        ev.inBurst = !timed && (evidence.repeatedCounters & COUNTER_ACTIVE) !== 0;
+        ev.queued = !timed && (evidence.repeatedCounters & COUNTER_ACTIVE) !== 0;
         outcome = OUTCOME_NAMES[tracker.advance(meter, Math.round(energyWh * 1000), ev)]!;
         creditMwh = tracker.creditMwh;
         creditFromMs = tracker.creditFromMs;
@@ -339,7 +339,7 @@ export class EnergyEngine {
       }
       if (hasReturned) {
         const tracker = m.returned;
-        ev.inBurst = !timed && (evidence.repeatedCounters & COUNTER_RETURNED) !== 0;
+        ev.queued = !timed && (evidence.repeatedCounters & COUNTER_RETURNED) !== 0;
         const code = tracker.advance(meter, Math.round(returnedEnergyWh * 1000), ev);
         if (!hasEnergy) outcome = OUTCOME_NAMES[code]!;
         returnedMwh = tracker.creditMwh;

@@ -246,9 +246,8 @@ function accountCounter(
         v: number;
         b: number;
         creditBeforeMwh: number;
-        /** When the engine last saw a confirmed level (`r`): production and arrival, ms. */
-        fromProductionMs: number;
-        fromArrivalMs: number;
+        /** The reading of the last level the engine confirmed (`r`). */
+        from: SimMessage;
       }
     | undefined;
   /**
@@ -265,16 +264,25 @@ function accountCounter(
       }
     | undefined;
   /**
-   * A jump at a segment start (from `r`, read at the given times) that no later reading of its
-   * segment confirmed yet: the engine holds it, and judges the next segment against `r`.
+   * A jump at a segment start (from `r`, read by `from`) that no later reading of its segment
+   * confirmed yet: the engine holds it, and judges the next segment against `r`.
    */
-  let unconfirmedJump: { r: number; fromProductionMs: number; fromArrivalMs: number } | undefined;
+  let unconfirmedJump: { r: number; from: SimMessage } | undefined;
   /** Segments whose start is already covered by K3. */
   const k3Segments = new Set<number>();
   /**
+   * The time the engine sees between `from` and `cur`: by the device's clock, or, without it,
+   * the larger of the production and arrival gaps (the engine only knows arrival times then).
+   */
+  const gapSince = (from: SimMessage, cur: SimMessage): number =>
+    hasDeviceTime
+      ? cur.productionMs - from.productionMs
+      : Math.max(cur.productionMs - from.productionMs, cur.arrivalMs - from.arrivalMs);
+  /**
    * Does `cur` confirm, as far as the engine can tell, that the counter runs on from `prev`
-   * (both of one segment; a drop or a jump at the segment's start is then real)? It is a later reading (by the device's clock, or by arrival beyond
-   * the copy window) that grew no more than the meter's limit allows over that time.
+   * (both of one segment; a drop or a jump at the segment's start is then real)? It is a later
+   * reading (by the device's clock, or by arrival beyond the copy window) that grew no more than
+   * the meter's limit allows over that time.
    */
   const confirmsDrop = (prev: SimMessage, cur: SimMessage): boolean => {
     const gapMs = hasDeviceTime
@@ -291,11 +299,7 @@ function accountCounter(
     if (!doubted?.dropped || doubted.values.size > 2 || doubted.values.has(v)) return;
     if (v < doubted.r0 - JITTER_MWH) return;
     if (v - doubted.r0 > (v - r) * OLD_LEVEL_CLOSENESS + JITTER_MWH) return;
-    const sinceMs = Math.max(
-      cur.productionMs - doubted.r0At.productionMs,
-      hasDeviceTime ? 0 : cur.arrivalMs - doubted.r0At.arrivalMs,
-    );
-    if (v - doubted.r0 > plausibleMaxMwh(ratingEffW, sinceMs)) return;
+    if (v - doubted.r0 > plausibleMaxMwh(ratingEffW, gapSince(doubted.r0At, cur))) return;
     // The engine credits the growth from R0 over the doubted segment and this reading; the
     // accountant credited them as they were.
     const engineMwh = Math.max(0, v - doubted.r0);
@@ -331,20 +335,12 @@ function accountCounter(
         const segment = meter.segments[cur.segment]!;
         const next = readings[i + 1];
         const m = next && next.segment === cur.segment ? value(next) : Number.NaN;
-        let gapMs = cur.productionMs - prev.productionMs;
-        if (!hasDeviceTime) gapMs = Math.max(gapMs, cur.arrivalMs - prev.arrivalMs);
+        let gapMs = gapSince(prev, cur);
         // After a rise it held (K5 below), the engine measures from the reading before the rise.
         const heldRiseBase = lastRiseWithinLimit && lastRiseMwh > 0 ? lastRiseBase : undefined;
-        if (heldRiseBase) {
-          gapMs = Math.max(gapMs, cur.productionMs - heldRiseBase.productionMs);
-          if (!hasDeviceTime) gapMs = Math.max(gapMs, cur.arrivalMs - heldRiseBase.arrivalMs);
-        }
+        if (heldRiseBase) gapMs = Math.max(gapMs, gapSince(heldRiseBase, cur));
         // After a segment nothing confirmed, the engine still measures from the level before it.
-        if (unconfirmedDrop) {
-          gapMs = Math.max(gapMs, cur.productionMs - unconfirmedDrop.fromProductionMs);
-          if (!hasDeviceTime)
-            gapMs = Math.max(gapMs, cur.arrivalMs - unconfirmedDrop.fromArrivalMs);
-        }
+        if (unconfirmedDrop) gapMs = Math.max(gapMs, gapSince(unconfirmedDrop.from, cur));
         const bound = plausibleMaxMwh(ratingEffW, gapMs);
         // One entry per class and segment start: the same doubt judged against several levels
         // the engine may hold is one range, the widest.
@@ -362,11 +358,7 @@ function accountCounter(
         };
         const engineLevels = [
           unconfirmedJump ?? unconfirmedDrop,
-          heldRiseBase && {
-            r: value(heldRiseBase),
-            fromProductionMs: heldRiseBase.productionMs,
-            fromArrivalMs: heldRiseBase.arrivalMs,
-          },
+          heldRiseBase && { r: value(heldRiseBase), from: heldRiseBase },
         ];
         for (const unconfirmed of engineLevels) {
           if (!unconfirmed) continue;
@@ -374,9 +366,7 @@ function accountCounter(
           // to it, this counter follows the level before (K1 and K2 against that level, over
           // the time since it was read).
           const engineR = unconfirmed.r;
-          let engineGapMs = cur.productionMs - unconfirmed.fromProductionMs;
-          if (!hasDeviceTime)
-            engineGapMs = Math.max(engineGapMs, cur.arrivalMs - unconfirmed.fromArrivalMs);
+          const engineGapMs = gapSince(unconfirmed.from, cur);
           const engineBound = plausibleMaxMwh(ratingEffW, engineGapMs);
           const text = `after an unconfirmed segment from ${engineR}: L ${v}, gap ${engineGapMs} ms, bound ${engineBound} mWh`;
           if (v > engineR + JITTER_MWH && v - engineR <= engineBound)
@@ -388,11 +378,7 @@ function accountCounter(
           const engineR = unconfirmedJump ? unconfirmedJump.r : r;
           unconfirmedJump =
             v > engineR + JITTER_MWH
-              ? {
-                  r: engineR,
-                  fromProductionMs: unconfirmedJump?.fromProductionMs ?? prev.productionMs,
-                  fromArrivalMs: unconfirmedJump?.fromArrivalMs ?? prev.arrivalMs,
-                }
+              ? { r: engineR, from: unconfirmedJump?.from ?? prev }
               : undefined;
         }
         const backAbove = v >= r - JITTER_MWH || m >= r - JITTER_MWH;
@@ -527,8 +513,7 @@ function accountCounter(
                 v,
                 b: meter.segments[cur.segment]!.start === "zero" ? 0 : v,
                 creditBeforeMwh: result.creditMwh,
-                fromProductionMs: unconfirmedDrop?.fromProductionMs ?? prev.productionMs,
-                fromArrivalMs: unconfirmedDrop?.fromArrivalMs ?? prev.arrivalMs,
+                from: unconfirmedDrop?.from ?? prev,
               }
             : undefined;
       } else {
