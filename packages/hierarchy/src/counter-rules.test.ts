@@ -352,10 +352,12 @@ describe("accounting rules", () => {
   });
 
   it("a restart inside a burst is confirmed at its low value; growth only the burst explains waits", () => {
-    const { meter, feed, energyMwh } = setup();
+    const { engine, meter, feed, energyMwh } = setup();
     const m = meter(device);
+    engine.setRatedPower(m, 3680);
     // 4327 Wh, reset to 0 during a 9-minute outage; among the queued zeros one corrupted value
-    // of 194 Wh (within 60 kW × 9 min of zero), then zeros again: nothing was consumed.
+    // of 194 Wh (within 3.68 kW × 9 min of zero, beyond what it draws in a minute), then zeros
+    // again: nothing was consumed.
     const queued = T0 + 10 * MINUTE;
     const outcomes = feed(m, [
       { tsMs: T0, energyWh: 4327, powerW: 0 },

@@ -357,12 +357,13 @@ export class CounterTracker {
     this.epoch.data[i]! += 1;
     this.epochStartTsMs.data[i] = lowTsMs;
     this.epochFloorMwh.data[i] = low;
-    // Growth that only the burst's time explains comes with no elapsed time of its own: it may be
-    // one corrupted value among queued ones (`0, 194 Wh, 0` in one burst). The restart is
-    // confirmed at the low value, and the growth waits, like any unexplained rise, for the next
-    // reading to keep it; the low value counts as seen at the start of the burst, when it may
-    // have been measured.
-    const to = byBurst ? low : v;
+    // Growth that only the burst's time explains comes with no elapsed time of its own: beyond
+    // what the meter can draw in `minElapsedMs` it may be one corrupted value among queued ones
+    // (`0, 194 Wh, 0` in one burst). The restart is then confirmed at the low value, and the
+    // growth waits, like a queued rise, for the next reading to keep it; the low value counts as
+    // seen at the start of the burst, when it may have been measured.
+    const waits = byBurst && !this.withinLimit(growthMwh, ev.tsMs, ev, true);
+    const to = waits ? low : v;
     if (fromZero) {
       // The counter restarted from zero after we last saw it: everything it shows was consumed
       // since. Remember the old level in case it comes back (two low outliers in a row).
@@ -370,14 +371,14 @@ export class CounterTracker {
       this.prevRefMwh.data[i] = prevRef;
       this.prevSeenTsMs.data[i] = seenTsMs;
       this.epochCreditMwh.data[i] = to;
-      if (byBurst) this.holdAfterBurst(i, v, burstFromMs, ev);
+      if (waits) this.holdAfterBurst(i, v, burstFromMs, ev);
       return Outcome.reset;
     }
     // A new counter level (a counter restored to an older value, a replaced device): the level
     // itself is not consumption, the growth from it is.
     this.prevRefMwh.data[i] = Number.NaN;
     this.credit(i, to - low, lowTsMs, Number.NaN, to, ev);
-    if (byBurst) this.holdAfterBurst(i, v, burstFromMs, ev);
+    if (waits) this.holdAfterBurst(i, v, burstFromMs, ev);
     return Outcome.rebased;
   }
 
