@@ -137,6 +137,29 @@ export async function waitForQuiet(
 }
 
 /**
+ * Waits until the aggregator has received `published` device messages (every one the fleet
+ * published, none lost at QoS 1). Quiet alone is not enough on a shared broker: while another
+ * test floods it, the last messages can wait in the broker longer than a quiet window.
+ */
+export async function waitForDeviceMessages(
+  aggregator: AggregatorProcess,
+  published: number,
+  timeoutMs: number,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const received = deviceMessagesReceived(await aggregator.metrics());
+    if (received >= published) return received;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `received ${received} of ${published} device messages within ${timeoutMs} ms`,
+      );
+    }
+    await sleep(100);
+  }
+}
+
+/**
  * Lets the published totals settle: waits until they equal `expected` (at most 60 s; the
  * caller asserts afterwards, so a difference fails there with the list of nodes), then until
  * no device message has arrived for three publish cycles, then three more cycles for the last
