@@ -7,6 +7,8 @@
  * - `@coreflux/hierarchy`: no runtime dependencies, no imports at all, no Node globals, no clock.
  * - `@coreflux/shelly-schema`: depends on zod only, imports zod only, no Node globals (no I/O).
  * - `@coreflux/mqtt-adapter`: knows nothing about Shelly or the hierarchy.
+ * - `@coreflux/history`: only its database drivers (optional peers, loaded when used); knows
+ *   nothing about Shelly, MQTT or the engine.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -59,6 +61,13 @@ export const PACKAGE_RULES = {
     forbidNodeGlobals: true,
     forbidClock: false,
     forbiddenWord: undefined,
+  },
+  "@coreflux/history": {
+    allowedDependencies: ["better-sqlite3", "mariadb"],
+    allowedImports: ["better-sqlite3", "mariadb", "node:fs", "node:module", "node:path"],
+    forbidNodeGlobals: false,
+    forbidClock: false,
+    forbiddenWord: /shelly|mqtt|hierarchy/i,
   },
   "@coreflux/mqtt-adapter": {
     allowedDependencies: undefined,

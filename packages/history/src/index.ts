@@ -1,0 +1,22 @@
+export { HistoryError, type HistoryErrorCode } from "./errors";
+export { SCHEMA_VERSION } from "./schema";
+export {
+  HistoryStore,
+  levelOfPath,
+  matchesPath,
+  type OpenHistoryOptions,
+  openHistory,
+  PERIOD_MINUTES,
+} from "./store";
+export { fromSqlTime, type LocalPeriods, toSqlTime, ZoneCalendar } from "./time";
+export type {
+  DeviceStates,
+  HistoryBatch,
+  HistoryNode,
+  NodeLevel,
+  PeriodRow,
+  ReportGrouping,
+  ReportQuery,
+  ReportRow,
+} from "./types";
+export { type HistoryLocation, parseHistoryUrl, redactHistoryUrl } from "./url";

@@ -1,0 +1,486 @@
+import type { SqlDriver } from "./driver";
+import { HistoryError, queryFailed } from "./errors";
+import { openMariadb } from "./mariadb-driver";
+import { metaTable, migrations, SCHEMA_VERSION, upsertSql } from "./schema";
+import { openSqlite } from "./sqlite-driver";
+import { checkZoneAlignment, fromSqlTime, toSqlTime, ZoneCalendar } from "./time";
+import type {
+  HistoryBatch,
+  HistoryNode,
+  NodeLevel,
+  PeriodRow,
+  ReportQuery,
+  ReportRow,
+} from "./types";
+import { type HistoryLocation, parseHistoryUrl, redactHistoryUrl } from "./url";
+
+/** Period widths a history can have, minutes (all divide an hour, so periods align to UTC hours). */
+export const PERIOD_MINUTES = [1, 5, 15, 60] as const;
+
+/** How to open a history. */
+export interface OpenHistoryOptions {
+  /** `sqlite:<file>` or `mariadb://user[:password]@host[:port]/database`. */
+  url: string;
+  /** MariaDB password (wins over one in the URL). */
+  password?: string | undefined;
+  /** The company's name: a database holds one company. */
+  company: string;
+  /** Width of the period rows; fixed when the database is created. */
+  periodMinutes: (typeof PERIOD_MINUTES)[number];
+  /** The IANA zone of the hourly, daily and monthly roll-ups; fixed when the database is created. */
+  timeZone: string;
+  /** MariaDB: how long to wait for the server, ms (default 5,000). */
+  connectTimeoutMs?: number;
+  /** Open for reading only: no migration, no settings written (the report CLI). */
+  readOnly?: boolean;
+}
+
+type Meta = Partial<
+  Record<"schema_version" | "company" | "period_minutes" | "time_zone" | "last_batch_seq", string>
+>;
+
+/**
+ * Opens the history at `options.url`: creates the database's tables, or migrates them from an
+ * older version (never destructively), and checks it was made for the same company, period width
+ * and time zone. Throws {@link HistoryError}: `INVALID_URL`, `INVALID_ARGUMENT`, `DRIVER_MISSING`,
+ * `CONNECT_FAILED`, `SCHEMA_TOO_NEW`, `SETTINGS_MISMATCH`, `QUERY_FAILED`.
+ */
+export async function openHistory(options: OpenHistoryOptions): Promise<HistoryStore> {
+  if (!(PERIOD_MINUTES as readonly number[]).includes(options.periodMinutes)) {
+    throw new HistoryError(
+      "INVALID_ARGUMENT",
+      `periodMinutes must be 1, 5, 15 or 60, got ${String(options.periodMinutes)}`,
+    );
+  }
+  const calendar = new ZoneCalendar(options.timeZone);
+  checkZoneAlignment(options.timeZone, options.periodMinutes, Date.UTC(2026, 0, 1));
+  const location = parseHistoryUrl(options.url);
+  const driver = await connect(location, options);
+  try {
+    const store = new HistoryStore(driver, location, options, calendar);
+    await store.prepare(options.readOnly === true);
+    return store;
+  } catch (error) {
+    await driver.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function connect(location: HistoryLocation, options: OpenHistoryOptions): Promise<SqlDriver> {
+  if (location.engine === "sqlite") return openSqlite(location.file);
+  return openMariadb(
+    { ...location, password: options.password ?? location.password },
+    options.connectTimeoutMs,
+  );
+}
+
+/** The level of a node from its path below the company. */
+export function levelOfPath(path: string): NodeLevel {
+  if (path === "") return "company";
+  const depth = path.split("/").length;
+  return depth === 1 ? "office" : depth === 2 ? "room" : "device";
+}
+
+/**
+ * A history database: rows in (exactly once per batch), reports out. Open it with
+ * {@link openHistory}. Calls may overlap; they run one after the other.
+ */
+export class HistoryStore {
+  /** `sqlite` or `mariadb`. */
+  readonly engine: "sqlite" | "mariadb";
+  readonly periodMinutes: number;
+  readonly timeZone: string;
+  /** The URL, its password hidden. */
+  readonly describe: string;
+  private readonly nodeIds = new Map<string, number>();
+  private readonly sql;
+  private closed = false;
+
+  /** @internal Use {@link openHistory}. */
+  constructor(
+    private readonly driver: SqlDriver,
+    location: HistoryLocation,
+    private readonly options: OpenHistoryOptions,
+    /** Local calendar of {@link timeZone}. */
+    readonly calendar: ZoneCalendar,
+  ) {
+    this.engine = location.engine;
+    this.periodMinutes = options.periodMinutes;
+    this.timeZone = options.timeZone;
+    this.describe = redactHistoryUrl(options.url);
+    this.sql = upsertSql(driver.dialect);
+  }
+
+  /** @internal Creates or migrates the schema and checks the settings. */
+  async prepare(readOnly: boolean): Promise<void> {
+    const d = this.driver;
+    try {
+      if (!readOnly) await d.exec(metaTable(d.dialect));
+      const meta = await this.meta().catch((error: unknown) => {
+        if (readOnly) {
+          throw new HistoryError(
+            "SETTINGS_MISMATCH",
+            `${this.describe} holds no Coreflux history yet`,
+            { cause: error },
+          );
+        }
+        throw error;
+      });
+      const version = Number(meta.schema_version ?? 0);
+      if (version > SCHEMA_VERSION) {
+        throw new HistoryError(
+          "SCHEMA_TOO_NEW",
+          `${this.describe} has history schema version ${version}, newer than this version of Coreflux knows (${SCHEMA_VERSION}): upgrade Coreflux, or point [history] url at another database`,
+        );
+      }
+      this.checkSetting(meta, "company", this.options.company);
+      this.checkSetting(meta, "period_minutes", String(this.options.periodMinutes));
+      this.checkSetting(meta, "time_zone", this.options.timeZone);
+      if (readOnly) {
+        if (version < SCHEMA_VERSION) {
+          throw new HistoryError(
+            "SCHEMA_TOO_NEW",
+            `${this.describe} has history schema version ${version}; start the aggregator once to migrate it`,
+          );
+        }
+      } else {
+        const steps = migrations(d.dialect, this.periodMinutes);
+        for (let v = version; v < SCHEMA_VERSION; v++) {
+          for (const statement of steps[v]!) await d.exec(statement);
+          await this.setMeta("schema_version", String(v + 1));
+        }
+        await this.setMeta("company", this.options.company);
+        await this.setMeta("period_minutes", String(this.periodMinutes));
+        await this.setMeta("time_zone", this.timeZone);
+      }
+      for (const node of await d.all<{ id: number; path: string }>("SELECT id, path FROM nodes")) {
+        this.nodeIds.set(node.path, Number(node.id));
+      }
+    } catch (error) {
+      throw queryFailed(`cannot prepare the history ${this.describe}`, error);
+    }
+  }
+
+  /** The `seq` of the last batch applied (0: none yet). */
+  async lastBatchSeq(): Promise<number> {
+    this.checkOpen();
+    try {
+      return Number((await this.meta()).last_batch_seq ?? 0);
+    } catch (error) {
+      throw queryFailed("cannot read the history's last batch", error);
+    }
+  }
+
+  /**
+   * Applies `batch` in one transaction (its period rows, the hour rows they change, and its
+   * `seq`); returns false, changing nothing, when a batch with this `seq` or a later one was
+   * applied already. Throws {@link HistoryError} `CONNECT_FAILED` or `QUERY_FAILED`; then
+   * nothing of the batch was applied and it can be offered again.
+   */
+  async write(batch: HistoryBatch): Promise<boolean> {
+    this.checkOpen();
+    try {
+      await this.ensureNodes(batch.rows);
+      const sql = this.sql;
+      const d = this.driver;
+      return await d.transaction(async (tx) => {
+        const lock = d.dialect === "mariadb" ? " FOR UPDATE" : "";
+        const found = await tx.all<{ value: string }>(
+          `SELECT value FROM coreflux_meta WHERE name = 'last_batch_seq'${lock}`,
+        );
+        if (Number(found[0]?.value ?? 0) >= batch.seq) return false;
+        const absolute: unknown[][] = [];
+        const additive: unknown[][] = [];
+        const hours = new Map<string, HourAccumulator>();
+        for (const row of batch.rows) {
+          const nodeId = this.nodeIds.get(row.path)!;
+          (row.additive ? additive : absolute).push([
+            nodeId,
+            toSqlTime(row.periodStartMs),
+            row.energyMwh,
+            row.returnedEnergyMwh,
+            ...observed(row),
+          ]);
+          this.addToHour(hours, nodeId, row);
+        }
+        await tx.runMany(sql.periodAbsolute, absolute);
+        await tx.runMany(sql.periodAdditive, additive);
+        await tx.runMany(
+          sql.hour,
+          [...hours.values()].map((h) => [
+            h.nodeId,
+            toSqlTime(h.hourStartMs),
+            toSqlTime(h.dayStartMs),
+            toSqlTime(h.monthStartMs),
+            h.energyMwh,
+            h.returnedEnergyMwh,
+            h.peakPowerW ?? null,
+            h.devices?.online ?? null,
+            h.devices?.stale ?? null,
+            h.devices?.offline ?? null,
+            h.observedAtMs === undefined ? null : toSqlTime(h.observedAtMs),
+          ]),
+        );
+        await this.upsertMeta(tx, "last_batch_seq", String(batch.seq));
+        return true;
+      });
+    } catch (error) {
+      throw queryFailed(`cannot write batch ${batch.seq} to the history ${this.describe}`, error);
+    }
+  }
+
+  /** Every node, ordered by path. */
+  async nodes(): Promise<(HistoryNode & { id: number; parentId: number | null })[]> {
+    this.checkOpen();
+    const rows = await this.driver
+      .all<{ id: number; path: string; level: NodeLevel; name: string; parent_id: number | null }>(
+        "SELECT id, path, level, name, parent_id FROM nodes ORDER BY path",
+      )
+      .catch((error: unknown) => {
+        throw queryFailed("cannot read the history's nodes", error);
+      });
+    return rows.map((r) => ({
+      id: Number(r.id),
+      path: r.path,
+      level: r.level,
+      name: r.name,
+      parentId: r.parent_id === null ? null : Number(r.parent_id),
+    }));
+  }
+
+  /**
+   * The energy of the matching nodes by period, local hour, day or month, for the periods
+   * starting in `[fromMs, toMs)`; ordered by path then period. Sums of stored integers: exact.
+   */
+  async report(query: ReportQuery): Promise<ReportRow[]> {
+    this.checkOpen();
+    if (!(query.toMs > query.fromMs)) return [];
+    const nodes = (await this.nodes()).filter(
+      (n) =>
+        (query.level === undefined || n.level === query.level) &&
+        (query.path === undefined || matchesPath(query.path, n.path)),
+    );
+    if (nodes.length === 0) return [];
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    const [table, start, group] =
+      query.by === "period"
+        ? ["energy_periods", "period_start", "period_start"]
+        : query.by === "hour"
+          ? ["energy_hours", "hour_start", "hour_start"]
+          : query.by === "day"
+            ? ["energy_hours", "hour_start", "day_start"]
+            : ["energy_hours", "hour_start", "month_start"];
+    const sql = `SELECT node_id, ${group} AS period_start, SUM(energy_mwh) AS energy_mwh,
+        SUM(returned_energy_mwh) AS returned_energy_mwh, MAX(peak_power_w) AS peak_power_w
+      FROM ${table} WHERE ${start} >= ? AND ${start} < ?
+      GROUP BY node_id, ${group}`;
+    const rows = await this.driver
+      .all<{
+        node_id: number;
+        period_start: string;
+        energy_mwh: number;
+        returned_energy_mwh: number;
+        peak_power_w: number | null;
+      }>(sql, [toSqlTime(query.fromMs), toSqlTime(query.toMs)])
+      .catch((error: unknown) => {
+        throw queryFailed("cannot read the history's report", error);
+      });
+    const out: ReportRow[] = [];
+    for (const r of rows) {
+      const node = byId.get(Number(r.node_id));
+      if (node === undefined) continue;
+      out.push({
+        path: node.path,
+        level: node.level,
+        periodStartMs: fromSqlTime(r.period_start),
+        energyMwh: Number(r.energy_mwh),
+        returnedEnergyMwh: Number(r.returned_energy_mwh),
+        peakPowerW: r.peak_power_w === null ? null : Number(r.peak_power_w),
+      });
+    }
+    return out.sort((a, b) =>
+      a.path < b.path ? -1 : a.path > b.path ? 1 : a.periodStartMs - b.periodStartMs,
+    );
+  }
+
+  /**
+   * Deletes up to `maxRows` period rows that start before `beforeMs` (hour rows are kept);
+   * returns how many. Call it until it returns less than `maxRows`: small batches keep the
+   * database responsive.
+   */
+  async pruneFine(beforeMs: number, maxRows: number): Promise<number> {
+    this.checkOpen();
+    const before = toSqlTime(beforeMs);
+    try {
+      const victims = await this.driver.all<{ node_id: number; period_start: string }>(
+        "SELECT node_id, period_start FROM energy_periods WHERE period_start < ? ORDER BY period_start LIMIT ?",
+        [before, maxRows],
+      );
+      if (victims.length === 0) return 0;
+      await this.driver.transaction(async (tx) => {
+        await tx.runMany(
+          "DELETE FROM energy_periods WHERE node_id = ? AND period_start = ?",
+          victims.map((v) => [v.node_id, v.period_start]),
+        );
+      });
+      return victims.length;
+    } catch (error) {
+      throw queryFailed("cannot delete old period rows", error);
+    }
+  }
+
+  /** Closes the connection (idempotent). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.driver.close();
+  }
+
+  private async ensureNodes(rows: readonly PeriodRow[]): Promise<void> {
+    const missing = new Set<string>();
+    for (const row of rows) {
+      if (this.nodeIds.has(row.path)) continue;
+      // Ancestors first, so each node finds its parent's id.
+      const segments = row.path === "" ? [] : row.path.split("/");
+      for (let depth = 0; depth <= segments.length; depth++) {
+        const path = segments.slice(0, depth).join("/");
+        if (!this.nodeIds.has(path)) missing.add(path);
+      }
+    }
+    if (missing.size === 0) return;
+    const ordered = [...missing].sort((a, b) => depthOf(a) - depthOf(b));
+    const insert =
+      this.driver.dialect === "sqlite"
+        ? "INSERT OR IGNORE INTO nodes (path, level, name, parent_id) VALUES (?, ?, ?, ?)"
+        : "INSERT IGNORE INTO nodes (path, level, name, parent_id) VALUES (?, ?, ?, ?)";
+    for (const path of ordered) {
+      const cut = path.lastIndexOf("/");
+      const parentPath = path === "" ? undefined : cut < 0 ? "" : path.slice(0, cut);
+      const name = path === "" ? this.options.company : path.slice(cut + 1);
+      await this.driver.transaction(async (tx) => {
+        await tx.run(insert, [
+          path,
+          levelOfPath(path),
+          name,
+          parentPath === undefined ? null : this.nodeIds.get(parentPath)!,
+        ]);
+      });
+      const found = await this.driver.all<{ id: number }>("SELECT id FROM nodes WHERE path = ?", [
+        path,
+      ]);
+      this.nodeIds.set(path, Number(found[0]!.id));
+    }
+  }
+
+  private addToHour(hours: Map<string, HourAccumulator>, nodeId: number, row: PeriodRow): void {
+    const local = this.calendar.periodsOf(row.periodStartMs);
+    const key = `${nodeId}:${local.hourStartMs}`;
+    let h = hours.get(key);
+    if (h === undefined) {
+      h = {
+        nodeId,
+        ...local,
+        energyMwh: 0,
+        returnedEnergyMwh: 0,
+        peakPowerW: undefined,
+        devices: undefined,
+        observedAtMs: undefined,
+      };
+      hours.set(key, h);
+    }
+    h.energyMwh += row.energyDeltaMwh;
+    h.returnedEnergyMwh += row.returnedEnergyDeltaMwh;
+    if (row.peakPowerW !== undefined)
+      h.peakPowerW = Math.max(h.peakPowerW ?? row.peakPowerW, row.peakPowerW);
+    if (
+      row.observedAtMs !== undefined &&
+      (h.observedAtMs === undefined || row.observedAtMs >= h.observedAtMs)
+    ) {
+      h.observedAtMs = row.observedAtMs;
+      h.devices = row.devices;
+    }
+  }
+
+  private async meta(): Promise<Meta> {
+    const rows = await this.driver.all<{ name: string; value: string }>(
+      "SELECT name, value FROM coreflux_meta",
+    );
+    return Object.fromEntries(rows.map((r) => [r.name, r.value])) as Meta;
+  }
+
+  private async setMeta(name: string, value: string): Promise<void> {
+    await this.driver.transaction((tx) => this.upsertMeta(tx, name, value));
+  }
+
+  private upsertMeta(
+    tx: { run(sql: string, params: unknown[]): Promise<void> },
+    name: string,
+    value: string,
+  ): Promise<void> {
+    return tx.run(
+      this.driver.dialect === "sqlite"
+        ? "INSERT INTO coreflux_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+        : "INSERT INTO coreflux_meta (name, value) VALUES (?, ?) ON DUPLICATE KEY UPDATE value = VALUES(value)",
+      [name, value],
+    );
+  }
+
+  private checkSetting(
+    meta: Meta,
+    key: "company" | "period_minutes" | "time_zone",
+    want: string,
+  ): void {
+    const have = meta[key];
+    if (have !== undefined && have !== want) {
+      throw new HistoryError(
+        "SETTINGS_MISMATCH",
+        `${this.describe} was created with ${key} = ${JSON.stringify(have)}, the configuration says ${JSON.stringify(want)}: its rows cannot be continued with other settings; use another database (or set it back)`,
+      );
+    }
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new HistoryError("CLOSED", "the history store is closed");
+  }
+}
+
+interface HourAccumulator {
+  nodeId: number;
+  hourStartMs: number;
+  dayStartMs: number;
+  monthStartMs: number;
+  energyMwh: number;
+  returnedEnergyMwh: number;
+  peakPowerW: number | undefined;
+  devices: PeriodRow["devices"];
+  observedAtMs: number | undefined;
+}
+
+function observed(row: PeriodRow): unknown[] {
+  return [
+    row.peakPowerW ?? null,
+    row.devices?.online ?? null,
+    row.devices?.stale ?? null,
+    row.devices?.offline ?? null,
+    row.observedAtMs === undefined ? null : toSqlTime(row.observedAtMs),
+  ];
+}
+
+function depthOf(path: string): number {
+  return path === "" ? 0 : path.split("/").length;
+}
+
+/**
+ * True when `path` matches `pattern`: `/`-separated segments, `*` one segment, `**` any number of
+ * segments (none included). `""` matches the company only.
+ */
+export function matchesPath(pattern: string, path: string): boolean {
+  const want = pattern === "" ? [] : pattern.split("/");
+  const have = path === "" ? [] : path.split("/");
+  const match = (i: number, j: number): boolean => {
+    if (i === want.length) return j === have.length;
+    if (want[i] === "**") return match(i + 1, j) || (j < have.length && match(i, j + 1));
+    return j < have.length && (want[i] === "*" || want[i] === have[j]) && match(i + 1, j + 1);
+  };
+  return match(0, 0);
+}

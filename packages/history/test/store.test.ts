@@ -1,0 +1,259 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { type HistoryStore, openHistory, type PeriodRow } from "../src";
+import { ENGINES, type Scratch } from "./engines";
+
+const H = 3_600_000;
+const Q = 15 * 60_000;
+
+function row(
+  path: string,
+  periodStartMs: number,
+  energyMwh: number,
+  extra: Partial<PeriodRow> = {},
+): PeriodRow {
+  return {
+    path,
+    periodStartMs,
+    energyMwh,
+    returnedEnergyMwh: 0,
+    energyDeltaMwh: energyMwh,
+    returnedEnergyDeltaMwh: 0,
+    additive: false,
+    peakPowerW: undefined,
+    devices: undefined,
+    observedAtMs: undefined,
+    ...extra,
+  };
+}
+
+describe.each(ENGINES)("history store on $engine", ({ scratch }) => {
+  let db: Scratch | undefined;
+  let store: HistoryStore | undefined;
+  afterEach(async () => {
+    await store?.close();
+    await db?.drop();
+    store = undefined;
+    db = undefined;
+  });
+
+  const open = async (overrides: Partial<Parameters<typeof openHistory>[0]> = {}) => {
+    db ??= await scratch();
+    store = await openHistory({
+      url: db.url,
+      company: "Coreflux",
+      periodMinutes: 15,
+      timeZone: "Europe/Lisbon",
+      ...overrides,
+    });
+    return store;
+  };
+
+  it("writes each batch exactly once: absolute rows replace, additive rows add, hours take the deltas", async () => {
+    const s = await open();
+    const t = Date.UTC(2026, 10, 3, 9, 0);
+    expect(await s.lastBatchSeq()).toBe(0);
+    expect(
+      await s.write({
+        seq: 1,
+        rows: [row("Porto/Kitchen/Plug", t, 1000), row("Porto/Kitchen/Plug", t + Q, 250)],
+      }),
+    ).toBe(true);
+    // The same period again, its value grown to 1500: written as is (the delta goes to the hour).
+    expect(
+      await s.write({
+        seq: 2,
+        rows: [row("Porto/Kitchen/Plug", t, 1500, { energyDeltaMwh: 500, peakPowerW: 820.5 })],
+      }),
+    ).toBe(true);
+    // Offered again (a retry, a replay): skipped.
+    expect(
+      await s.write({
+        seq: 2,
+        rows: [row("Porto/Kitchen/Plug", t, 1500, { energyDeltaMwh: 500 })],
+      }),
+    ).toBe(false);
+    expect(await s.write({ seq: 1, rows: [row("Porto/Kitchen/Plug", t, 1000)] })).toBe(false);
+    // A period no longer tracked gets an amount added.
+    expect(
+      await s.write({
+        seq: 3,
+        rows: [row("Porto/Kitchen/Plug", t + Q, 7, { additive: true, energyDeltaMwh: 7 })],
+      }),
+    ).toBe(true);
+    expect(await s.lastBatchSeq()).toBe(3);
+
+    const periods = await s.report({
+      fromMs: t,
+      toMs: t + H,
+      by: "period",
+      path: "Porto/Kitchen/Plug",
+    });
+    expect(periods.map((r) => [r.periodStartMs - t, r.energyMwh])).toEqual([
+      [0, 1500],
+      [Q, 257],
+    ]);
+    expect(periods[0]!.peakPowerW).toBe(820.5);
+    const hours = await s.report({ fromMs: t, toMs: t + H, by: "hour" });
+    expect(hours).toEqual([
+      {
+        path: "Porto/Kitchen/Plug",
+        level: "device",
+        periodStartMs: t,
+        energyMwh: 1757,
+        returnedEnergyMwh: 0,
+        peakPowerW: 820.5,
+      },
+    ]);
+    const nodes = await s.nodes();
+    expect(nodes.map((n) => [n.path, n.level, n.name])).toEqual([
+      ["", "company", "Coreflux"],
+      ["Porto", "office", "Porto"],
+      ["Porto/Kitchen", "room", "Kitchen"],
+      ["Porto/Kitchen/Plug", "device", "Plug"],
+    ]);
+    const byPath = new Map(nodes.map((n) => [n.path, n]));
+    expect(byPath.get("Porto/Kitchen/Plug")!.parentId).toBe(byPath.get("Porto/Kitchen")!.id);
+  });
+
+  it("sums local days and months across DST: a 23-hour and a 25-hour day", async () => {
+    const s = await open();
+    // Europe/Lisbon: 2026-03-29 has 23 hours, 2026-10-25 has 25. One row of 1 Wh per quarter-hour.
+    const rows: PeriodRow[] = [];
+    const spring = Date.UTC(2026, 2, 29, 0, 0); // local midnight (UTC+0 before the change)
+    const autumn = Date.UTC(2026, 9, 24, 23, 0); // local midnight (UTC+1 before the change)
+    for (let t = spring - H; t < spring + 24 * H; t += Q) rows.push(row("Lisboa", t, 1000));
+    for (let t = autumn - H; t < autumn + 26 * H; t += Q) rows.push(row("Lisboa", t, 1000));
+    await s.write({ seq: 1, rows });
+    const days = await s.report({
+      fromMs: spring - H,
+      toMs: autumn + 26 * H,
+      by: "day",
+      path: "Lisboa",
+    });
+    const byDay = new Map(days.map((d) => [new Date(d.periodStartMs).toISOString(), d.energyMwh]));
+    expect(byDay.get("2026-03-29T00:00:00.000Z")).toBe(23 * 4 * 1000);
+    expect(byDay.get("2026-03-29T23:00:00.000Z")).toBe(1 * 4 * 1000); // the next day began 23 h later
+    expect(byDay.get("2026-10-24T23:00:00.000Z")).toBe(25 * 4 * 1000);
+    const hours = await s.report({
+      fromMs: autumn,
+      toMs: autumn + 25 * H,
+      by: "hour",
+      path: "Lisboa",
+    });
+    expect(hours).toHaveLength(25); // the repeated 01:00 is two rows
+    const months = await s.report({
+      fromMs: Date.UTC(2026, 0, 1),
+      toMs: Date.UTC(2027, 0, 1),
+      by: "month",
+      path: "Lisboa",
+    });
+    expect(months.map((m) => new Date(m.periodStartMs).toISOString())).toEqual([
+      "2026-03-01T00:00:00.000Z", // March starts in winter time (UTC+0)
+      "2026-09-30T23:00:00.000Z", // October starts in summer time (UTC+1)
+    ]);
+    expect(months.reduce((n, m) => n + m.energyMwh, 0)).toBe(rows.length * 1000);
+  });
+
+  it("keeps the latest device states and the highest power of a period", async () => {
+    const s = await open();
+    const t = Date.UTC(2026, 10, 3, 9, 0);
+    await s.write({
+      seq: 1,
+      rows: [
+        row("", t, 10, {
+          peakPowerW: 500,
+          devices: { online: 3, stale: 0, offline: 1 },
+          observedAtMs: t + 60_000,
+        }),
+      ],
+    });
+    await s.write({
+      seq: 2,
+      rows: [
+        row("", t, 20, {
+          energyDeltaMwh: 10,
+          peakPowerW: 200,
+          devices: { online: 2, stale: 1, offline: 1 },
+          observedAtMs: t + 120_000,
+        }),
+      ],
+    });
+    const [r] = await s.report({ fromMs: t, toMs: t + Q, by: "period", level: "company" });
+    expect(r).toMatchObject({ path: "", energyMwh: 20, peakPowerW: 500 });
+  });
+
+  it("refuses a database made for other settings, and one from a newer version", async () => {
+    const s = await open();
+    await s.close();
+    store = undefined;
+    await expect(open({ periodMinutes: 5 })).rejects.toMatchObject({ code: "SETTINGS_MISMATCH" });
+    await expect(open({ timeZone: "Europe/Berlin" })).rejects.toMatchObject({
+      code: "SETTINGS_MISMATCH",
+    });
+    await expect(open({ company: "Other" })).rejects.toMatchObject({ code: "SETTINGS_MISMATCH" });
+    const again = await open();
+    // Pretend a later version migrated it.
+    await (again as unknown as { setMeta(n: string, v: string): Promise<void> }).setMeta(
+      "schema_version",
+      "99",
+    );
+    await again.close();
+    store = undefined;
+    await expect(open()).rejects.toMatchObject({ code: "SCHEMA_TOO_NEW" });
+  });
+
+  it("deletes old period rows in small batches and keeps the hours", async () => {
+    const s = await open();
+    const t = Date.UTC(2026, 10, 3, 0, 0);
+    const rows: PeriodRow[] = [];
+    for (let i = 0; i < 20; i++) rows.push(row("Porto", t + i * Q, 5));
+    await s.write({ seq: 1, rows });
+    expect(await s.pruneFine(t + 10 * Q, 4)).toBe(4);
+    expect(await s.pruneFine(t + 10 * Q, 100)).toBe(6);
+    expect(await s.pruneFine(t + 10 * Q, 100)).toBe(0);
+    expect(await s.report({ fromMs: t, toMs: t + 20 * Q, by: "period" })).toHaveLength(10);
+    const hours = await s.report({ fromMs: t, toMs: t + 20 * Q, by: "hour" });
+    expect(hours.reduce((n, h) => n + h.energyMwh, 0)).toBe(100);
+  });
+});
+
+describe("openHistory arguments", () => {
+  it("rejects bad URLs, widths and zones with typed errors", async () => {
+    const base = { company: "C", periodMinutes: 15 as const, timeZone: "UTC" };
+    await expect(openHistory({ ...base, url: "postgres://x@y/z" })).rejects.toMatchObject({
+      code: "INVALID_URL",
+    });
+    await expect(openHistory({ ...base, url: "sqlite:" })).rejects.toMatchObject({
+      code: "INVALID_URL",
+    });
+    await expect(openHistory({ ...base, url: "mariadb://host:3306/" })).rejects.toMatchObject({
+      code: "INVALID_URL",
+    });
+    await expect(
+      openHistory({ ...base, url: "sqlite::memory:", periodMinutes: 7 as never }),
+    ).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    await expect(
+      openHistory({ ...base, url: "sqlite::memory:", timeZone: "Mars/Olympus" }),
+    ).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+    });
+    // India is UTC+5:30: hourly periods aligned to UTC straddle its local hours.
+    await expect(
+      openHistory({ ...base, url: "sqlite::memory:", timeZone: "Asia/Kolkata", periodMinutes: 60 }),
+    ).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    const ok = await openHistory({ ...base, url: "sqlite::memory:", timeZone: "Asia/Kathmandu" });
+    await ok.close();
+  });
+
+  it("says clearly when MariaDB cannot be reached", async () => {
+    await expect(
+      openHistory({
+        url: "mariadb://root@127.0.0.1:1/nothing",
+        company: "C",
+        periodMinutes: 15,
+        timeZone: "UTC",
+        connectTimeoutMs: 1000,
+      }),
+    ).rejects.toMatchObject({ code: "CONNECT_FAILED" });
+  });
+});
