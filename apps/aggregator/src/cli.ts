@@ -8,6 +8,7 @@ const HELP = `coreflux-aggregator ${pkg.version}
 Shelly energy readings in over MQTT, exact device/room/office/company totals out.
 
 Usage: coreflux-aggregator [--config <file>] [--check] [--demo]
+       coreflux-aggregator report --from <date> --to <date> [--level ...] [--by ...] [--format ...]
 
 Options:
   -c, --config <file>  configuration file (default ./config.toml)
@@ -16,7 +17,11 @@ Options:
   -h, --help           show this help
   -v, --version        print the version
 
-Environment: COREFLUX_MQTT_URL, COREFLUX_MQTT_USERNAME, COREFLUX_MQTT_PASSWORD override the file.
+Commands:
+  report               energy per node by hour, day or month from [history] (report --help)
+
+Environment: COREFLUX_MQTT_URL, COREFLUX_MQTT_USERNAME, COREFLUX_MQTT_PASSWORD and
+COREFLUX_HISTORY_PASSWORD override the file.
 Exit codes: 0 stopped cleanly, 1 runtime failure, 2 configuration error.
 `;
 
@@ -24,6 +29,15 @@ Exit codes: 0 stopped cleanly, 1 runtime failure, 2 configuration error.
 const STOP_DEADLINE_MS = 5_000;
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "report") {
+    const { runReport } = await import("./report/run-report");
+    return runReport(
+      argv.slice(1),
+      (text) => process.stdout.write(text),
+      (text) => process.stderr.write(text),
+      process.env,
+    );
+  }
   let args: ReturnType<typeof parse>;
   try {
     args = parse(argv);

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { HistoryStats } from "./history/history-output";
 
 /**
  * Plain counters the hot path increments (a property add, no label hashing); Prometheus reads
@@ -35,6 +36,8 @@ export interface TreeGauges {
   devices: { online: number; stale: number; offline: number };
   meters: number;
   brokerConnected: boolean;
+  /** The history output's figures; undefined without `[history]`. */
+  history: HistoryStats | undefined;
 }
 
 /** The service's Prometheus metrics, in a registry of their own. */
@@ -155,6 +158,44 @@ export class Metrics {
         this.set(gauges().brokerConnected ? 1 : 0);
       },
     });
+    const historyGauge = (name: string, help: string, read: (h: HistoryStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          const h = gauges().history;
+          this.set(h === undefined ? 0 : read(h));
+        },
+      });
+    historyGauge("coreflux_history_up", "1 while the history database takes writes", (h) =>
+      h.up ? 1 : 0,
+    );
+    historyGauge(
+      "coreflux_history_backlog_rows",
+      "History rows waiting for the database (merged by node and period while it is away)",
+      (h) => h.queuedRows,
+    );
+    historyGauge(
+      "coreflux_history_backlog_batches",
+      "History batches waiting for the database",
+      (h) => h.queuedBatches,
+    );
+    historyGauge(
+      "coreflux_history_backlog_age_seconds",
+      "How long the oldest waiting history batch has waited",
+      (h) => h.backlogSeconds,
+    );
+    plain(
+      "coreflux_history_rows_written_total",
+      "History rows written to the database",
+      () => gauges().history?.rowsWritten ?? 0,
+    );
+    plain(
+      "coreflux_history_write_failures_total",
+      "History writes (and connection attempts) that failed; the rows wait and are retried",
+      () => gauges().history?.writeFailures ?? 0,
+    );
     this.cycleSeconds = new Histogram({
       name: "coreflux_publish_cycle_duration_seconds",
       help: "Duration of a publish cycle (collect changes, build and hand over messages)",

@@ -104,7 +104,11 @@ describe("Publisher", () => {
       },
       () => T0 + 60_000,
     );
-    const report = publisher.cycle(T0 + 60_000);
+    const report = publisher.cycle({
+      nowMs: T0 + 60_000,
+      changed: engine.takeChanges(T0 + 60_000),
+      engine,
+    });
     // 1 company + 3 offices + 15 rooms... + 40 devices = every node changed.
     expect(report).toEqual({
       changed: engine.nodeCount,
@@ -119,7 +123,9 @@ describe("Publisher", () => {
     expect(client.stats().dropped).toBe(0);
     expect(counts.published).toBe(engine.nodeCount);
     // Nothing changed: the next cycle publishes nothing.
-    expect(publisher.cycle(T0 + 61_000)).toMatchObject({ changed: 0, published: 0, waiting: 0 });
+    expect(
+      publisher.cycle({ nowMs: T0 + 61_000, changed: engine.takeChanges(T0 + 61_000), engine }),
+    ).toMatchObject({ changed: 0, published: 0, waiting: 0 });
     await client.close();
     await subscriber.close();
     await broker.close();

@@ -3,6 +3,7 @@ import type { MqttClient } from "@coreflux/mqtt-adapter";
 import type { Logger } from "pino";
 import type { Counts } from "./metrics";
 import { buildMessage } from "./output/build-payload";
+import type { PublishCycle } from "./output/cycle-output";
 
 /** Publish settings (the `[publish]` table). */
 export interface PublisherOptions {
@@ -52,10 +53,9 @@ export class Publisher {
   }
 
   /** Collects the changes (all nodes on a full refresh) and publishes what the queue takes. */
-  cycle(nowMs: number): CycleReport {
+  cycle({ nowMs, changed }: PublishCycle): CycleReport {
     const full = this.cycles % this.options.fullRefreshEvery === 0;
     this.cycles++;
-    const changed = this.engine.takeChanges(nowMs);
     if (full) {
       for (let id = 0; id < this.engine.nodeCount; id++) this.waiting.add(id);
     } else {

@@ -11,12 +11,15 @@ import {
 } from "@coreflux/mqtt-adapter";
 import type { Logger } from "pino";
 import type { AggregatorConfig } from "./config/schema";
+import { type HistoryState, startHistory } from "./history/start-history";
 import { startHttpServer } from "./http-server";
 import { Intake } from "./intake";
 import { redactUrl } from "./logger";
 import { Metrics } from "./metrics";
+import type { CycleOutput, PublishCycle } from "./output/cycle-output";
 import { Placement } from "./placement";
 import { Publisher } from "./publisher";
+import { StartupError } from "./startup-error";
 import { type JournalContents, readJournal, StateJournal } from "./state-journal";
 import {
   moveAside,
@@ -42,10 +45,7 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-/** Thrown by {@link startService} for problems that stop the start (exit code 1). */
-export class StartupError extends Error {
-  override readonly name = "StartupError";
-}
+export { StartupError } from "./startup-error";
 
 /** Messages the client's publish queue may hold; the publisher keeps the rest waiting. */
 const PUBLISH_QUEUE_MESSAGES = 10_000;
@@ -61,6 +61,9 @@ export async function startService(
   const engineOptions = toEngineOptions(config);
   const restored = restoreEngine(config.state.path, company, engineOptions, log, clock());
   const engine = restored.engine;
+  const history = await startHistory(config, company, engine, restored.history, log, clock);
+  /** Outputs fed by each publish cycle after the MQTT publisher. */
+  const outputs: CycleOutput[] = history === undefined ? [] : [history];
 
   let broker: EmbeddedBroker | undefined;
   let brokerUrl = config.mqtt.url;
@@ -93,6 +96,7 @@ export async function startService(
       devices: view?.devices ?? { online: 0, stale: 0, offline: 0 },
       meters: engine.meterCount,
       brokerConnected: client?.isConnected === true,
+      history: history?.statistics,
     };
   });
   const intake = new Intake(engine, placement, metrics.counts, log.child({ module: "intake" }), {
@@ -101,14 +105,19 @@ export async function startService(
   });
 
   let changedSinceSave = false;
-  const stateDocument = (journalSeq: number): StateDocument => ({
-    format: STATE_FORMAT,
-    version: STATE_VERSION,
-    savedAtMs: clock(),
-    company,
-    engine: engine.snapshot(),
-    journalSeq,
-  });
+  /** The state now; the history's credits are taken first, so both hold the same ones. */
+  const stateDocument = (journalSeq: number): StateDocument => {
+    history?.absorb(clock());
+    return {
+      format: STATE_FORMAT,
+      version: STATE_VERSION,
+      savedAtMs: clock(),
+      company,
+      engine: engine.snapshot(),
+      journalSeq,
+      ...(history === undefined ? {} : { history: history.snapshot() }),
+    };
+  };
   if (restored.foreign || !config.state.journal) {
     setAsideJournal(
       config.state.path,
@@ -120,8 +129,14 @@ export async function startService(
         : "[state] journal = false: the journal files of an earlier run were set aside, not replayed",
     );
   }
+  // Batches in the state file are on disk; those the journal replay adds are once it is written.
+  history?.durable(
+    restored.history?.ledger.nextSeq === undefined ? 0 : restored.history.ledger.nextSeq - 1,
+  );
   const journal = config.state.journal
-    ? recoverFromJournal(config.state.path, restored.journalSeq, intake, stateDocument, log)
+    ? recoverFromJournal(config.state.path, restored.journalSeq, intake, stateDocument, log, () =>
+        history?.durable(history.snapshotSeq),
+      )
     : undefined;
   let journalFailing = false;
   const handleMessage = (topic: string, payload: Uint8Array): void => {
@@ -187,7 +202,9 @@ export async function startService(
   const cycle = (): void => {
     const started = performance.now();
     const nowMs = clock();
-    const report = publisher.cycle(nowMs);
+    const publishCycle: PublishCycle = { nowMs, changed: engine.takeChanges(nowMs), engine };
+    const report = publisher.cycle(publishCycle);
+    for (const output of outputs) output.cycle(publishCycle);
     lastPublishMs = nowMs;
     const stats = client.stats();
     metrics.counts.publishDropped = stats.dropped + stats.failed;
@@ -195,7 +212,7 @@ export async function startService(
     const applied = intake.takeApplied();
     const discovered = intake.takeDiscoveries();
     intake.takeCounterEvents();
-    changedSinceSave ||= applied > 0 || report.changed > 0;
+    changedSinceSave ||= applied > 0 || report.changed > 0 || history?.undurable === true;
     const rejected = Object.fromEntries(intake.takeRejections());
     const roots = engine.roots();
     const root = roots.length > 0 ? engine.view(roots[0]!, nowMs) : undefined;
@@ -218,11 +235,14 @@ export async function startService(
       changedSinceSave = false;
       const writeStarted = performance.now();
       const journalSeq = rotateJournal();
-      saving = writeState(config.state.path, stateDocument(journalSeq))
+      const document = stateDocument(journalSeq);
+      const historySeq = history?.snapshotSeq ?? 0;
+      saving = writeState(config.state.path, document)
         .then(
           () => {
             metrics.stateWriteSeconds.observe((performance.now() - writeStarted) / 1000);
             removeJournalThrough(journal, journalSeq, log);
+            history?.durable(historySeq);
           },
           (error: unknown) => {
             metrics.counts.stateWriteFailures++;
@@ -281,6 +301,7 @@ export async function startService(
     await saving;
     try {
       writeStateSync(config.state.path, stateDocument(journal?.lastSeq ?? restored.journalSeq));
+      history?.durable(history.snapshotSeq);
       log.info({ path: config.state.path }, "final state written");
       try {
         journal?.closeAndRemove();
@@ -296,6 +317,7 @@ export async function startService(
         "final state write failed; the state journal keeps what it would have held",
       );
     }
+    for (const output of outputs) await output.close();
     await client.close();
     await http?.close();
     await broker?.close();
@@ -323,6 +345,7 @@ function toEngineOptions(config: AggregatorConfig): EngineOptions {
   const everyMeterW = config.accounting.max_power_w;
   return {
     timeZone: config.accounting.time_zone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+    ...(config.history === undefined ? {} : { creditSlotMinutes: config.history.period_minutes }),
     staleAfterMs: config.accounting.stale_after_seconds * 1000,
     maxMeters: config.limits.max_devices * 16,
     // Explicit limits win over the models' ratings: the most specific [[accounting.overrides]]
@@ -367,6 +390,7 @@ function recoverFromJournal(
   intake: Intake,
   stateDocument: (journalSeq: number) => StateDocument,
   log: Logger,
+  afterStateWrite: () => void,
 ): StateJournal | undefined {
   let found: JournalContents;
   let applied = 0;
@@ -399,6 +423,7 @@ function recoverFromJournal(
     try {
       // A state that includes the old files, so they can go.
       writeStateSync(statePath, stateDocument(lastSeq));
+      afterStateWrite();
       for (const file of found.files) rmSync(file, { force: true });
     } catch (error) {
       // They stay, and go after the first state write that works.
@@ -452,11 +477,17 @@ function restoreEngine(
   options: EngineOptions,
   log: Logger,
   nowMs: number,
-): { engine: EnergyEngine; journalSeq: number; foreign: boolean } {
+): {
+  engine: EnergyEngine;
+  journalSeq: number;
+  foreign: boolean;
+  history: HistoryState | undefined;
+} {
   const fresh = (foreign = false) => ({
     engine: new EnergyEngine(options),
     journalSeq: 0,
     foreign,
+    history: undefined,
   });
   const loaded = readState(path, nowMs);
   if (loaded.kind === "none") {
@@ -496,7 +527,12 @@ function restoreEngine(
     },
     "state restored: totals continue, and the next reading of each meter credits the gap",
   );
-  return { engine: restored.engine, journalSeq: loaded.state.journalSeq ?? 0, foreign: false };
+  return {
+    engine: restored.engine,
+    journalSeq: loaded.state.journalSeq ?? 0,
+    foreign: false,
+    history: loaded.state.history,
+  };
 }
 
 function toClientOptions(

@@ -10,6 +10,7 @@ import {
 } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import type { HistoryState } from "./history/history-output";
 
 /** Marks an aggregator state document. */
 export const STATE_FORMAT = "coreflux.aggregator.state";
@@ -31,6 +32,8 @@ export interface StateDocument {
    * files written before the journal existed, which is the same as 0.
    */
   journalSeq?: number;
+  /** The history's ledger and the batches not yet in the database (with `[history]` only). */
+  history?: HistoryState;
 }
 
 /** Result of reading the state file. */
@@ -89,6 +92,17 @@ function validate(text: string): StateDocument | string {
     (typeof d.journalSeq !== "number" || !Number.isSafeInteger(d.journalSeq) || d.journalSeq < 0)
   ) {
     return "state document has an invalid journalSeq";
+  }
+  if (
+    d.history !== undefined &&
+    (typeof d.history !== "object" ||
+      d.history === null ||
+      !Array.isArray(d.history.queue) ||
+      typeof d.history.ledger !== "object" ||
+      d.history.ledger === null ||
+      !Array.isArray(d.history.ledger.entries))
+  ) {
+    return "state document has an invalid history section";
   }
   return d as StateDocument;
 }

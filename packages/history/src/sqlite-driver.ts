@@ -8,8 +8,11 @@ import { HistoryError } from "./errors";
 type Database = BetterSqlite3.Database;
 type Statement = BetterSqlite3.Statement;
 
-/** Opens (creating it and its directory if needed) a SQLite file in WAL mode. */
-export function openSqlite(file: string): SqlDriver {
+/**
+ * Opens (creating it and its directory if needed) a SQLite file in WAL mode; `readOnly` opens an
+ * existing file for reading only.
+ */
+export function openSqlite(file: string, readOnly = false): SqlDriver {
   let Driver: typeof BetterSqlite3;
   try {
     Driver = createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
@@ -22,6 +25,11 @@ export function openSqlite(file: string): SqlDriver {
   }
   let db: Database;
   try {
+    if (readOnly) {
+      db = new Driver(file, { readonly: true, fileMustExist: true });
+      db.pragma("busy_timeout = 10000");
+      return new SqliteDriver(db);
+    }
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
     db = new Driver(file);
     // WAL: readers (the report, a web view) never block the writer, nor it them. FULL: a

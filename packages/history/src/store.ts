@@ -67,7 +67,7 @@ export async function openHistory(options: OpenHistoryOptions): Promise<HistoryS
 }
 
 async function connect(location: HistoryLocation, options: OpenHistoryOptions): Promise<SqlDriver> {
-  if (location.engine === "sqlite") return openSqlite(location.file);
+  if (location.engine === "sqlite") return openSqlite(location.file, options.readOnly === true);
   return openMariadb(
     { ...location, password: options.password ?? location.password },
     options.connectTimeoutMs,

@@ -27,6 +27,10 @@ export interface AggregatorConfigOptions {
   /** `[http] host`; the port is always 0 (a free one). */
   httpHost?: string;
   logLevel?: string;
+  /** `[history]` keys as TOML lines (`url = "sqlite:..."`); undefined: no `[history]` table. */
+  historyLines?: readonly string[];
+  /** `[accounting] time_zone` (default UTC). */
+  timeZone?: string;
 }
 
 const q = (text: string) => JSON.stringify(text);
@@ -53,7 +57,7 @@ export function aggregatorConfig(o: AggregatorConfigOptions): string {
     `path = ${q(o.statePath)}`,
     "",
     "[accounting]",
-    'time_zone = "UTC"',
+    `time_zone = ${q(o.timeZone ?? "UTC")}`,
     // The fleets here run 60-600 times faster than real time, so the arrival times of devices
     // without a clock of their own (Gen1) are squeezed as much: a 5-minute outage arrives as
     // half a second. One generous limit for every meter (the engine's default for unknown
@@ -69,6 +73,7 @@ export function aggregatorConfig(o: AggregatorConfigOptions): string {
     ...(o.httpHost === undefined ? [] : [`host = ${q(o.httpHost)}`]),
     "port = 0",
     "",
+    ...(o.historyLines === undefined ? [] : ["[history]", ...o.historyLines, ""]),
     "[log]",
     `level = ${q(o.logLevel ?? "info")}`,
     'format = "json"',

@@ -4,6 +4,7 @@ export {
   type LogLine,
   type ProcessExit,
 } from "./json-log-process";
+export { MARIADBD_BIN, type PrivateMariadb, startMariadb } from "./mariadb";
 export {
   MOSQUITTO_BIN,
   type MosquittoOptions,

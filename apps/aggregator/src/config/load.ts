@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { checkZoneAlignment, HistoryError } from "@coreflux/history";
 import { parse, TomlError } from "smol-toml";
 import type { z } from "zod";
 import { type AggregatorConfig, configSchema } from "./schema";
@@ -105,6 +106,24 @@ export function parseConfig(
     }
     config.mqtt[key] = value;
     warnings.push(`mqtt.${key} is taken from ${name}`);
+  }
+  const historyPassword = env.COREFLUX_HISTORY_PASSWORD;
+  if (config.history !== undefined && historyPassword !== undefined && historyPassword !== "") {
+    config.history.password = historyPassword;
+    warnings.push("history.password is taken from COREFLUX_HISTORY_PASSWORD");
+  }
+  if (config.history !== undefined) {
+    const zone = config.accounting.time_zone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+    try {
+      checkZoneAlignment(zone, config.history.period_minutes, Date.now());
+    } catch (error) {
+      if (!(error instanceof HistoryError)) throw error;
+      const line = findKeyLine(source, ["history", "period_minutes"]);
+      return {
+        ok: false,
+        errors: [{ file, line, key: "history.period_minutes", message: error.message }],
+      };
+    }
   }
   if (config.mqtt.cert_file && !config.mqtt.key_file) {
     const line = findKeyLine(source, ["mqtt", "cert_file"]);

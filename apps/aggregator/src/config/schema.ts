@@ -1,3 +1,4 @@
+import { parseHistoryUrl } from "@coreflux/history";
 import { z } from "zod";
 
 /** True for text usable inside an MQTT topic: no wildcards, no NUL. */
@@ -137,6 +138,34 @@ export const configSchema = z.strictObject({
       port: port.optional(),
     })
     .prefault({}),
+  /** Energy history per node and period. Absent: no history. */
+  history: z
+    .strictObject({
+      /** `sqlite:<file>` (embedded, the default) or `mariadb://user@host:3306/database`. */
+      url: z
+        .string()
+        .refine(
+          (url) => {
+            try {
+              parseHistoryUrl(url);
+              return true;
+            } catch {
+              return false;
+            }
+          },
+          { message: 'must be "sqlite:<file>" or "mariadb://user@host:3306/database"' },
+        )
+        .default("sqlite:./coreflux-history.db"),
+      /** MariaDB password; better from COREFLUX_HISTORY_PASSWORD than in the file. */
+      password: z.string().optional(),
+      /** Width of the period rows, minutes; fixed when the database is created. */
+      period_minutes: z
+        .union([z.literal(1), z.literal(5), z.literal(15), z.literal(60)])
+        .default(15),
+      /** Period rows older than this are deleted (hourly and coarser rows are kept). */
+      keep_fine_days: z.number().int().min(1).max(36_500).default(35),
+    })
+    .optional(),
   log: z
     .strictObject({
       level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

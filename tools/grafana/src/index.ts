@@ -1,0 +1,31 @@
+export {
+  buildDashboard,
+  DASHBOARD_UID,
+  DATASOURCE_UID,
+  dashboardJson,
+  type MysqlTarget,
+} from "./dashboard";
+export { GrafanaQueryError, type GrafanaQueryErrorCode } from "./errors";
+export {
+  backendIntervalText,
+  formatSecondsNoDecimals,
+  intervalText,
+  parseGoDuration,
+  parseGrafanaInterval,
+} from "./interval";
+export {
+  expandMacros,
+  expandQuery,
+  type MacroOptions,
+  type QueryContext,
+  replaceGlobalMacros,
+  type TimeRange,
+} from "./macros";
+export { DASHBOARD_FILE } from "./paths";
+export { stripSqlComments } from "./sql-comments";
+export {
+  ALL_VALUE,
+  type FrontendContext,
+  interpolateTemplateVariables,
+  type TemplateVariable,
+} from "./template-variables";
