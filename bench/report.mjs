@@ -142,6 +142,26 @@ function adapterSection(r) {
   ].join("\n");
 }
 
+function historySection(r) {
+  const line = (name, x) =>
+    x
+      ? `| ${name} | ${fmt(x.medianMs, 2)} ms | ${fmt(x.p95Ms, 2)} ms | ${fmt(x.maxMs, 2)} ms | ${fmt(x.firstCycleMs, 1)} ms |`
+      : "";
+  return [
+    "<!-- history -->",
+    "## `@coreflux/history`: write cost per publish cycle",
+    "",
+    `One batch of ${fmt(r.nodes)} changed node rows (their period rows and the local hour rows they change, in one transaction) per cycle, ${fmt(r.cycles)} cycles, ${r.periodMinutes}-minute periods (\`packages/history/bench/write.mjs\`). SQLite in WAL mode with \`synchronous = FULL\` (every commit is on disk before the aggregator forgets the batch). The first cycle also creates the nodes.`,
+    "",
+    "| engine | median | p95 | max | first cycle |",
+    "|---|---|---|---|---|",
+    line("SQLite", r.sqlite),
+    line("MariaDB", r.mariadb),
+    "",
+    `- SQLite ≤ ${r.budgetMs} ms per cycle for ${fmt(r.nodes)} changed nodes (median): ${fmt(r.sqlite.medianMs, 2)} ms, ${yes(r.withinBudget)}`,
+  ].join("\n");
+}
+
 function e2eSection(r) {
   const a = r.aggregator;
   const b = r.baseline;
@@ -183,7 +203,9 @@ function e2eSection(r) {
 /** BENCHMARKS.md from the results object. */
 export function renderReport(results) {
   const m = results.machine;
-  const sections = ["schema", "engine", "oracle", "adapter", "e2e"].filter((s) => results[s]);
+  const sections = ["schema", "engine", "oracle", "adapter", "history", "e2e"].filter(
+    (s) => results[s],
+  );
   const days = new Set(sections.map((s) => results[s].ranOn ?? m.date));
   const when =
     days.size <= 1
@@ -197,6 +219,7 @@ export function renderReport(results) {
   if (results.engine) parts.push(engineSection(results.engine));
   if (results.oracle) parts.push(oracleSection(results.oracle));
   if (results.adapter) parts.push(adapterSection(results.adapter));
+  if (results.history) parts.push(historySection(results.history));
   if (results.e2e) parts.push(e2eSection(results.e2e));
   return `${parts.join("\n\n")}\n`;
 }

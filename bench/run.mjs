@@ -17,7 +17,7 @@ const arg = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i === -1 ? fallback : args[i + 1];
 };
-const only = arg("only", "schema,engine,oracle,adapter,e2e").split(",");
+const only = arg("only", "schema,engine,oracle,adapter,history,e2e").split(",");
 const outDir = arg("out", smoke ? mkdtempSync(join(tmpdir(), "coreflux-bench-smoke-")) : root);
 
 /** Runs a bench script and returns the JSON it prints last. */
@@ -96,6 +96,17 @@ if (only.includes("adapter")) {
     smoke ? "2000" : "100000",
     "--reps",
     smoke ? "1" : "5",
+  ]);
+}
+if (only.includes("history")) {
+  results.history = runJson("history write per publish cycle", node, [
+    "packages/history/bench/write.mjs",
+    "--json",
+    "--nodes",
+    smoke ? "100" : "1000",
+    "--cycles",
+    smoke ? "5" : "120",
+    ...(smoke ? [] : ["--mariadb", "auto"]),
   ]);
 }
 if (only.includes("e2e")) {

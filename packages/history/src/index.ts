@@ -8,7 +8,13 @@ export {
   openHistory,
   PERIOD_MINUTES,
 } from "./store";
-export { checkZoneAlignment, fromSqlTime, type LocalPeriods, toSqlTime, ZoneCalendar } from "./time";
+export {
+  checkZoneAlignment,
+  fromSqlTime,
+  type LocalPeriods,
+  toSqlTime,
+  ZoneCalendar,
+} from "./time";
 export type {
   DeviceStates,
   HistoryBatch,

@@ -353,23 +353,26 @@ export class HistoryStore {
       this.driver.dialect === "sqlite"
         ? "INSERT OR IGNORE INTO nodes (path, level, name, parent_id) VALUES (?, ?, ?, ?)"
         : "INSERT IGNORE INTO nodes (path, level, name, parent_id) VALUES (?, ?, ?, ?)";
-    for (const path of ordered) {
-      const cut = path.lastIndexOf("/");
-      const parentPath = path === "" ? undefined : cut < 0 ? "" : path.slice(0, cut);
-      const name = path === "" ? this.options.company : path.slice(cut + 1);
-      await this.driver.transaction(async (tx) => {
+    // One transaction for every new node, ancestors first (each finds its parent's id); the
+    // ids are remembered once it committed.
+    const created = new Map<string, number>();
+    const idOf = (path: string) => created.get(path) ?? this.nodeIds.get(path);
+    await this.driver.transaction(async (tx) => {
+      for (const path of ordered) {
+        const cut = path.lastIndexOf("/");
+        const parentPath = path === "" ? undefined : cut < 0 ? "" : path.slice(0, cut);
+        const name = path === "" ? this.options.company : path.slice(cut + 1);
         await tx.run(insert, [
           path,
           levelOfPath(path),
           name,
-          parentPath === undefined ? null : this.nodeIds.get(parentPath)!,
+          parentPath === undefined ? null : idOf(parentPath)!,
         ]);
-      });
-      const found = await this.driver.all<{ id: number }>("SELECT id FROM nodes WHERE path = ?", [
-        path,
-      ]);
-      this.nodeIds.set(path, Number(found[0]!.id));
-    }
+        const found = await tx.all<{ id: number }>("SELECT id FROM nodes WHERE path = ?", [path]);
+        created.set(path, Number(found[0]!.id));
+      }
+    });
+    for (const [path, id] of created) this.nodeIds.set(path, id);
   }
 
   private addToHour(hours: Map<string, HourAccumulator>, nodeId: number, row: PeriodRow): void {

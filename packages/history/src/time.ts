@@ -3,10 +3,19 @@ import { HistoryError } from "./errors";
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 
+const sqlTimes = new Map<number, string>();
+
 /** `YYYY-MM-DD HH:MM:SS` in UTC: how times are stored (a MariaDB DATETIME, SQLite text). */
 export function toSqlTime(tsMs: number): string {
-  const iso = new Date(tsMs).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+  // A batch names a few periods many times over: remember the recent ones.
+  let text = sqlTimes.get(tsMs);
+  if (text === undefined) {
+    const iso = new Date(tsMs).toISOString();
+    text = `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+    if (sqlTimes.size >= 4096) sqlTimes.clear();
+    sqlTimes.set(tsMs, text);
+  }
+  return text;
 }
 
 /** The Unix ms of a stored `YYYY-MM-DD HH:MM:SS` (UTC), or of a MariaDB `Date`. */

@@ -3,7 +3,7 @@
  * test/dashboard-json.test.ts fails until the committed file equals what the builder produces.
  */
 import { writeFileSync } from "node:fs";
-import { dashboardJson, DASHBOARD_FILE } from "../src";
+import { DASHBOARD_FILE, dashboardJson } from "../src";
 
 writeFileSync(DASHBOARD_FILE, dashboardJson());
 console.log(`wrote ${DASHBOARD_FILE}`);

@@ -214,7 +214,13 @@ function variables(): VariableModel[] {
       options: [],
       refresh: VariableRefresh.onDashboardLoad,
     },
-    queryVariable("company", "Company", COMPANY_VARIABLE_SQL, false, VariableRefresh.onDashboardLoad),
+    queryVariable(
+      "company",
+      "Company",
+      COMPANY_VARIABLE_SQL,
+      false,
+      VariableRefresh.onDashboardLoad,
+    ),
     queryVariable("office", "Office", OFFICE_VARIABLE_SQL, true, VariableRefresh.onDashboardLoad),
     queryVariable("room", "Room", ROOM_VARIABLE_SQL, true, VariableRefresh.onDashboardLoad),
     {

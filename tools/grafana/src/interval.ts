@@ -32,8 +32,8 @@ export function intervalText(intervalMs: number): string {
 const GO_UNITS_NS: Record<string, number> = {
   ns: 1,
   us: 1e3,
-  "µs": 1e3,
-  "μs": 1e3,
+  µs: 1e3,
+  μs: 1e3,
   ms: 1e6,
   s: 1e9,
   m: 60e9,

@@ -86,7 +86,12 @@ function trimSpaces(text: string): string {
   return text.replace(/^ +| +$/g, "");
 }
 
-function evaluateMacro(name: string, args: string[], range: TimeRange, options: MacroOptions): string {
+function evaluateMacro(
+  name: string,
+  args: string[],
+  range: TimeRange,
+  options: MacroOptions,
+): string {
   const from = unixSeconds(range.fromMs);
   const to = unixSeconds(range.toMs);
   // strings.Split always yields at least one element, so "missing" means "no usable text" only in

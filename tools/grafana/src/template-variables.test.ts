@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { ALL_VALUE, type FrontendContext, interpolateTemplateVariables } from "./template-variables";
+import {
+  ALL_VALUE,
+  type FrontendContext,
+  interpolateTemplateVariables,
+} from "./template-variables";
 
-const context = (variables: FrontendContext["variables"], intervalMs = 60_000): FrontendContext => ({
+const context = (
+  variables: FrontendContext["variables"],
+  intervalMs = 60_000,
+): FrontendContext => ({
   fromMs: 1_000,
   toMs: 2_000,
   intervalMs,

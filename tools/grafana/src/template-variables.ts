@@ -51,13 +51,24 @@ const VARIABLE_REFERENCE =
 export function interpolateTemplateVariables(sql: string, context: FrontendContext): string {
   return sql.replace(
     VARIABLE_REFERENCE,
-    (match, plain?: string, bracketed?: string, bracketFormat?: string, braced?: string, field?: string, bracedFormat?: string) => {
+    (
+      match,
+      plain?: string,
+      bracketed?: string,
+      bracketFormat?: string,
+      braced?: string,
+      field?: string,
+      bracedFormat?: string,
+    ) => {
       const name = plain ?? bracketed ?? braced ?? "";
       const format = bracketFormat ?? bracedFormat;
       const value = resolve(name, context);
       if (value === undefined) return match;
       if (field !== undefined) {
-        throw new GrafanaQueryError("UNSUPPORTED_FORMAT", `field path in ${match} is not supported`);
+        throw new GrafanaQueryError(
+          "UNSUPPORTED_FORMAT",
+          `field path in ${match} is not supported`,
+        );
       }
       if (value.raw !== undefined) return interpolateTemplateVariables(value.raw, context);
       if (format !== undefined) return applyFormat(format, value.value, match);
@@ -118,7 +129,9 @@ function applyFormat(format: string, value: string | number | string[], match: s
   switch (format) {
     case "sqlstring":
       // Grafana doubles single quotes and backslash-escapes double quotes.
-      return values.map((v) => `'${v.replace(/'|"/g, (q) => (q === "'" ? "''" : '\\"'))}'`).join(",");
+      return values
+        .map((v) => `'${v.replace(/'|"/g, (q) => (q === "'" ? "''" : '\\"'))}'`)
+        .join(",");
     case "csv":
     case "raw":
       return values.join(",");
@@ -129,6 +142,9 @@ function applyFormat(format: string, value: string | number | string[], match: s
     case "doublequote":
       return values.map((v) => `"${v.replace(/"/g, '\\"')}"`).join(",");
     default:
-      throw new GrafanaQueryError("UNSUPPORTED_FORMAT", `format "${format}" in ${match} is not supported`);
+      throw new GrafanaQueryError(
+        "UNSUPPORTED_FORMAT",
+        `format "${format}" in ${match} is not supported`,
+      );
   }
 }

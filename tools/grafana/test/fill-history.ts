@@ -55,7 +55,7 @@ export const GENERATED_END_MS = Date.UTC(2026, 9, 2, 23, 0);
 
 /** A device's deterministic values in period `k` (device `i` of the fleet). */
 function deviceRow(path: string, i: number, k: number, periodStartMs: number): TruthRow {
-  const energyMwh = ((i + 1) * 37 + k * 13 * (i + 2)) % 4000 + 100;
+  const energyMwh = (((i + 1) * 37 + k * 13 * (i + 2)) % 4000) + 100;
   const down = (k + i) % 17 === 0;
   const late = !down && (k + i) % 13 === 0;
   return {
@@ -141,7 +141,9 @@ export const fillWithGeneratedRows: FillHistory = async (url) => {
     let seq = 0;
     for (let day = truth.startMs; day < truth.endMs; day += dayMs) {
       seq += 1;
-      const rows = truth.rows.filter((r) => r.periodStartMs >= day && r.periodStartMs < day + dayMs);
+      const rows = truth.rows.filter(
+        (r) => r.periodStartMs >= day && r.periodStartMs < day + dayMs,
+      );
       await store.write({ seq, rows: rows.map(periodRow) });
     }
   } finally {

@@ -106,7 +106,12 @@ export async function resolveVariables(
     const options = await variableOptions(session, v, view, variables, queries);
     const picked = selections[v.name];
     const current =
-      picked ?? (v.includeAll === true ? ALL_VALUE : v.multi === true ? [options[0] ?? ""] : (options[0] ?? ""));
+      picked ??
+      (v.includeAll === true
+        ? ALL_VALUE
+        : v.multi === true
+          ? [options[0] ?? ""]
+          : (options[0] ?? ""));
     variables[v.name] = {
       current,
       multi: v.multi === true,
@@ -125,7 +130,10 @@ async function variableOptions(
   variables: Record<string, TemplateVariable>,
   queries: Record<string, string>,
 ): Promise<string[]> {
-  if (v.type === "custom") return String(v.query).split(",").map((o) => o.trim());
+  if (v.type === "custom")
+    return String(v.query)
+      .split(",")
+      .map((o) => o.trim());
   if (v.type !== "query") throw new Error(`variable ${v.name}: type ${v.type} is not handled`);
   const sql = expandQuery(String(v.query), { ...view, variables });
   queries[v.name] = sql;

@@ -51,6 +51,7 @@ describe("architecture check", () => {
     expect(violations).toEqual([]);
     expect(checkedPackages).toEqual([
       "@coreflux/hierarchy",
+      "@coreflux/history",
       "@coreflux/mqtt-adapter",
       "@coreflux/shelly-schema",
       "@coreflux/shelly-simulator",
