@@ -90,6 +90,9 @@ export function runConsumerCheck(rootDir, options = {}) {
         "--no-package-lock",
         "--loglevel=error",
         ...tarballs.map((t) => `./tarballs/${t}`),
+        // Optional peers (database drivers) are what a user installs beside the package; the
+        // examples use them.
+        ...peerSpecs(packages),
         "@types/node@20",
       ],
       scratchDir,
@@ -146,6 +149,18 @@ export function runConsumerCheck(rootDir, options = {}) {
   } finally {
     if (!options.keep) rmSync(scratchDir, { recursive: true, force: true });
   }
+}
+
+/** `name@range` of every peer dependency the packages declare (each once). */
+function peerSpecs(packages) {
+  const specs = new Map();
+  for (const pkg of packages) {
+    const manifest = JSON.parse(readFileSync(join(pkg.dir, "package.json"), "utf8"));
+    for (const [name, range] of Object.entries(manifest.peerDependencies ?? {})) {
+      if (!name.startsWith("@coreflux/")) specs.set(name, `${name}@${range}`);
+    }
+  }
+  return [...specs.values()];
 }
 
 /**
