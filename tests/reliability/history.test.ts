@@ -1,7 +1,15 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import {
+  buildDashboard,
+  mwh,
+  resolveVariables,
+  runPanel,
+  type View,
+} from "@coreflux/grafana-dashboard";
 import { createFleet, type FleetOptions, runSimulator } from "@coreflux/shelly-simulator";
 import { type PrivateMariadb, sleep, startMariadb, waitUntil } from "@coreflux/test-support";
+import { createConnection } from "mariadb";
 import { afterAll, describe, expect, it } from "vitest";
 import { AggregatorProcess, settleAtTruth } from "./helpers/aggregator";
 import { aggregatorConfig, writeConfig } from "./helpers/config";
@@ -235,10 +243,22 @@ describe("history (built CLI, real Mosquitto, real databases)", () => {
       const periods = await allPeriodRows(store);
       const hours = await store.report({ fromMs: 0, toMs: Date.UTC(2100, 0, 1), by: "hour" });
       expect(checkHistory(ctx.company, periods, hours, expected)).toEqual([]);
+      // The Grafana dashboard's panels, expanded as Grafana's MySQL datasource does, on what this
+      // aggregator run wrote: the hourly bars add up to the company's truth, each top device's
+      // energy is its truth.
+      const grafana = await dashboardNumbers(db.port, "coreflux");
+      expect(grafana.hourlyBarsMwh).toBe(result.truth.energyMwh);
+      for (const [device, energyMwh] of grafana.topDevicesMwh) {
+        expect(energyMwh, device).toBe(expected.get(`${ctx.company}/${device}`)?.energyMwh);
+      }
+      expect(grafana.topDevicesMwh.size).toBe(
+        Math.min(10, Object.keys(result.truth.devices).length),
+      );
       report("history-mariadb-outage", {
         seed: SEED,
         messages: result.messages,
         backlogRowsDuringOutage: backlogRows,
+        grafanaPanelsChecked: ["Energy per hour", "Top devices"],
         periodRows: periods.length,
         companyMwh: result.truth.energyMwh,
         wallS: Math.round((Date.now() - started) / 100) / 10,
@@ -248,3 +268,41 @@ describe("history (built CLI, real Mosquitto, real databases)", () => {
     }
   });
 });
+
+/**
+ * Runs the dashboard's "Energy per hour" and "Top devices" panels over everything the run wrote
+ * (its simulated clock started on 2026-06-01; the last rows are today's), every office and room.
+ */
+async function dashboardNumbers(port: number, database: string) {
+  const session = await createConnection({
+    host: "127.0.0.1",
+    port,
+    user: "root",
+    database,
+    dateStrings: true,
+  });
+  try {
+    await session.query("SET time_zone = '+00:00'");
+    const dashboard = buildDashboard();
+    const view: View = {
+      fromMs: Date.UTC(2026, 0, 1),
+      toMs: Date.now() + 86_400_000,
+      intervalMs: 3_600_000,
+    };
+    const { variables } = await resolveVariables(session, dashboard, view, {});
+    const panel = (title: string) => {
+      const p = (dashboard.panels ?? []).find((x) => "title" in x && x.title === title);
+      if (p === undefined || !("targets" in p)) throw new Error(`no panel "${title}"`);
+      return p;
+    };
+    const context = { ...view, variables };
+    const hourly = await runPanel(session, panel("Energy per hour"), context);
+    const top = await runPanel(session, panel("Top devices"), context);
+    return {
+      hourlyBarsMwh: hourly.rows.reduce((n, r) => n + mwh(r.Energy), 0),
+      topDevicesMwh: new Map(top.rows.map((r) => [String(r.Device), mwh(r.Energy)])),
+    };
+  } finally {
+    await session.end();
+  }
+}

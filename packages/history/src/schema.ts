@@ -13,7 +13,8 @@ export function metaTable(dialect: Dialect): string {
 
 /**
  * The migrations, in order: migration `i` takes the schema from version `i` to `i + 1`. They only
- * ever add (tables, columns, indexes, views): never a destructive statement.
+ * ever add (tables, columns, indexes, views): never a destructive statement. Each statement can
+ * run twice (a migration interrupted halfway is run again from its start).
  */
 export function migrations(dialect: Dialect, periodMinutes: number): string[][] {
   const sqlite = dialect === "sqlite";
@@ -27,6 +28,9 @@ export function migrations(dialect: Dialect, periodMinutes: number): string[][] 
   const tail = sqlite
     ? " WITHOUT ROWID"
     : " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+  // Every statement can run again: MariaDB commits each DDL statement on its own, so a start
+  // that stopped halfway through a migration repeats it from the beginning.
+  const view = sqlite ? "CREATE VIEW IF NOT EXISTS" : "CREATE OR REPLACE VIEW";
   const nodesTail = sqlite ? "" : " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
   const observed = `peak_power_w ${real} NULL,
       devices_online ${count} NULL,
@@ -35,7 +39,7 @@ export function migrations(dialect: Dialect, periodMinutes: number): string[][] 
       observed_at ${time} NULL`;
   return [
     [
-      `CREATE TABLE nodes (
+      `CREATE TABLE IF NOT EXISTS nodes (
       id ${id},
       path ${text(700)} NOT NULL,
       level ${text(8)} NOT NULL,
@@ -43,7 +47,7 @@ export function migrations(dialect: Dialect, periodMinutes: number): string[][] 
       parent_id ${ref} NULL,
       UNIQUE (path)
     )${nodesTail}`,
-      `CREATE TABLE energy_periods (
+      `CREATE TABLE IF NOT EXISTS energy_periods (
       node_id ${ref} NOT NULL,
       period_start ${time} NOT NULL,
       energy_mwh ${mwh} NOT NULL,
@@ -52,8 +56,8 @@ export function migrations(dialect: Dialect, periodMinutes: number): string[][] 
       ${observed},
       PRIMARY KEY (node_id, period_start)
     )${tail}`,
-      "CREATE INDEX energy_periods_by_start ON energy_periods (period_start)",
-      `CREATE TABLE energy_hours (
+      "CREATE INDEX IF NOT EXISTS energy_periods_by_start ON energy_periods (period_start)",
+      `CREATE TABLE IF NOT EXISTS energy_hours (
       node_id ${ref} NOT NULL,
       hour_start ${time} NOT NULL,
       day_start ${time} NOT NULL,
@@ -64,16 +68,16 @@ export function migrations(dialect: Dialect, periodMinutes: number): string[][] 
       ${observed},
       PRIMARY KEY (node_id, hour_start)
     )${tail}`,
-      "CREATE INDEX energy_hours_by_day ON energy_hours (node_id, day_start)",
-      "CREATE INDEX energy_hours_by_start ON energy_hours (hour_start)",
-      `CREATE VIEW energy_days AS
+      "CREATE INDEX IF NOT EXISTS energy_hours_by_day ON energy_hours (node_id, day_start)",
+      "CREATE INDEX IF NOT EXISTS energy_hours_by_start ON energy_hours (hour_start)",
+      `${view} energy_days AS
       SELECT node_id, day_start, month_start,
         SUM(energy_mwh) AS energy_mwh,
         SUM(returned_energy_mwh) AS returned_energy_mwh,
         MAX(peak_power_w) AS peak_power_w,
         COUNT(*) AS hours_with_rows
       FROM energy_hours GROUP BY node_id, day_start, month_start`,
-      `CREATE VIEW energy_months AS
+      `${view} energy_months AS
       SELECT node_id, month_start,
         SUM(energy_mwh) AS energy_mwh,
         SUM(returned_energy_mwh) AS returned_energy_mwh,

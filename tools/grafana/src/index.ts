@@ -22,6 +22,20 @@ export {
   type TimeRange,
 } from "./macros";
 export { DASHBOARD_FILE } from "./paths";
+export {
+  createScratchDatabase,
+  MARIADB,
+  mwh,
+  num,
+  panelSql,
+  type Row,
+  resolveVariables,
+  runPanel,
+  type ScratchDatabase,
+  type Selections,
+  timeMs,
+  type View,
+} from "./runner";
 export { stripSqlComments } from "./sql-comments";
 export {
   ALL_VALUE,

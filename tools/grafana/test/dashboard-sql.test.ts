@@ -7,14 +7,6 @@ import type { Panel } from "@grafana/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDashboard, type QueryContext } from "../src";
 import {
-  type FillHistory,
-  FLEET,
-  fillWithGeneratedRows,
-  HISTORY_SETTINGS,
-  type HistoryTruth,
-  type TruthRow,
-} from "./fill-history";
-import {
   createScratchDatabase,
   mwh,
   num,
@@ -25,7 +17,15 @@ import {
   type Selections,
   timeMs,
   type View,
-} from "./grafana-runner";
+} from "../src/runner";
+import {
+  type FillHistory,
+  FLEET,
+  fillWithGeneratedRows,
+  HISTORY_SETTINGS,
+  type HistoryTruth,
+  type TruthRow,
+} from "./fill-history";
 
 /** The fill step: swap in an aggregator run for the end-to-end variant. */
 const fill: FillHistory = fillWithGeneratedRows;

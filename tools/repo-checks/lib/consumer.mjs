@@ -151,7 +151,11 @@ export function runConsumerCheck(rootDir, options = {}) {
   }
 }
 
-/** `name@range` of every peer dependency the packages declare (each once). */
+/**
+ * `name@range` of every peer dependency the packages declare (each once).
+ * @param {{ dir: string }[]} packages
+ * @returns {string[]}
+ */
 function peerSpecs(packages) {
   const specs = new Map();
   for (const pkg of packages) {

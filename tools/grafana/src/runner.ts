@@ -5,7 +5,8 @@
  */
 import type { Dashboard, Panel, VariableModel } from "@grafana/schema";
 import { type Connection, createConnection } from "mariadb";
-import { ALL_VALUE, expandQuery, type QueryContext, type TemplateVariable } from "../src";
+import { expandQuery, type QueryContext } from "./macros";
+import { ALL_VALUE, type TemplateVariable } from "./template-variables";
 
 /** The shared MariaDB of this machine (CI starts it): root without a password. */
 export const MARIADB = { host: "127.0.0.1", port: 3306, user: "root" };
