@@ -166,7 +166,7 @@ describe("history (built CLI, real Mosquitto, real databases)", () => {
     }
   });
 
-  it("MariaDB: an outage of the database loses no row; aggregation and publishing go on meanwhile", async () => {
+  it("MariaDB: an outage of the database (spilled to disk, and a kill -9 during it) loses no row; aggregation and publishing go on meanwhile", async () => {
     const started = Date.now();
     const SEED = seedOf(3306);
     const db: PrivateMariadb = await startMariadb();
@@ -182,7 +182,8 @@ describe("history (built CLI, real Mosquitto, real databases)", () => {
     };
     const ctx = await setUp(
       "hist-maria",
-      () => [`url = "${db.url("coreflux")}"`, ...HISTORY_KEYS],
+      // A tiny memory budget: the outage's backlog goes to the spill file.
+      () => [`url = "${db.url("coreflux")}"`, ...HISTORY_KEYS, "max_memory_rows = 40"],
       fleetOptions,
     );
     const stop = new AbortController();
@@ -202,12 +203,30 @@ describe("history (built CLI, real Mosquitto, real databases)", () => {
     await db.kill("SIGKILL");
     const publishedBefore =
       (await ctx.aggregator.metrics()).get("coreflux_aggregates_published_total") ?? 0;
-    await sleep(8000);
+    // A write fails within the pool's connect timeout (about 6 s); rows wait from then on.
+    await waitUntil(
+      async () => (await ctx.aggregator.metrics()).get("coreflux_history_up") === 0,
+      "the aggregator to notice the database is gone",
+      30_000,
+    );
+    await sleep(3000);
     const during = await ctx.aggregator.metrics();
-    expect(during.get("coreflux_history_up")).toBe(0);
     const backlogRows = during.get("coreflux_history_backlog_rows") ?? 0;
+    const spilledRows = during.get("coreflux_history_backlog_spilled_rows") ?? 0;
     expect(backlogRows).toBeGreaterThan(0);
+    expect(spilledRows).toBeGreaterThan(0);
     expect(during.get("coreflux_aggregates_published_total") ?? 0).toBeGreaterThan(publishedBefore);
+    // The aggregator itself crashes while the database is away: the backlog (in the state file
+    // and the spill file) and the journal bring everything back.
+    const first = ctx.aggregator;
+    first.kill("SIGKILL");
+    await first.exited;
+    ctx.aggregator = new AggregatorProcess(ctx.configPath);
+    await ctx.aggregator.subscribed();
+    await sleep(4000);
+    const afterRestart = await ctx.aggregator.metrics();
+    expect(afterRestart.get("coreflux_history_up")).toBe(0);
+    expect(afterRestart.get("coreflux_history_backlog_rows") ?? 0).toBeGreaterThan(0);
 
     await db.restart();
     await waitUntil(
@@ -232,6 +251,8 @@ describe("history (built CLI, real Mosquitto, real databases)", () => {
     expect(compareWithTruth(ctx.observer.latest, expected)).toEqual([]);
     await ctx.aggregator.stop();
     // Reported once when it went away and once when it came back, not once per retry.
+    expect(first.linesWith(/^history database unavailable/)).toHaveLength(1);
+    expect(first.linesWith(/^history backlog larger than/)).toHaveLength(1);
     expect(ctx.aggregator.linesWith(/^history database unavailable/)).toHaveLength(1);
     expect(
       ctx.aggregator.linesWith(/^history database is back|^history database reachable again/)
@@ -258,6 +279,7 @@ describe("history (built CLI, real Mosquitto, real databases)", () => {
         seed: SEED,
         messages: result.messages,
         backlogRowsDuringOutage: backlogRows,
+        spilledRowsDuringOutage: spilledRows,
         grafanaPanelsChecked: ["Energy per hour", "Top devices"],
         periodRows: periods.length,
         companyMwh: result.truth.energyMwh,

@@ -177,6 +177,11 @@ export class Metrics {
       (h) => h.queuedRows,
     );
     historyGauge(
+      "coreflux_history_backlog_spilled_rows",
+      "Of the waiting history rows, those in the spill file next to the state",
+      (h) => h.spilledRows,
+    );
+    historyGauge(
       "coreflux_history_backlog_batches",
       "History batches waiting for the database",
       (h) => h.queuedBatches,

@@ -164,6 +164,8 @@ export const configSchema = z.strictObject({
         .default(15),
       /** Period rows older than this are deleted (hourly and coarser rows are kept). */
       keep_fine_days: z.number().int().min(1).max(36_500).default(35),
+      /** Rows waiting for the database kept in memory; more go to a spill file next to the state. */
+      max_memory_rows: z.number().int().min(1).default(200_000),
     })
     .optional(),
   log: z

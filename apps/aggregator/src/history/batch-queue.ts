@@ -1,24 +1,45 @@
 import type { HistoryBatch, PeriodRow } from "@coreflux/history";
+import type { SpillFile } from "./spill-file";
 
 /**
- * Batches waiting for the database, oldest first. When more than `maxBatches` wait (the database
- * is away), the ones after the oldest are merged into one: rows of the same node and period
- * become one row, so the queue grows with the periods and nodes that changed, not with time.
+ * Batches waiting for the database, oldest first: the oldest (the head, which may be being
+ * written) in memory, then the batches spilled to disk, then the newest in memory. When more
+ * than `maxBatches` wait in memory (the database is away), the ones after the head are merged
+ * into one: rows of the same node and period become one row, so the queue grows with the periods
+ * and nodes that changed, not with time. When more than `maxMemoryRows` rows wait in memory, the
+ * ones after the head go to the spill file.
  */
 export class BatchQueue {
+  /** The head, then the newest batches (the spilled ones come between them). */
   private batches: HistoryBatch[] = [];
-  private rowCount = 0;
+  private memoryRows = 0;
+  /** Why the last spill failed (the batches stayed in memory), until one works again. */
+  spillError: unknown;
 
-  constructor(private readonly maxBatches = 32) {}
+  constructor(
+    private readonly spill: SpillFile | undefined,
+    private readonly maxMemoryRows = Number.POSITIVE_INFINITY,
+    private readonly maxBatches = 32,
+  ) {}
 
-  /** Batches waiting. */
+  /** Batches waiting, on disk included. */
   get length(): number {
-    return this.batches.length;
+    return this.batches.length + (this.spill?.length ?? 0);
   }
 
-  /** Rows waiting. */
+  /** Rows waiting, on disk included. */
   get rows(): number {
-    return this.rowCount;
+    return this.memoryRows + (this.spill?.rows ?? 0);
+  }
+
+  /** Rows waiting on disk. */
+  get spilledRows(): number {
+    return this.spill?.rows ?? 0;
+  }
+
+  /** The seq of the last batch on disk (for the state file). */
+  get spilledThroughSeq(): number {
+    return this.spill?.throughSeq ?? 0;
   }
 
   /** The oldest batch, or undefined. */
@@ -26,22 +47,59 @@ export class BatchQueue {
     return this.batches[0];
   }
 
-  /** Every waiting batch (for the state file). */
-  all(): readonly HistoryBatch[] {
+  /** The batches in memory (for the state file; the spilled ones are on disk already). */
+  inMemory(): readonly HistoryBatch[] {
     return this.batches;
   }
 
-  /** Adds a batch (seqs must increase); merges the tail when too many wait. */
+  /**
+   * Takes the queue of a state file back: its batches in memory, and those of the spill file
+   * up to `spilledThroughSeq` (the seq the state file recorded).
+   */
+  restore(inMemory: readonly HistoryBatch[], spilledThroughSeq: number): void {
+    this.batches = [...inMemory].sort((a, b) => a.seq - b.seq);
+    this.memoryRows = this.batches.reduce((n, b) => n + b.rows.length, 0);
+    this.spill?.restore(this.batches[0]?.seq ?? 0, spilledThroughSeq);
+    if (this.batches.length === 0) this.takeFromSpill();
+  }
+
+  /** Adds a batch (seqs must increase); merges or spills the newest when too many wait. */
   push(batch: HistoryBatch): void {
     this.batches.push(batch);
-    this.rowCount += batch.rows.length;
+    this.memoryRows += batch.rows.length;
     if (this.batches.length > this.maxBatches) this.compact();
+    if (
+      this.memoryRows > this.maxMemoryRows &&
+      this.spill !== undefined &&
+      this.batches.length > 1
+    ) {
+      const [head, ...rest] = this.batches;
+      try {
+        this.spill.append(rest);
+      } catch (error) {
+        // A full or read-only disk: the batches stay in memory (and in the state file).
+        this.spillError = error;
+        return;
+      }
+      this.spillError = undefined;
+      this.batches = [head!];
+      this.memoryRows = head!.rows.length;
+    }
   }
 
   /** Drops the oldest batch (it was written, or the database had it already). */
   shift(): void {
     const done = this.batches.shift();
-    if (done !== undefined) this.rowCount -= done.rows.length;
+    if (done !== undefined) this.memoryRows -= done.rows.length;
+    this.takeFromSpill();
+  }
+
+  /** The first spilled batch becomes the head (spilled batches come right after the head). */
+  private takeFromSpill(): void {
+    const next = this.spill?.shift();
+    if (next === undefined) return;
+    this.batches.unshift(next);
+    this.memoryRows += next.rows.length;
   }
 
   /**
@@ -53,7 +111,7 @@ export class BatchQueue {
     if (head === undefined || tail.length < 2) return;
     const merged = mergeBatches(tail);
     this.batches = [head, merged];
-    this.rowCount = head.rows.length + merged.rows.length;
+    this.memoryRows = head.rows.length + merged.rows.length;
   }
 }
 

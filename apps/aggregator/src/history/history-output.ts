@@ -11,11 +11,15 @@ import type { Logger } from "pino";
 import type { CycleOutput, PublishCycle } from "../output/cycle-output";
 import { BatchQueue } from "./batch-queue";
 import { type LedgerSnapshot, PeriodLedger } from "./period-ledger";
+import { SpillFile } from "./spill-file";
 
 /** What the history keeps in the state file: the ledger and the batches not yet written. */
 export interface HistoryState {
   ledger: LedgerSnapshot;
+  /** The batches in memory. */
   queue: HistoryBatch[];
+  /** The last batch in the spill file this state relies on (0 or absent: none). */
+  spilledThroughSeq?: number;
 }
 
 /** Settings of the history output. */
@@ -23,6 +27,9 @@ export interface HistoryOutputOptions {
   open: OpenHistoryOptions;
   /** Period rows older than this many days are deleted (hour rows are kept). */
   keepFineDays: number;
+  /** Where waiting batches go when more than {@link maxMemoryRows} rows wait. */
+  spillPath: string;
+  maxMemoryRows: number;
 }
 
 /** Counters and gauges of the history for /metrics. */
@@ -30,6 +37,8 @@ export interface HistoryStats {
   up: boolean;
   queuedBatches: number;
   queuedRows: number;
+  /** Of those, rows in the spill file. */
+  spilledRows: number;
   rowsWritten: number;
   writeFailures: number;
   /** Seconds the oldest waiting batch has waited, 0 when none waits. */
@@ -62,6 +71,7 @@ export class HistoryOutput implements CycleOutput {
   private failingSince: number | undefined;
   private lastSlotMs = Number.NaN;
   private lastPruneMs = 0;
+  private spillFailing = false;
   private readonly queuedAtMs = new Map<number, number>();
   private readonly stats = { rowsWritten: 0, writeFailures: 0 };
 
@@ -74,11 +84,10 @@ export class HistoryOutput implements CycleOutput {
   ) {
     const slotMs = options.open.periodMinutes * 60_000;
     this.ledger = new PeriodLedger(slotMs, clock(), restored?.ledger);
-    this.queue = new BatchQueue();
-    for (const batch of restored?.queue ?? []) {
-      this.queue.push(batch);
-      this.queuedAtMs.set(batch.seq, clock());
-    }
+    this.queue = new BatchQueue(new SpillFile(options.spillPath), options.maxMemoryRows);
+    this.queue.restore(restored?.queue ?? [], restored?.spilledThroughSeq ?? 0);
+    const head = this.queue.head();
+    if (head !== undefined) this.queuedAtMs.set(head.seq, clock());
   }
 
   /**
@@ -106,6 +115,7 @@ export class HistoryOutput implements CycleOutput {
       up: this.store !== undefined && this.failingSince === undefined,
       queuedBatches: this.queue.length,
       queuedRows: this.queue.rows,
+      spilledRows: this.queue.spilledRows,
       ...this.stats,
       backlogSeconds: since === undefined ? 0 : Math.max(0, (this.clock() - since) / 1000),
     };
@@ -143,9 +153,24 @@ export class HistoryOutput implements CycleOutput {
       );
     }
     const batch = this.ledger.cut(nowMs);
-    if (batch !== undefined) {
-      this.queue.push(batch);
-      this.queuedAtMs.set(batch.seq, nowMs);
+    if (batch === undefined) return;
+    const spilledBefore = this.queue.spilledRows;
+    this.queue.push(batch);
+    this.queuedAtMs.set(batch.seq, nowMs);
+    if (spilledBefore === 0 && this.queue.spilledRows > 0) {
+      this.log.warn(
+        { path: this.options.spillPath, maxMemoryRows: this.options.maxMemoryRows },
+        "history backlog larger than [history] max_memory_rows: the older rows wait in a spill file next to the state",
+      );
+    }
+    if (this.queue.spillError !== undefined && !this.spillFailing) {
+      this.spillFailing = true;
+      this.log.error(
+        { err: this.queue.spillError, path: this.options.spillPath },
+        "history spill file cannot be written: the backlog stays in memory",
+      );
+    } else if (this.queue.spillError === undefined) {
+      this.spillFailing = false;
     }
   }
 
@@ -156,7 +181,11 @@ export class HistoryOutput implements CycleOutput {
 
   /** The ledger and waiting batches, for the state file (call {@link absorb} first). */
   snapshot(): HistoryState {
-    return { ledger: this.ledger.snapshot(), queue: [...this.queue.all()] };
+    return {
+      ledger: this.ledger.snapshot(),
+      queue: [...this.queue.inMemory()],
+      spilledThroughSeq: this.queue.spilledThroughSeq,
+    };
   }
 
   /** The last batch seq a {@link snapshot} taken now would include. */

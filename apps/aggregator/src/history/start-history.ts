@@ -34,6 +34,8 @@ export async function startHistory(
           timeZone: engine.timeZone,
         },
         keepFineDays: h.keep_fine_days,
+        spillPath: `${config.state.path}.history-spill`,
+        maxMemoryRows: h.max_memory_rows,
       },
       log.child({ module: "history" }),
       clock,
