@@ -187,20 +187,27 @@ describe("history (built CLI, real Mosquitto, real databases)", () => {
       fleetOptions,
     );
     const stop = new AbortController();
+    let simulatedMs = 0;
     const run = runSimulator({
       ...fleetOptions,
       url: SHARED_BROKER_URL,
       speed: SPEED,
       qos: 1,
       signal: stop.signal,
+      progressIntervalMs: 100,
+      onProgress: (p) => {
+        simulatedMs = p.simulatedMs;
+      },
     });
     await sleep(3000);
     const written = async () =>
       (await ctx.aggregator.metrics()).get("coreflux_history_rows_written_total") ?? 0;
     expect(await written()).toBeGreaterThan(0);
 
-    // The database crashes; the aggregator goes on publishing while rows wait.
+    // The database crashes for an hour of the fleet's time (30 s at 120×); the aggregator goes
+    // on publishing while rows wait.
     await db.kill("SIGKILL");
+    const outageFromMs = simulatedMs;
     const publishedBefore =
       (await ctx.aggregator.metrics()).get("coreflux_aggregates_published_total") ?? 0;
     // A write fails within the pool's connect timeout (about 6 s); rows wait from then on.
@@ -228,6 +235,7 @@ describe("history (built CLI, real Mosquitto, real databases)", () => {
     expect(afterRestart.get("coreflux_history_up")).toBe(0);
     expect(afterRestart.get("coreflux_history_backlog_rows") ?? 0).toBeGreaterThan(0);
 
+    await waitUntil(() => simulatedMs - outageFromMs >= 3_600_000, "an hour of outage", 120_000);
     await db.restart();
     await waitUntil(
       async () => {
@@ -280,6 +288,7 @@ describe("history (built CLI, real Mosquitto, real databases)", () => {
         messages: result.messages,
         backlogRowsDuringOutage: backlogRows,
         spilledRowsDuringOutage: spilledRows,
+        outageSimulatedS: 3600,
         grafanaPanelsChecked: ["Energy per hour", "Top devices"],
         periodRows: periods.length,
         companyMwh: result.truth.energyMwh,

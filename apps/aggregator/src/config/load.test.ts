@@ -44,6 +44,39 @@ describe("configuration", () => {
     if (example.ok && minimal.ok) expect(example.config).toEqual(minimal.config);
   });
 
+  it("[history]: defaults, the password from the environment, and clear errors", () => {
+    const on = parseConfig('[company]\ntopic = "C/#"\n[history]\n', file, {
+      COREFLUX_HISTORY_PASSWORD: "s3cret",
+    });
+    expect(on.ok).toBe(true);
+    if (on.ok) {
+      expect(on.config.history).toEqual({
+        url: "sqlite:./coreflux-history.db",
+        password: "s3cret",
+        period_minutes: 15,
+        keep_fine_days: 35,
+        max_memory_rows: 200_000,
+      });
+      expect(on.warnings).toContain("history.password is taken from COREFLUX_HISTORY_PASSWORD");
+    }
+    const off = parseConfig('[company]\ntopic = "C/#"\n', file, { COREFLUX_HISTORY_PASSWORD: "x" });
+    expect(off.ok && off.config.history).toBeUndefined();
+    expect(problems('[company]\ntopic = "C/#"\n[history]\nperiod_minutes = 7\n')).toEqual([
+      expect.stringMatching(/^config\.toml:4: history\.period_minutes: /),
+    ]);
+    expect(problems('[company]\ntopic = "C/#"\n[history]\nurl = "postgres://x@y/z"\n')).toEqual([
+      'config.toml:4: history.url: must be "sqlite:<file>" or "mariadb://user@host:3306/database"',
+    ]);
+    // Hourly periods aligned to UTC cannot be local hours in India (UTC+5:30).
+    expect(
+      problems(
+        '[company]\ntopic = "C/#"\n[accounting]\ntime_zone = "Asia/Kolkata"\n[history]\nperiod_minutes = 60\n',
+      ),
+    ).toEqual([
+      expect.stringMatching(/^config\.toml:6: history\.period_minutes: Asia\/Kolkata is UTC\+5:30/),
+    ]);
+  });
+
   it("names the key, the file and the line of a wrong type", () => {
     expect(problems('[company]\ntopic = "Coreflux/#"\n\n[mqtt.embedded]\nport = "1883"\n')).toEqual(
       ["config.toml:5: mqtt.embedded.port: expected number, got string"],

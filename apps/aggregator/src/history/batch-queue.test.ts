@@ -66,7 +66,10 @@ describe("BatchQueue with a spill file", () => {
     for (let seq = 1; seq <= 12; seq++) queue.push(batch(seq));
     queue.shift(); // batch 1 written; batch 2 comes back from the file as the head
     // The state file now: the batches in memory and the last spilled seq.
-    const saved = { queue: JSON.parse(JSON.stringify(queue.inMemory())), through: queue.spilledThroughSeq };
+    const saved = {
+      queue: JSON.parse(JSON.stringify(queue.inMemory())),
+      through: queue.spilledThroughSeq,
+    };
     // Then, before the next state write, more is spilled, and the process is killed.
     for (let seq = 13; seq <= 30; seq++) queue.push(batch(seq));
     const restored = new BatchQueue(new SpillFile(path), 10, 1000);
