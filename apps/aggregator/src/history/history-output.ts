@@ -218,7 +218,11 @@ export class HistoryOutput implements CycleOutput {
         "history rows not yet written are kept in the state file and written at the next start",
       );
     }
-    await this.store?.close().catch(() => undefined);
+    // A connection pool waiting for a server that is gone must not hold up the stop.
+    await Promise.race([
+      this.store?.close().catch(() => undefined),
+      new Promise((r) => setTimeout(r, 1_000).unref()),
+    ]);
   }
 
   private pump(): void {
