@@ -36,7 +36,9 @@ export type ShellyPhaseReading = z.output<typeof shellyPhaseReadingSchema>;
  * - `energyWh` cumulative active-energy counter, Wh; `returnedEnergyWh` returned-energy counter, Wh;
  * - `voltageV` V, `currentA` A, `powerFactor` (-1..1), `frequencyHz` Hz, `apparentPowerVA` VA,
  *   `reactivePowerVAr` var (Gen1 EM);
- * - `temperatureC` device temperature, °C; `output` relay/light on; `errors` device error codes;
+ * - `temperatureC` device temperature, °C; `output` relay/light on; `source` what made the last
+ *   change of `output` (`init`, `button`, `MQTT`, `WS_in`, ...; Gen2+ only); `errors` device
+ *   error codes;
  * - `deviceTsMs` the device's own timestamp (`params.ts` of a NotifyStatus/NotifyFullStatus
  *   frame), ms since the unix epoch, rounded to whole ms;
  * - `phases` per-phase detail of `em` / `emdata`.
@@ -55,6 +57,7 @@ export const shellyReadingSchema = z.strictObject({
   reactivePowerVAr: z.number().optional(),
   temperatureC: z.number().optional(),
   output: z.boolean().optional(),
+  source: z.string().optional(),
   errors: z.array(z.string()).optional(),
   deviceTsMs: z.number().int().optional(),
   phases: z.array(shellyPhaseReadingSchema).optional(),

@@ -46,15 +46,17 @@ describe("switch, pm1, cover, light status", () => {
       frequencyHz: 49.98,
       temperatureC: 30.5,
       output: false,
+      source: "HTTP_in",
       errors: ["overtemp", "overvoltage"],
     });
   });
 
-  it("a non-metering relay yields its output only", () => {
+  it("a non-metering relay yields its output (and what switched it) only", () => {
     expect(readingOf("switch:0", { id: 0, source: "init", output: true })).toStrictEqual({
       component: "switch:0",
       meter: "switch:0",
       output: true,
+      source: "init",
     });
   });
 

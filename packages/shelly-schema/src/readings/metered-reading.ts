@@ -45,6 +45,8 @@ export function meteredReading(
   if (celsius !== undefined && celsius !== null) reading.temperatureC = celsius;
   const output = status[M.output] as boolean | undefined;
   if (output !== undefined) reading.output = output;
+  const source = status[M.source] as string | undefined;
+  if (source !== undefined) reading.source = source;
   const errors = status[M.errors] as string[] | undefined;
   if (errors !== undefined) reading.errors = errors;
   if (deviceTsMs !== undefined) reading.deviceTsMs = deviceTsMs;
