@@ -10,7 +10,7 @@ import {
   startEmbeddedBroker,
 } from "@coreflux/mqtt-adapter";
 import type { Logger } from "pino";
-import type { AggregatorConfig } from "./config/schema";
+import type { AggregatorConfig } from "./config/load";
 import { type HistoryState, startHistory } from "./history/start-history";
 import { startHttpServer } from "./http-server";
 import { Intake } from "./intake";

@@ -4,11 +4,14 @@
  *
  * - `packages/*` never depend on or import another `@coreflux/*` package: only `apps/*` compose.
  * - Relative imports stay inside their own package.
- * - `@coreflux/hierarchy`: no runtime dependencies, no imports at all, no Node globals, no clock.
+ * - `@coreflux/hierarchy` and `@coreflux/automation`: no runtime dependencies, no imports at all,
+ *   no Node globals, no clock.
  * - `@coreflux/shelly-schema`: depends on zod only, imports zod only, no Node globals (no I/O).
  * - `@coreflux/mqtt-adapter`: knows nothing about Shelly or the hierarchy.
  * - `@coreflux/history`: only its database drivers (optional peers, loaded when used); knows
  *   nothing about Shelly, MQTT or the engine.
+ * - `@coreflux/config`: depends on zod and smol-toml only, reads files with node:fs; the one
+ *   package both apps share, so it validates every table itself (no other package's helpers).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -48,6 +51,13 @@ const NODE_GLOBALS = new Set([
 
 /** @type {Record<string, PackageRule>} */
 export const PACKAGE_RULES = {
+  "@coreflux/automation": {
+    allowedDependencies: [],
+    allowedImports: [],
+    forbidNodeGlobals: true,
+    forbidClock: true,
+    forbiddenWord: undefined,
+  },
   "@coreflux/hierarchy": {
     allowedDependencies: [],
     allowedImports: [],
@@ -68,6 +78,13 @@ export const PACKAGE_RULES = {
     forbidNodeGlobals: false,
     forbidClock: false,
     forbiddenWord: /shelly|mqtt|hierarchy/i,
+  },
+  "@coreflux/config": {
+    allowedDependencies: ["zod", "smol-toml"],
+    allowedImports: ["zod", "smol-toml", "node:fs"],
+    forbidNodeGlobals: false,
+    forbidClock: false,
+    forbiddenWord: undefined,
   },
   "@coreflux/mqtt-adapter": {
     allowedDependencies: undefined,

@@ -50,6 +50,8 @@ describe("architecture check", () => {
     const { checkedPackages, violations } = checkArchitecture(repoRoot);
     expect(violations).toEqual([]);
     expect(checkedPackages).toEqual([
+      "@coreflux/automation",
+      "@coreflux/config",
       "@coreflux/hierarchy",
       "@coreflux/history",
       "@coreflux/mqtt-adapter",

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
@@ -164,6 +164,107 @@ describe("configuration", () => {
     const bad = loadConfig(path, { COREFLUX_MQTT_URL: "http://x" });
     expect(bad.ok || bad.errors.map(formatProblem)).toEqual([
       "environment COREFLUX_MQTT_URL: mqtt.url: must start with mqtt://, mqtts://, ws:// or wss://",
+    ]);
+  });
+});
+
+describe("the automatism's table in the shared config.toml", () => {
+  const company = '[company]\ntopic = "Coreflux/#"\n';
+  const rule = (body: string) => `${company}[[automatism.rules]]\nname = "night"\n${body}`;
+
+  it("accepts [automatism] with its rules, and the config.example.toml's commented section", () => {
+    const result = parseConfig(
+      `${company}[automatism]\nenabled = true\ncommand = "rpc"\nmax_attempts = 5\n` +
+        '[[automatism.rules]]\nname = "night"\nmatch = ["Porto/**"]\nexcept = ["*/Kitchen/Fridge"]\n' +
+        'windows = ["20:30-08:30"]\ndays = ["mon", "tue"]\ntime_zone = "Europe/Lisbon"\n',
+      file,
+    );
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.automatism).toMatchObject({
+      enabled: true,
+      command: "rpc",
+      max_attempts: 5,
+    });
+    expect(result.config.automatism.rules).toEqual([
+      {
+        name: "night",
+        match: ["Porto/**"],
+        except: ["*/Kitchen/Fridge"],
+        windows: ["20:30-08:30"],
+        days: ["mon", "tue"],
+        time_zone: "Europe/Lisbon",
+        dry_run: false,
+      },
+    ]);
+  });
+
+  it("config.example.toml documents every [automatism] key with its default", () => {
+    const text = readFileSync(new URL("../../config.example.toml", import.meta.url), "utf8");
+    // Uncomment the section: "# key = value   # note" → "key = value".
+    const section = text
+      .slice(text.indexOf("# [automatism]"))
+      .split("\n")
+      .map((line) => line.replace(/^# ?/, "").replace(/\s+#.*$/, ""))
+      .filter((line) => /^(\[|[a-z_]+ = )/.test(line))
+      .join("\n");
+    const result = parseConfig(`${company}${section}\n`, file);
+    expect(result.ok || result.errors.map(formatProblem)).toBe(true);
+    if (!result.ok) return;
+    const defaults = parseConfig(company, file);
+    expect(defaults.ok).toBe(true);
+    if (!defaults.ok) return;
+    const { rules, override_minutes, ...table } = result.config.automatism;
+    const { rules: noRules, ...defaultTable } = defaults.config.automatism;
+    expect(table).toEqual(defaultTable);
+    expect(override_minutes).toBe(60);
+    expect(noRules).toEqual([]);
+    expect(rules).toEqual([
+      {
+        name: "after-hours",
+        match: ["**"],
+        except: [],
+        windows: ["20:30-08:30"],
+        days: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+        time_zone: "Europe/Lisbon",
+        dry_run: false,
+      },
+    ]);
+  });
+
+  it("reports a typo inside [automatism] and inside a rule with file:line:key", () => {
+    expect(
+      problems(
+        `${company}[automatism]\nenable = true\n[[automatism.rules]]\nname = "a"\nwindows = ["20:30-08:30"]\ndry-run = true\n`,
+      ),
+    ).toEqual([
+      "config.toml:4: automatism.enable: unknown key",
+      "config.toml:8: automatism.rules[0].dry-run: unknown key",
+    ]);
+  });
+
+  it("reports a duplicated rule name at the duplicate's line", () => {
+    expect(
+      problems(
+        `${rule('windows = ["20:30-08:30"]\n')}[[automatism.rules]]\nname = "night"\nwindows = ["22:00-06:00"]\n`,
+      ),
+    ).toEqual([
+      'config.toml:7: automatism.rules[1].name: "night" is already the name of automatism.rules[0]',
+    ]);
+  });
+
+  it("reports bad windows and days with their line", () => {
+    expect(problems(rule('windows = ["20:30-25:00"]\n'))).toEqual([
+      'config.toml:5: automatism.rules[0].windows[0]: must be "HH:MM-HH:MM" from 00:00 to 23:59, e.g. "20:30-08:30"',
+    ]);
+    expect(problems(rule('windows = ["08:00-08:00"]\n'))).toEqual([
+      "config.toml:5: automatism.rules[0].windows[0]: starts and ends at the same time: a window needs a length",
+    ]);
+    expect(problems(rule('windows = ["20:30-08:30"]\ndays = ["mon", "monday"]\n'))).toEqual([
+      "config.toml:6: automatism.rules[0].days[1]: must be one of mon, tue, wed, thu, fri, sat, sun",
+    ]);
+    expect(problems(rule('windows = ["20:30-08:30"]\ndays = ["mon", "sun", "mon"]\n'))).toEqual([
+      'config.toml:6: automatism.rules[0].days[2]: day "mon" is listed twice',
     ]);
   });
 });

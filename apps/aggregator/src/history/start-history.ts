@@ -1,7 +1,7 @@
 import type { EnergyEngine } from "@coreflux/hierarchy";
 import { HistoryError } from "@coreflux/history";
 import type { Logger } from "pino";
-import type { AggregatorConfig } from "../config/schema";
+import type { AggregatorConfig } from "../config/load";
 import { StartupError } from "../startup-error";
 import { HistoryOutput, type HistoryState } from "./history-output";
 

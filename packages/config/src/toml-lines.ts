@@ -2,7 +2,9 @@
  * Finds the line of a key in TOML source, so that validation errors can name it. smol-toml
  * parses to plain values without positions; this scanner follows table headers (`[a.b]`,
  * `[[a]]` with their array index) and `key = value` lines, which covers config files as people
- * write them. Returns undefined when the key is not written in the file (a missing key).
+ * write them. A key not written in the file (a missing key) gets the line of the deepest table
+ * header that contains it (`[[automatism.rules]]` for a rule's missing `windows`), and
+ * undefined when no header does (a missing `[company]`).
  */
 export function findKeyLine(
   source: string,
@@ -11,7 +13,11 @@ export function findKeyLine(
   const lines = source.split(/\r?\n/);
   let table: (string | number)[] = [];
   const arrayCounts = new Map<string, number>();
-  let best: number | undefined;
+  let enclosing: { line: number; depth: number } | undefined;
+  const consider = (prefix: readonly (string | number)[], line: number) => {
+    if (startsWith(path, prefix) && prefix.length > (enclosing?.depth ?? 0))
+      enclosing = { line, depth: prefix.length };
+  };
   for (let index = 0; index < lines.length; index++) {
     const text = stripComment(lines[index]!).trim();
     if (text === "") continue;
@@ -23,14 +29,13 @@ export function findKeyLine(
       const n = arrayCounts.get(id) ?? 0;
       arrayCounts.set(id, n + 1);
       table = [...name, n];
-      if (startsWith(path, table) && path.length === table.length) best ??= index + 1;
-      if (startsWith(path, table.slice(0, -1)) && path.length === table.length - 1)
-        best ??= index + 1;
+      consider(table, index + 1);
+      consider(name, index + 1);
       continue;
     }
     if (header) {
       table = splitKey(header[1]!);
-      if (startsWith(path, table) && path.length === table.length) best ??= index + 1;
+      consider(table, index + 1);
       continue;
     }
     const assignment =
@@ -41,7 +46,7 @@ export function findKeyLine(
     const full = [...table, ...splitKey(assignment[1]!)];
     if (startsWith(path, full)) return index + 1;
   }
-  return best;
+  return enclosing?.line;
 }
 
 function stripComment(line: string): string {

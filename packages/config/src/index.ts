@@ -1,0 +1,27 @@
+/**
+ * @coreflux/config: the Coreflux `config.toml`, read with smol-toml and validated with zod.
+ * Every problem names the file, the line and the key; loading never throws on bad input.
+ *
+ * - The generic loader: {@link loadTomlConfig}, {@link parseTomlConfig}, {@link formatProblem},
+ *   environment overrides ({@link EnvOverride}) and extra checks ({@link ConfigCheck}).
+ * - The system's schema: {@link systemConfigSchema}, every table of every service.
+ */
+export { applyEnvOverrides, type EnvOverride, type EnvOverrideResult } from "./env-overrides";
+export {
+  type ConfigCheck,
+  type ConfigIssue,
+  type LoadOptions,
+  loadTomlConfig,
+  parseTomlConfig,
+} from "./load";
+export { type ConfigProblem, type ConfigResult, formatProblem } from "./problem";
+export { WEEKDAYS, type Weekday } from "./system/automatism-rule";
+export { MQTT_ENV_OVERRIDES } from "./system/mqtt-env";
+export {
+  type AutomatismConfig,
+  type AutomatismRule,
+  type SystemConfig,
+  systemConfigSchema,
+} from "./system/schema";
+export { parseTimeWindow, type TimeWindow } from "./system/time-window";
+export { findKeyLine } from "./toml-lines";
