@@ -1,9 +1,9 @@
+import { type DevicePlacementRule, Placement } from "@coreflux/config";
 import { EnergyEngine } from "@coreflux/hierarchy";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { Intake } from "./intake";
 import { Counts } from "./metrics";
-import { type DevicePlacementRule, Placement } from "./placement";
 
 const T0 = Date.UTC(2026, 10, 26, 10, 0, 0);
 const TOPIC = "Coreflux/Porto/Kitchen/Fridge/status/switch:0";

@@ -1,3 +1,4 @@
+import type { Placement } from "@coreflux/config";
 import type { EnergyEngine, IngestOutcome, MeterHandle, NodeId } from "@coreflux/hierarchy";
 import {
   createShellyParser,
@@ -9,7 +10,6 @@ import {
 import type { Logger } from "pino";
 import { Counts } from "./metrics";
 import { OUTPUT_SUFFIXES } from "./output/build-payload";
-import type { Placement } from "./placement";
 
 /** A placed device: its path, its node once it has a meter, and its meters by id. */
 interface DeviceEntry {

@@ -1,5 +1,6 @@
 import { renameSync, rmSync } from "node:fs";
 import { performance } from "node:perf_hooks";
+import { Placement } from "@coreflux/config";
 import { EnergyEngine, type EngineOptions } from "@coreflux/hierarchy";
 import {
   createMqttClient,
@@ -17,7 +18,6 @@ import { Intake } from "./intake";
 import { redactUrl } from "./logger";
 import { Metrics } from "./metrics";
 import type { CycleOutput, PublishCycle } from "./output/cycle-output";
-import { Placement } from "./placement";
 import { Publisher } from "./publisher";
 import { StartupError } from "./startup-error";
 import { type JournalContents, readJournal, StateJournal } from "./state-journal";

@@ -14,6 +14,7 @@ export {
   loadTomlConfig,
   parseTomlConfig,
 } from "./load";
+export { type DevicePlacementRule, Placement } from "./placement";
 export { type ConfigProblem, type ConfigResult, formatProblem } from "./problem";
 export { WEEKDAYS, type Weekday } from "./system/automatism-rule";
 export { MQTT_ENV_OVERRIDES } from "./system/mqtt-env";

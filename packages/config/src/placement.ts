@@ -6,7 +6,8 @@ export interface DevicePlacementRule {
 }
 
 /**
- * Decides where a device sits in the tree. A `[[devices]]` rule wins (matched against the topic
+ * Decides where a device sits in the tree (`[[devices]]`, shared by every service that reads
+ * device topics). A `[[devices]]` rule wins (matched against the topic
  * prefix, the Gen2 `src` id, or the Gen1 id in `shellies/<id>`); otherwise a prefix
  * `<Company>/<Office>/<Room>/<Device>` of our company places itself. Anything else is unplaced.
  */
