@@ -214,10 +214,11 @@ describe("the automatism's table in the shared config.toml", () => {
     const defaults = parseConfig(company, file);
     expect(defaults.ok).toBe(true);
     if (!defaults.ok) return;
-    const { rules, override_minutes, ...table } = result.config.automatism;
+    const { rules, override_minutes, http_port, ...table } = result.config.automatism;
     const { rules: noRules, ...defaultTable } = defaults.config.automatism;
     expect(table).toEqual(defaultTable);
     expect(override_minutes).toBe(60);
+    expect(http_port).toBe(9465);
     expect(noRules).toEqual([]);
     expect(rules).toEqual([
       {

@@ -8,6 +8,11 @@ export const automatismTable = z
     enabled: z.boolean().default(false),
     /** The automatism's own MQTT client id (the aggregator uses `[mqtt] client_id`). */
     client_id: z.string().min(1).max(128).default("coreflux-automatism"),
+    /**
+     * Port of the automatism's /healthz and /metrics on `[http] host` (the aggregator uses
+     * `[http] port`); absent: no listener. 0 picks a free port.
+     */
+    http_port: z.number().int().min(0).max(65_535).optional(),
     /** "simple": `off` on `<prefix>/command/switch:<n>`; "rpc": `Switch.Set` on `<prefix>/rpc`. */
     command: z.enum(["simple", "rpc"], { error: 'must be "simple" or "rpc"' }).default("simple"),
     /** A command is confirmed when the status shows the channel off within this, s. */
