@@ -1,5 +1,10 @@
 // The one public entry of @coreflux/shelly-simulator. Everything exported is named here.
 
+export type {
+  IgnoreCommands,
+  PersonOptions,
+  ResolvedPersonOptions,
+} from "./core/command-options";
 export type { DeviceTruth, EnergyTotals, EnergyTruth } from "./core/energy-truth";
 export { TRUTH_FORMAT } from "./core/energy-truth";
 export {
@@ -12,6 +17,7 @@ export {
   parseFaultRates,
 } from "./core/faults";
 export { createFleet, Fleet, type FleetDevice, type FleetRunStats } from "./core/fleet";
+export { type CommandStats, MQTT_SOURCE } from "./core/fleet-commands";
 export {
   DEFAULT_FLEET_OPTIONS,
   type FleetLayout,
@@ -32,6 +38,13 @@ export {
 export type { FleetStats } from "./core/outbox";
 export type { ParseResult } from "./core/parse-result";
 export { formatPlacementsToml, type PlacementRule } from "./core/placements";
+export { RPC_ERRORS } from "./core/rpc-frame";
+export {
+  MAX_SCHEDULE_CALLS,
+  MAX_SCHEDULE_JOBS,
+  type ScheduleCall,
+  type ScheduleJob,
+} from "./core/schedule-store";
 export type { SimMessage } from "./core/sim-message";
 export { ShellySimulatorError, type ShellySimulatorErrorCode } from "./errors";
 export {

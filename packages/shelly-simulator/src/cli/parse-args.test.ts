@@ -142,4 +142,64 @@ describe("parseCliArgs", () => {
       errors: ["--speed and --flood exclude each other"],
     });
   });
+
+  it("maps the command options", () => {
+    const parsed = parseCliArgs(
+      [
+        "--commands",
+        "--ignore-commands",
+        "0.2",
+        "--person",
+        "60-600",
+        "--person-probability",
+        "0.5",
+        "--person-source",
+        "button",
+      ],
+      NOW,
+    );
+    expect(parsed.ok && parsed.command.kind === "run" && parsed.command.options).toMatchObject({
+      commands: true,
+      ignoreCommands: 0.2,
+      person: { afterS: [60, 600], probability: 0.5, source: "button" },
+    });
+    const names = parseCliArgs(
+      [
+        "--commands",
+        "--ignore-commands",
+        "Porto/Kitchen/Fridge, shellyplug-s-7AD4B1",
+        "--person",
+        "90",
+      ],
+      NOW,
+    );
+    expect(names.ok && names.command.kind === "run" && names.command.options).toMatchObject({
+      ignoreCommands: ["Porto/Kitchen/Fridge", "shellyplug-s-7AD4B1"],
+      person: { afterS: 90 },
+    });
+  });
+
+  it("reports bad command options, named as on the command line", () => {
+    expect(parseCliArgs(["--person", "60"], NOW)).toEqual({
+      ok: false,
+      errors: ["--ignore-commands and --person need --commands"],
+    });
+    expect(
+      parseCliArgs(
+        ["--commands", "--person", "soon", "--person-probability", "2", "--ignore-commands", "3"],
+        NOW,
+      ),
+    ).toEqual({
+      ok: false,
+      errors: [
+        '--person must be seconds or min-max seconds, got "soon"',
+        "--ignore-commands must be a fraction from 0 to 1, got 3",
+        "--person-probability must be from 0 to 1, got 2",
+      ],
+    });
+    expect(parseCliArgs(["--commands", "--person-source", "x"], NOW)).toEqual({
+      ok: false,
+      errors: ["--person-probability and --person-source need --person"],
+    });
+  });
 });

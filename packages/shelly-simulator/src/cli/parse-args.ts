@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import type { PersonOptions } from "../core/command-options";
 import { parseFaultRates } from "../core/faults";
 import { resolveFleetOptions } from "../core/fleet-options";
 import { parseModelMix } from "../core/model-mix";
@@ -37,6 +38,11 @@ const SPEC = {
   start: { type: "string" },
   timezone: { type: "string" },
   quiet: { type: "boolean" },
+  commands: { type: "boolean" },
+  "ignore-commands": { type: "string" },
+  person: { type: "string" },
+  "person-probability": { type: "string" },
+  "person-source": { type: "string" },
 } as const;
 
 /** Parses `argv` (without `node` and the script). `nowMs` is the default `--start`. */
@@ -122,6 +128,26 @@ export function parseCliArgs(argv: readonly string[], nowMs: number): CliParseRe
     if (Number.isFinite(ms)) options.startMs = ms;
     else errors.push(`--start must be an ISO 8601 time or Unix ms, got ${JSON.stringify(start)}`);
   }
+  if (values.commands === true) options.commands = true;
+  const ignore = str("ignore-commands");
+  if (ignore !== undefined) {
+    const fraction = Number(ignore);
+    options.ignoreCommands =
+      ignore.trim() !== "" && Number.isFinite(fraction)
+        ? fraction
+        : ignore
+            .split(",")
+            .map((name) => name.trim())
+            .filter((name) => name !== "");
+  }
+  const person = personOf(str("person"), str("person-probability"), str("person-source"), errors);
+  if (person !== undefined) options.person = person;
+  if (
+    (options.ignoreCommands !== undefined || options.person !== undefined) &&
+    options.commands !== true
+  ) {
+    errors.push("--ignore-commands and --person need --commands");
+  }
   if (options.speed !== undefined && options.flood === true) {
     errors.push("--speed and --flood exclude each other");
   }
@@ -134,6 +160,39 @@ export function parseCliArgs(argv: readonly string[], nowMs: number): CliParseRe
     ok: true,
     command: { kind: "run", options, placementsOnly, quiet: values.quiet === true },
   };
+}
+
+/** `--person <s|min-max>` with its probability and source, or undefined without `--person`. */
+function personOf(
+  after: string | undefined,
+  probability: string | undefined,
+  source: string | undefined,
+  errors: string[],
+): PersonOptions | undefined {
+  if (after === undefined) {
+    if (probability !== undefined || source !== undefined) {
+      errors.push("--person-probability and --person-source need --person");
+    }
+    return undefined;
+  }
+  const person: PersonOptions = {};
+  const range = /^\s*(\d+(?:\.\d+)?)\s*(?:-\s*(\d+(?:\.\d+)?)\s*)?$/.exec(after);
+  if (range === null) {
+    errors.push(`--person must be seconds or min-max seconds, got ${JSON.stringify(after)}`);
+  } else {
+    person.afterS =
+      range[2] === undefined ? Number(range[1]) : [Number(range[1]), Number(range[2])];
+  }
+  if (probability !== undefined) {
+    const p = Number(probability);
+    if (probability.trim() === "" || !Number.isFinite(p)) {
+      errors.push(
+        `--person-probability must be a number from 0 to 1, got ${JSON.stringify(probability)}`,
+      );
+    } else person.probability = p;
+  }
+  if (source !== undefined) person.source = source;
+  return person;
 }
 
 const CLI_NAMES: Record<string, string> = {
@@ -156,9 +215,19 @@ const CLI_NAMES: Record<string, string> = {
   layout: "--layout",
   qos: "--qos",
   speed: "--speed",
+  commands: "--commands",
+  ignoreCommands: "--ignore-commands",
+  "person.probability": "--person-probability",
+  "person.afterS": "--person",
+  "person.source": "--person-source",
 };
 
-const NAME_PATTERN = new RegExp(`(?<![-\\w])(${Object.keys(CLI_NAMES).join("|")})\\b`, "g");
+const NAME_PATTERN = new RegExp(
+  `(?<![-\\w])(${Object.keys(CLI_NAMES)
+    .map((name) => name.replace(".", "\\."))
+    .join("|")})\\b`,
+  "g",
+);
 
 /** Renames library option names in a message to their CLI flags. */
 function cliName(message: string): string {

@@ -38,6 +38,18 @@ Publishing
   --duration <s>           stop after this many simulated seconds
   --max-messages <n>       stop after about this many messages
 
+Commands
+  --commands               devices subscribe to their command topics and obey like real ones:
+                           Gen2 <prefix>/command/switch:<n> (on, off, toggle) and <prefix>/rpc
+                           (Switch.Set, Switch.Toggle, Schedule.*; answers on <src>/rpc),
+                           Gen1 shellies/<id>/relay/<n>/command (on, off, toggle)
+  --ignore-commands <x>    devices that ignore every command: a fraction (0.1) or device ids,
+                           prefixes or paths, comma-separated (needs --commands)
+  --person <s|min-max>     a person switches a channel back on this many simulated seconds
+                           after a command switched it off (needs --commands)
+  --person-probability <p> share of switched-off channels the person switches back on (default 1)
+  --person-source <name>   the source the status reports (default WS_in; not MQTT)
+
 Output
   --truth-file <path>      write the truth (JSON, integer mWh per device/room/office/company)
   --truth-topic <topic>    publish the truth there (retained), e.g. <Company>/simulator/truth

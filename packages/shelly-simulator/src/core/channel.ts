@@ -11,6 +11,8 @@ export class Phase {
   returnedMwh = 0;
   /** Current power, W (signed sum of the loads; kept up to date by {@link refresh}). */
   powerW = 0;
+  /** False while the channel's relay is open: the loads keep their curves but draw nothing. */
+  enabled = true;
 
   constructor(
     /** The loads on this phase; their levels add up (a PV inverter is negative). */
@@ -29,7 +31,7 @@ export class Phase {
   refresh(): void {
     let sum = 0;
     for (let i = 0; i < this.loads.length; i++) sum += this.loads[i]!.levelW;
-    this.powerW = sum;
+    this.powerW = this.enabled ? sum : 0;
   }
 }
 
@@ -54,6 +56,11 @@ export class Channel {
   source = "init";
   /** Gen2 `output` last announced. */
   reportedOutput = false;
+  /**
+   * The relay as a command (or a person) last set it; undefined until then, while the output
+   * follows the load (a light off at night reports `output` false, as the loads switch themselves).
+   */
+  relay: boolean | undefined = undefined;
   /** Current power, W (signed sum of the phases). */
   powerW = 0;
   /** Earliest load change of the channel, Unix ms. */
@@ -70,6 +77,25 @@ export class Channel {
     this.returned = hasReturned ? new CounterTruth() : undefined;
     this.markActiveMwh = this.activeMwh;
     this.markReturnedMwh = this.returnedMwh;
+    this.refresh();
+  }
+
+  /** The `output` a switch reports: the relay once set, else whether the loads draw power. */
+  get output(): boolean {
+    return this.relay ?? this.powerW > 0;
+  }
+
+  /**
+   * Closes (`on`) or opens the relay: while open the power is 0 and the registers stop; the loads
+   * keep drawing their curves (from the same generator), so closing it resumes them where they are.
+   * Integrate up to now first.
+   */
+  setRelay(on: boolean): void {
+    this.relay = on;
+    for (const phase of this.phases) {
+      phase.enabled = on;
+      phase.refresh();
+    }
     this.refresh();
   }
 

@@ -5,14 +5,18 @@
 export class EventQueue {
   private readonly times: Float64Array;
   private readonly ids: Int32Array;
+  /** Heap slot of each device, by device index (for {@link update}). */
+  private readonly slots: Int32Array;
 
   constructor(times: readonly number[]) {
     const n = times.length;
     this.times = new Float64Array(n);
     this.ids = new Int32Array(n);
+    this.slots = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       this.times[i] = times[i]!;
       this.ids[i] = i;
+      this.slots[i] = i;
     }
     for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(i);
   }
@@ -33,10 +37,40 @@ export class EventQueue {
     this.siftDown(0);
   }
 
+  /** Reschedules device `id` to `time` (a command gave it an event of its own, or took one away). */
+  update(id: number, time: number): void {
+    const slot = this.slots[id]!;
+    this.times[slot] = time;
+    this.siftDown(this.siftUp(slot));
+  }
+
   private less(i: number, j: number): boolean {
     const a = this.times[i]!;
     const b = this.times[j]!;
     return a < b || (a === b && this.ids[i]! < this.ids[j]!);
+  }
+
+  private swap(i: number, j: number): void {
+    const t = this.times[i]!;
+    this.times[i] = this.times[j]!;
+    this.times[j] = t;
+    const a = this.ids[i]!;
+    const b = this.ids[j]!;
+    this.ids[i] = b;
+    this.ids[j] = a;
+    this.slots[a] = j;
+    this.slots[b] = i;
+  }
+
+  private siftUp(start: number): number {
+    let i = start;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(i, parent)) break;
+      this.swap(i, parent);
+      i = parent;
+    }
+    return i;
   }
 
   private siftDown(start: number): void {
@@ -48,12 +82,7 @@ export class EventQueue {
       const r = l + 1;
       const m = r < n && this.less(r, l) ? r : l;
       if (!this.less(m, i)) return;
-      const t = this.times[i]!;
-      this.times[i] = this.times[m]!;
-      this.times[m] = t;
-      const id = this.ids[i]!;
-      this.ids[i] = this.ids[m]!;
-      this.ids[m] = id;
+      this.swap(i, m);
       i = m;
     }
   }

@@ -1,3 +1,10 @@
+import {
+  checkIgnoreCommands,
+  type IgnoreCommands,
+  type PersonOptions,
+  type ResolvedPersonOptions,
+  resolvePerson,
+} from "./command-options";
 import { checkFaultRates, type FaultRates } from "./faults";
 import { isValidTimeZone } from "./local-clock";
 import { checkModelMix, DEFAULT_MODEL_MIX, type ModelMix } from "./model-mix";
@@ -32,6 +39,14 @@ export interface FleetOptions {
   timeZone?: string;
   /** Simulated start time, Unix ms. */
   startMs?: number;
+  /**
+   * Devices that ignore every command (no switch, no RPC answer), to exercise a controller's
+   * retries: a fraction of the fleet (0 … 1: that share of devices, rounded, picked with the seed)
+   * or device ids, prefixes or paths (`Company/Office/Room/Device` or `Office/Room/Device`).
+   */
+  ignoreCommands?: IgnoreCommands;
+  /** A person who switches channels back on after a command switched them off; nobody by default. */
+  person?: PersonOptions;
 }
 
 /** {@link FleetOptions} with every default applied. */
@@ -46,9 +61,14 @@ export interface ResolvedFleetOptions {
   faults: FaultRates;
   timeZone: string;
   startMs: number;
+  ignoreCommands: IgnoreCommands;
+  person: ResolvedPersonOptions | undefined;
 }
 
-/** Default fleet: 2 offices × 3 rooms × 4 devices, seed 1, no faults, UTC, Monday 2026-06-01 06:00Z. */
+/**
+ * Default fleet: 2 offices × 3 rooms × 4 devices, seed 1, no faults, UTC, Monday 2026-06-01 06:00Z;
+ * every device obeys commands and nobody switches anything back on.
+ */
 export const DEFAULT_FLEET_OPTIONS: Readonly<ResolvedFleetOptions> = {
   seed: 1,
   company: "Coreflux",
@@ -60,6 +80,8 @@ export const DEFAULT_FLEET_OPTIONS: Readonly<ResolvedFleetOptions> = {
   faults: {},
   timeZone: "UTC",
   startMs: Date.UTC(2026, 5, 1, 6, 0, 0),
+  ignoreCommands: 0,
+  person: undefined,
 };
 
 /** Most devices a fleet may have. */
@@ -122,6 +144,10 @@ export function resolveFleetOptions(options: FleetOptions = {}): FleetOptionsRes
   if (!Number.isInteger(o.startMs) || Math.abs(o.startMs) > 8.64e15) {
     errors.push(`startMs must be an integer Unix time in ms, got ${String(o.startMs)}`);
   }
+  errors.push(...checkIgnoreCommands(o.ignoreCommands));
+  const person = resolvePerson(options.person);
+  errors.push(...person.errors);
+  o.person = person.person;
   return errors.length > 0 ? { ok: false, errors } : { ok: true, options: o };
 }
 

@@ -8,6 +8,7 @@ import {
   TRUTH_FORMAT,
 } from "./energy-truth";
 import { EventQueue } from "./event-queue";
+import { type CommandStats, FleetCommands } from "./fleet-commands";
 import { planFleet } from "./fleet-layout";
 import { type FleetOptions, type ResolvedFleetOptions, resolveFleetOptions } from "./fleet-options";
 import { Gen1Device } from "./gen1-device";
@@ -58,6 +59,7 @@ export class Fleet {
   private readonly queue: EventQueue;
   private readonly ctx: FleetContext;
   private readonly outbox: Outbox;
+  private readonly commands: FleetCommands;
   private now = 0;
   private settled = false;
   private closed = false;
@@ -107,6 +109,7 @@ export class Fleet {
       meters: d.channels.map((ch) => ch.meterId),
     }));
     this.queue = new EventQueue(this.sims.map((d) => d.nextEventMs()));
+    this.commands = new FleetCommands(this.sims, o);
   }
 
   /** Simulated time, Unix ms. */
@@ -184,6 +187,61 @@ export class Fleet {
     for (const d of this.sims) d.shutdown(this.now, this.ctx);
     this.closed = true;
     return this.outbox.take();
+  }
+
+  /**
+   * A message on one of {@link commandTopics}, received at `tsMs` (default and minimum: now; a
+   * later time first advances the fleet to it, as {@link step} would): the device carries it out
+   * and the returned messages are what it publishes, in order (with the device events up to
+   * `tsMs`). Never throws for a bad topic or payload: what a device would drop is counted as
+   * ignored in {@link commandStats}.
+   *
+   * - Gen2 `<prefix>/command/switch:<n>`: `on`, `off`, `toggle`, `status_update`.
+   * - Gen2 `<prefix>/rpc`: `Switch.Set`, `Switch.Toggle`, `Schedule.Create/Update/List/Delete/
+   *   DeleteAll`; the response goes to `<src>/rpc`, with an `error` for what the device refuses.
+   * - Gen1 `shellies/<id>/relay/<n>/command`: `on`, `off`, `toggle`.
+   *
+   * A switched channel publishes its status at once (Gen2 NotifyStatus + `status/switch:<n>` with
+   * `source` `MQTT`; Gen1 `relay/<n>`, its power and energy). While off it draws nothing and its
+   * counter stands still, so the truth, which counts published counters, has none of that energy.
+   */
+  handleCommand(topic: string, payload: string, tsMs: number = this.now): SimMessage[] {
+    this.checkOpen();
+    if (!Number.isFinite(tsMs)) {
+      throw new ShellySimulatorError(
+        "INVALID_OPTIONS",
+        `handleCommand() needs a finite time in ms, got ${tsMs}`,
+      );
+    }
+    if (tsMs > this.now) {
+      while (this.queue.topTime <= tsMs) this.runNextEvent();
+      this.now = tsMs;
+    }
+    const touched = this.commands.handle(topic, payload, this.now, this.ctx);
+    if (touched >= 0) this.queue.update(touched, this.sims[touched]!.nextEventMs());
+    return this.take();
+  }
+
+  /**
+   * The topics the devices listen on, to subscribe to: Gen2 `<prefix>/rpc` (every model: schedules)
+   * and `<prefix>/command/switch:<n>` (switches), Gen1 `shellies/<id>/relay/<n>/command` (relays).
+   * Meters (Pro 3EM, PM Mini, Gen1 EM) have no switch to command.
+   */
+  commandTopics(): string[] {
+    return this.commands.topics();
+  }
+
+  /** What became of the commands so far (received, applied, rejected, ignored, person switches). */
+  commandStats(): CommandStats {
+    return this.commands.snapshot();
+  }
+
+  /** True when the device (id, prefix or path) ignores every command (option `ignoreCommands`). */
+  ignoresCommands(device: string): boolean {
+    const index = this.sims.findIndex(
+      (d) => d.plan.id === device || d.plan.prefix === device || d.plan.path === device,
+    );
+    return index >= 0 && this.commands.ignores(index);
   }
 
   /** Rules that place devices whose topic prefix is not `Company/Office/Room/Device`. */

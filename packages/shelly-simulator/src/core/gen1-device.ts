@@ -85,71 +85,78 @@ export class Gen1Device extends SimDevice {
     return wattMinutesToMwh(wattMinutes(ch.phases[0]!.activeMwh));
   }
 
+  /** A relay set by a command or a person reports at once: `relay/<n>` (on/off), its power and energy. */
+  protected outputSet(ch: Channel, _changed: boolean, tsMs: number, ctx: FleetContext): void {
+    this.publishChannel(ch, tsMs, ctx, true);
+  }
+
   private publishAll(tsMs: number, ctx: FleetContext, forced: boolean): void {
+    for (const ch of this.channels) this.publishChannel(ch, tsMs, ctx, forced);
+  }
+
+  private publishChannel(ch: Channel, tsMs: number, ctx: FleetContext, forced: boolean): void {
     const box = this.mailbox;
     const outbox = ctx.outbox;
-    for (const ch of this.channels) {
-      const topics = this.topics[ch.index]!;
-      const phase = ch.phases[0]!;
-      const p = phase.powerW;
-      if (topics.state !== undefined) outbox.plain(box, topics.state, p > 0 ? "on" : "off", tsMs);
+    const topics = this.topics[ch.index]!;
+    const phase = ch.phases[0]!;
+    const p = phase.powerW;
+    if (topics.state !== undefined) outbox.plain(box, topics.state, ch.output ? "on" : "off", tsMs);
 
-      let fault = forced ? MessageFault.none : outbox.decide(box, undefined, undefined);
-      outbox.metering(
-        box,
-        topics.power,
-        gen1Power(p, variantOf(fault)),
-        tsMs,
-        fault,
-        undefined,
-        0,
-        undefined,
-        0,
-      );
+    let fault = forced ? MessageFault.none : outbox.decide(box, undefined, undefined);
+    outbox.metering(
+      box,
+      topics.power,
+      gen1Power(p, variantOf(fault)),
+      tsMs,
+      fault,
+      undefined,
+      0,
+      undefined,
+      0,
+    );
 
-      fault = forced ? MessageFault.none : outbox.decide(box, ch.active, undefined);
-      if (topics.returned === undefined) {
-        const value = wattMinutesToMwh(wattMinutes(phase.activeMwh));
-        outbox.metering(
-          box,
-          topics.counter,
-          gen1Energy(phase, variantOf(fault)),
-          tsMs,
-          fault,
-          ch.active,
-          value,
-          undefined,
-          0,
-        );
-        continue;
-      }
-      const active = deciWh(phase.activeMwh) * 100;
+    fault = forced ? MessageFault.none : outbox.decide(box, ch.active, undefined);
+    if (topics.returned === undefined) {
+      const value = wattMinutesToMwh(wattMinutes(phase.activeMwh));
       outbox.metering(
         box,
         topics.counter,
-        gen1Total(phase.activeMwh, variantOf(fault)),
+        gen1Energy(phase, variantOf(fault)),
         tsMs,
         fault,
         ch.active,
-        active,
+        value,
         undefined,
         0,
       );
-
-      const returned = ch.returned!;
-      fault = forced ? MessageFault.none : outbox.decide(box, returned, undefined);
-      const returnedMwh = deciWh(phase.returnedMwh) * 100;
-      outbox.metering(
-        box,
-        topics.returned,
-        gen1Total(phase.returnedMwh, variantOf(fault)),
-        tsMs,
-        fault,
-        returned,
-        returnedMwh,
-        undefined,
-        0,
-      );
+      return;
     }
+    const active = deciWh(phase.activeMwh) * 100;
+    outbox.metering(
+      box,
+      topics.counter,
+      gen1Total(phase.activeMwh, variantOf(fault)),
+      tsMs,
+      fault,
+      ch.active,
+      active,
+      undefined,
+      0,
+    );
+
+    const returned = ch.returned!;
+    fault = forced ? MessageFault.none : outbox.decide(box, returned, undefined);
+    const returnedMwh = deciWh(phase.returnedMwh) * 100;
+    outbox.metering(
+      box,
+      topics.returned,
+      gen1Total(phase.returnedMwh, variantOf(fault)),
+      tsMs,
+      fault,
+      returned,
+      returnedMwh,
+      undefined,
+      0,
+    );
   }
 }

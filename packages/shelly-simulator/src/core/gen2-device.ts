@@ -10,6 +10,7 @@ import {
   notifyEm,
   notifyEmData,
   notifyEnergy,
+  notifyOutput,
   notifyPower,
   notifySys,
   pm1Status,
@@ -20,6 +21,7 @@ import { clockText, MINUTE_MS } from "./local-clock";
 import { MessageFault, variantOf } from "./message-fault";
 import type { Prng } from "./prng";
 import { gen2TotalMwh } from "./quantize";
+import type { ScheduleStore } from "./schedule-store";
 import { Down, type FleetContext, SimDevice } from "./sim-device";
 
 /** Gen2 full status every minute (status_ntf on), at a per-device phase. */
@@ -40,6 +42,8 @@ export class Gen2Device extends SimDevice implements Gen2Context {
   readonly baseTempC: number = 0;
   readonly showPf: boolean;
   minuteTsS = 0;
+  /** The device's schedule jobs, created by the first `Schedule.*` call. */
+  schedules: ScheduleStore | undefined = undefined;
   private nextMinuteMs = 0;
   /** Each device notices the minute roll-over a little after :00 (its own offset, ms). */
   private readonly minuteOffsetMs: number = 0;
@@ -77,6 +81,10 @@ export class Gen2Device extends SimDevice implements Gen2Context {
     this.onlineTopic = `${prefix}/online`;
   }
 
+  get scheduleRev(): number {
+    return this.schedules?.rev ?? 0;
+  }
+
   protected hello(tsMs: number, ctx: FleetContext): void {
     this.booted(tsMs, ctx);
     this.publishCounters(tsMs, ctx);
@@ -105,7 +113,7 @@ export class Gen2Device extends SimDevice implements Gen2Context {
 
   protected powerChanged(ch: Channel, tsMs: number, ctx: FleetContext): void {
     const p = ch.powerW;
-    const output = p > 0;
+    const output = ch.output;
     const switched = this.spec.kind === "switch" && output !== ch.reportedOutput;
     if (!switched && Math.abs(p - ch.reportedW) <= Math.max(2, 0.05 * Math.abs(ch.reportedW)))
       return;
@@ -120,6 +128,30 @@ export class Gen2Device extends SimDevice implements Gen2Context {
         : notifyPower(this, ch, tsMs, variant, switched);
     outbox.metering(box, this.eventsTopic, payload, tsMs, fault, undefined, 0, undefined, 0);
     this.status(ch, tsMs, ctx, false);
+  }
+
+  /** Publishes a channel's full status now (the `status_update` command), always valid. */
+  publishStatus(ch: Channel, tsMs: number, ctx: FleetContext): void {
+    this.integrateTo(tsMs);
+    this.status(ch, tsMs, ctx, true);
+  }
+
+  /** A NotifyStatus with the new output and its source (when it changed), then the full status. */
+  protected outputSet(ch: Channel, changed: boolean, tsMs: number, ctx: FleetContext): void {
+    if (changed) {
+      ctx.outbox.metering(
+        this.mailbox,
+        this.eventsTopic,
+        notifyOutput(this, ch, tsMs),
+        tsMs,
+        MessageFault.none,
+        undefined,
+        0,
+        undefined,
+        0,
+      );
+    }
+    this.status(ch, tsMs, ctx, true);
   }
 
   protected nextOwnEventMs(): number {
@@ -164,7 +196,7 @@ export class Gen2Device extends SimDevice implements Gen2Context {
     const outbox = ctx.outbox;
     const topic = this.statusTopics[ch.index]!;
     ch.reportedW = ch.powerW;
-    ch.reportedOutput = ch.reportedW > 0;
+    ch.reportedOutput = ch.output;
     const kind = this.spec.kind;
     if (kind === "em3") {
       const fault = forced ? MessageFault.none : outbox.decide(box, undefined, undefined);

@@ -24,6 +24,8 @@ export interface Gen2Context {
   readonly showPf: boolean;
   /** Start of the current minute, Unix s (`minute_ts`). */
   minuteTsS: number;
+  /** Revision of the device's schedule jobs (`sys.schedule_rev`): 0 until a job is created. */
+  readonly scheduleRev: number;
 }
 
 const SPIKE_MWH = SPIKE_ENERGY_WH * 1000;
@@ -89,7 +91,7 @@ export function switchStatus(
   const v = voltageV(c, tsMs);
   const pf = ch.phases[0]!.pf;
   const current = fixed(Math.abs(variant === Variant.zero ? 0 : level) / (v * pf), 3);
-  const head = `{"id":${ch.index}, "source":"${ch.source}", "output":${level > 0}, "apower":${fixed(p, 1)}, "voltage":${fixed(v, 1)}, `;
+  const head = `{"id":${ch.index}, "source":"${ch.source}", "output":${ch.output}, "apower":${fixed(p, 1)}, "voltage":${fixed(v, 1)}, `;
   const middle = c.showPf
     ? `"current":${current}, "pf":${fixed(pf, 2)}, "freq":50.0, `
     : `"freq":50.0, "current":${current}, `;
@@ -173,7 +175,7 @@ export function sysStatus(
   localTime: string,
 ): string {
   const ramFree = 110_000 + Math.floor(hashNoise(c.index, Math.floor(tsMs / 60000)) * 40_000);
-  return `{"mac":"${c.mac}","restart_required":false,"time":"${localTime}","unixtime":${Math.floor(tsMs / 1000)},"uptime":${uptimeS},"ram_size":246680,"ram_free":${ramFree},"fs_size":458752,"fs_free":135168,"cfg_rev":12,"kvs_rev":0,"schedule_rev":0,"webhook_rev":0,"available_updates":{},"reset_reason":${uptimeS < 60 ? 1 : 3}}`;
+  return `{"mac":"${c.mac}","restart_required":false,"time":"${localTime}","unixtime":${Math.floor(tsMs / 1000)},"uptime":${uptimeS},"ram_size":246680,"ram_free":${ramFree},"fs_size":458752,"fs_free":135168,"cfg_rev":12,"kvs_rev":0,"schedule_rev":${c.scheduleRev},"webhook_rev":0,"available_updates":{},"reset_reason":${uptimeS < 60 ? 1 : 3}}`;
 }
 
 function notify(c: Gen2Context, tsMs: number, component: string, body: string): string {
@@ -195,8 +197,23 @@ export function notifyPower(
     3,
   );
   const powerText = variant === Variant.wrongType ? `"${power}"` : power;
-  const head = withOutput ? `{"id":${ch.index},"output":${level > 0},` : "{";
+  const head = withOutput ? `{"id":${ch.index},"output":${ch.output},` : "{";
   return notify(c, tsMs, ch.meterId, `${head}"apower":${powerText},"current":${current}}`);
+}
+
+/**
+ * NotifyStatus of an output set by a command or a person: `id`, `output`, `source`, `apower` and
+ * `current` (the status that follows carries the counter).
+ */
+export function notifyOutput(c: Gen2Context, ch: Channel, tsMs: number): string {
+  const level = ch.powerW;
+  const current = fixed(Math.abs(level) / (voltageV(c, tsMs) * ch.phases[0]!.pf), 3);
+  return notify(
+    c,
+    tsMs,
+    ch.meterId,
+    `{"id":${ch.index},"output":${ch.output},"source":"${ch.source}","apower":${fixed(level, 1)},"current":${current}}`,
+  );
 }
 
 /** NotifyStatus at the minute roll-over with only `aenergy`. */

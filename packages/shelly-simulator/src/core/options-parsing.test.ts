@@ -82,4 +82,48 @@ describe("resolveFleetOptions", () => {
     const result = resolveFleetOptions({ offices: 1000, roomsPerOffice: 100, devicesPerRoom: 100 });
     expect(result).toEqual({ ok: false, errors: ["a fleet has at most 1000000 devices"] });
   });
+
+  it("resolves the command options: a person with defaults, devices that ignore commands", () => {
+    const result = resolveFleetOptions({ ignoreCommands: ["Porto/Kitchen/Fridge"], person: {} });
+    expect(result.ok && result.options.person).toEqual({
+      probability: 1,
+      minAfterS: 60,
+      maxAfterS: 600,
+      source: "WS_in",
+    });
+    expect(
+      resolveFleetOptions({ person: { afterS: 90, probability: 0.5, source: "switch" } }),
+    ).toMatchObject({
+      ok: true,
+      options: { person: { probability: 0.5, minAfterS: 90, maxAfterS: 90, source: "switch" } },
+    });
+    expect(resolveFleetOptions({ ignoreCommands: 0.1 })).toMatchObject({
+      ok: true,
+      options: { ignoreCommands: 0.1, person: undefined },
+    });
+  });
+
+  it("names every problem of the command options", () => {
+    const result = resolveFleetOptions({
+      ignoreCommands: 1.5,
+      person: { probability: 2, afterS: [600, 60], source: "MQTT", when: 1 } as never,
+    });
+    expect(result).toEqual({
+      ok: false,
+      errors: [
+        "ignoreCommands must be a fraction from 0 to 1, got 1.5",
+        'unknown option "person.when"',
+        "person.probability must be from 0 to 1, got 2",
+        "person.afterS must be seconds (0 … 86400) or [min, max] with min <= max, got [600,60]",
+        'person.source must be 1-32 letters, digits or _.:- and not MQTT, got "MQTT"',
+      ],
+    });
+    expect(resolveFleetOptions({ ignoreCommands: ["ok", ""], person: 3 as never })).toEqual({
+      ok: false,
+      errors: [
+        "ignoreCommands must be a fraction from 0 to 1 or a list of device ids, prefixes or paths",
+        "person must be an object { probability?, afterS?, source? }",
+      ],
+    });
+  });
 });

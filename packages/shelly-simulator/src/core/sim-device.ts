@@ -47,6 +47,12 @@ export abstract class SimDevice {
   protected bootMs = 0;
   private nextFaultMs = Number.POSITIVE_INFINITY;
   private greeted = false;
+  /** Per channel: when a person switches it back on (Infinity: not planned); created on first use. */
+  private personAtMs: number[] | undefined;
+  private personSource = "";
+  private nextPersonMs = Number.POSITIVE_INFINITY;
+  /** Channels a person switched back on so far. */
+  personSwitches = 0;
 
   constructor(
     readonly plan: DevicePlan,
@@ -74,6 +80,7 @@ export abstract class SimDevice {
       this.nextFaultMs,
       this.downUntilMs,
       this.nextOwnEventMs(),
+      this.nextPersonMs,
     );
     const channels = this.channels;
     for (let i = 0; i < channels.length; i++) {
@@ -99,6 +106,7 @@ export abstract class SimDevice {
       }
     }
     this.ownEvents(tsMs, ctx);
+    if (tsMs >= this.nextPersonMs) this.personActs(tsMs, ctx);
     if (tsMs >= this.nextPeriodicMs) {
       if (this.down === Down.none) this.periodic(tsMs, ctx);
       this.nextPeriodicMs += this.periodMs;
@@ -131,6 +139,44 @@ export abstract class SimDevice {
     this.downUntilMs = Number.POSITIVE_INFINITY;
   }
 
+  /** True while the device is connected and would receive a command (started, not offline or rebooting). */
+  get listening(): boolean {
+    return this.greeted && this.down === Down.none;
+  }
+
+  /**
+   * Sets a channel's relay at `tsMs` (a command or a person, named by `source`) and publishes the
+   * status at once; returns the output before. Only for switch channels of a listening device.
+   */
+  setOutput(ch: Channel, on: boolean, source: string, tsMs: number, ctx: FleetContext): boolean {
+    this.integrateTo(tsMs);
+    const wasOn = ch.output;
+    ch.setRelay(on);
+    ch.source = source;
+    this.outputSet(ch, wasOn !== on, tsMs, ctx);
+    return wasOn;
+  }
+
+  /** Publishes a message that carries no reading for this device (an RPC response), in its order. */
+  reply(topic: string, payload: string, tsMs: number, ctx: FleetContext): void {
+    ctx.outbox.plain(this.mailbox, topic, payload, tsMs);
+  }
+
+  /** A person will switch channel `index` back on at `atMs` (replacing what was planned for it). */
+  planPerson(index: number, atMs: number, source: string): void {
+    this.personAtMs ??= this.channels.map(() => Number.POSITIVE_INFINITY);
+    this.personAtMs[index] = atMs;
+    this.personSource = source;
+    this.nextPersonMs = Math.min(...this.personAtMs);
+  }
+
+  /** Forgets a person's plan for channel `index` (a newer command decides its state). */
+  cancelPerson(index: number): void {
+    if (this.personAtMs === undefined) return;
+    this.personAtMs[index] = Number.POSITIVE_INFINITY;
+    this.nextPersonMs = Math.min(...this.personAtMs);
+  }
+
   /** Integrates the loads up to `tsMs` (nothing is drawn while the device reboots). */
   integrateTo(tsMs: number): void {
     const dt = tsMs - this.lastMs;
@@ -158,6 +204,28 @@ export abstract class SimDevice {
   protected abstract ownEvents(tsMs: number, ctx: FleetContext): void;
   /** The value (integer mWh) a consumer would read now from a channel's active counter. */
   protected abstract publishedActiveMwh(ch: Channel): number;
+  /** A command or a person set a channel's relay (`changed`: its output differs): publish the status. */
+  protected abstract outputSet(
+    ch: Channel,
+    changed: boolean,
+    tsMs: number,
+    ctx: FleetContext,
+  ): void;
+
+  /** Due person plans: a channel still off is switched on (a device that is down misses its chance). */
+  private personActs(tsMs: number, ctx: FleetContext): void {
+    const plans = this.personAtMs!;
+    for (let i = 0; i < plans.length; i++) {
+      if (plans[i]! > tsMs) continue;
+      plans[i] = Number.POSITIVE_INFINITY;
+      const ch = this.channels[i]!;
+      if (this.down === Down.none && !ch.output) {
+        this.setOutput(ch, true, this.personSource, tsMs, ctx);
+        this.personSwitches++;
+      }
+    }
+    this.nextPersonMs = Math.min(...plans);
+  }
 
   private comeBack(tsMs: number, ctx: FleetContext): void {
     const rebooted = this.down === Down.reboot;

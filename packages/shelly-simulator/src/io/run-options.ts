@@ -1,5 +1,6 @@
 import type { EnergyTruth } from "../core/energy-truth";
 import type { FleetRunStats } from "../core/fleet";
+import type { CommandStats } from "../core/fleet-commands";
 import type { FleetOptions } from "../core/fleet-options";
 import type { PlacementRule } from "../core/placements";
 
@@ -45,6 +46,12 @@ export interface RunSimulatorOptions extends FleetOptions {
   onProgress?: (progress: RunProgress) => void;
   /** Default 5000 ms. */
   progressIntervalMs?: number;
+  /**
+   * The devices listen to their command topics (`fleet.commandTopics()`, subscribed with QoS 1 on
+   * the same connection before anything is published) and answer like real devices: see
+   * `Fleet.handleCommand`. Off by default: then nothing is subscribed and the run is as before.
+   */
+  commands?: boolean;
 }
 
 /** What a run did. */
@@ -65,6 +72,8 @@ export interface RunSimulatorResult {
   placements: PlacementRule[];
   /** What was published and injected. */
   stats: FleetRunStats;
+  /** What became of the commands received (all 0 without `commands`). */
+  commands: CommandStats;
 }
 
 /** Default broker. */
@@ -85,6 +94,7 @@ const RUN_KEYS = [
   "signal",
   "onProgress",
   "progressIntervalMs",
+  "commands",
 ];
 
 /**
@@ -113,6 +123,8 @@ export function checkRunOptions(options: RunSimulatorOptions): string[] {
   }
   if (o.flood !== undefined && typeof o.flood !== "boolean")
     errors.push("flood must be true or false");
+  if (o.commands !== undefined && typeof o.commands !== "boolean")
+    errors.push("commands must be true or false");
   if (
     o.durationS !== undefined &&
     !(typeof o.durationS === "number" && o.durationS > 0 && Number.isFinite(o.durationS))

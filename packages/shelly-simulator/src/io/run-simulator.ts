@@ -5,6 +5,7 @@ import { createFleet, type Fleet } from "../core/fleet";
 import { formatPlacementsToml } from "../core/placements";
 import type { SimMessage } from "../core/sim-message";
 import { ShellySimulatorError } from "../errors";
+import { CommandInbox } from "./command-inbox";
 import { PublishWindow } from "./publish-window";
 import {
   checkRunOptions,
@@ -19,13 +20,17 @@ import { writeFileAtomic } from "./write-file-atomic";
 const FLOOD_BATCH = 256;
 /** Longest sleep in speed mode, ms: keeps stop signals and progress timely. */
 const MAX_SLEEP_MS = 100;
+/** Command topics per SUBSCRIBE packet. */
+const SUBSCRIBE_CHUNK = 500;
 
 /**
  * Runs a simulated fleet against an MQTT broker: connects, publishes the fleet's messages in real
  * time times `speed` (or as fast as the broker accepts with `flood`), stops after `durationS`
  * simulated seconds, `maxMessages` or the `signal`, then lets every channel publish its counter
  * (`settle`), says `online` false for every device, and writes/publishes the truth. Resolves when
- * every message was acknowledged (QoS 1) or written (QoS 0) and the connection is closed.
+ * every message was acknowledged (QoS 1) or written (QoS 0) and the connection is closed. With
+ * `commands`, the devices first subscribe to their command topics and carry out what arrives
+ * between publishing steps (in speed mode at once: a waiting run wakes up for a command).
  *
  * Throws {@link ShellySimulatorError}: `INVALID_OPTIONS`, `CONNECT_FAILED`, `PUBLISH_FAILED`,
  * `WRITE_FAILED`.
@@ -56,6 +61,7 @@ export async function runSimulator(options: RunSimulatorOptions = {}): Promise<R
   const onError = (error: Error): void => window.fail(error);
   client.on("close", onClose);
   client.on("error", onError);
+  const inbox = options.commands === true ? new CommandInbox() : undefined;
 
   const started = performance.now();
   let published = 0;
@@ -81,11 +87,20 @@ export async function runSimulator(options: RunSimulatorOptions = {}): Promise<R
     }
   };
 
+  /** Hands the commands received so far to the fleet (at simulated `tsMs`, default now) and publishes the answers. */
+  const runCommands = async (tsMs?: number): Promise<void> => {
+    if (inbox === undefined) return;
+    for (const c of inbox.take()) await publishAll(fleet.handleCommand(c.topic, c.payload, tsMs));
+  };
+
   try {
+    if (inbox !== undefined) await listen(client, fleet.commandTopics(), inbox);
     const stopReason =
       options.flood === true
-        ? await flood(fleet, options, publishAll, () => published)
-        : await realTime(fleet, options, publishAll, () => published);
+        ? await flood(fleet, options, publishAll, () => published, runCommands)
+        : await realTime(fleet, options, publishAll, () => published, runCommands, inbox);
+    await runCommands();
+    if (inbox !== undefined) client.off("message", inbox.push);
     await publishAll(fleet.settle());
     const truth = fleet.truth();
     const stats = fleet.stats();
@@ -112,6 +127,7 @@ export async function runSimulator(options: RunSimulatorOptions = {}): Promise<R
       truth,
       placements,
       stats,
+      commands: fleet.commandStats(),
     };
   } catch (cause) {
     client.off("close", onClose);
@@ -128,6 +144,22 @@ export async function runSimulator(options: RunSimulatorOptions = {}): Promise<R
 }
 
 type PublishAll = (messages: SimMessage[]) => Promise<void>;
+type RunCommands = (tsMs?: number) => Promise<void>;
+
+/** Subscribes (QoS 1) to the command topics and routes what arrives into the inbox. */
+async function listen(client: MqttClient, topics: string[], inbox: CommandInbox): Promise<void> {
+  client.on("message", inbox.push);
+  for (let i = 0; i < topics.length; i += SUBSCRIBE_CHUNK) {
+    const granted = await client.subscribeAsync(topics.slice(i, i + SUBSCRIBE_CHUNK), { qos: 1 });
+    const refused = granted.find((g) => g.qos === 128);
+    if (refused !== undefined) {
+      throw new ShellySimulatorError(
+        "CONNECT_FAILED",
+        `the broker refused the subscription to ${refused.topic}`,
+      );
+    }
+  }
+}
 type StopReason = RunSimulatorResult["stopReason"];
 
 /** Simulated end of a run, Unix ms (Infinity without `durationS`). */
@@ -150,6 +182,8 @@ async function realTime(
   options: RunSimulatorOptions,
   publishAll: PublishAll,
   published: () => number,
+  runCommands: RunCommands,
+  inbox: CommandInbox | undefined,
 ): Promise<StopReason> {
   const speed = options.speed ?? 1;
   const startMs = fleet.options.startMs;
@@ -162,9 +196,14 @@ async function realTime(
     if (fleet.nowMs >= endMs) return "duration";
     const target = Math.min(startMs + (performance.now() - wallStart) * speed, endMs);
     if (target >= fleet.nowMs) await publishAll(fleet.next(remaining, target));
+    await runCommands(target);
     if (fleet.nowMs >= endMs || remainingOf(options, published()) <= 0) continue;
     const nextSimMs = Math.min(fleet.nextEventMs, endMs);
     const waitMs = Math.min(MAX_SLEEP_MS, Math.max(0, (nextSimMs - fleet.nowMs) / speed));
+    if (inbox !== undefined) {
+      if (!(await inbox.wait(waitMs, options.signal))) return "aborted";
+      continue;
+    }
     try {
       await sleep(waitMs, undefined, { signal: options.signal });
     } catch {
@@ -179,6 +218,7 @@ async function flood(
   options: RunSimulatorOptions,
   publishAll: PublishAll,
   published: () => number,
+  runCommands: RunCommands,
 ): Promise<StopReason> {
   const endMs = endOf(fleet, options);
   for (;;) {
@@ -188,6 +228,7 @@ async function flood(
     const batch = fleet.next(Math.min(FLOOD_BATCH, remaining), endMs);
     if (batch.length === 0) return "duration";
     await publishAll(batch);
+    await runCommands();
     // Let the socket, timers and signals run even when every publish was accepted at once.
     await yieldToLoop();
   }
