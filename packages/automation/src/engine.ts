@@ -113,6 +113,13 @@ export class AutomationEngine {
     return this.channels.size;
   }
 
+  /** Channels inside an open window of a rule at the last {@link tick}. */
+  get channelsInWindow(): number {
+    let n = 0;
+    for (const c of this.channels.values()) if (c.windowKey !== undefined) n++;
+    return n;
+  }
+
   /**
    * A switch channel's state, from its status: `on` (Shelly `output`) and the `source` of the
    * last change when the device reports one (Gen1 does not). Confirms a pending command, or
