@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startAutomatism } from "@coreflux/automatism";
 import { startEmbeddedBroker } from "@coreflux/mqtt-adapter";
 import { createFleet, type FleetOptions, runSimulator } from "@coreflux/shelly-simulator";
 import { parseConfig } from "../config/load";
@@ -21,9 +22,36 @@ const DEMO_FLEET: FleetOptions = {
 const DEMO_SPEED = 20;
 
 /**
+ * The automatism's demo rule: a window from a minute ago to two hours from now (local time), so
+ * devices are switched off within seconds; a person switches a quarter of them back on.
+ */
+function demoAutomatism(nowMs: number, stateDir: string): string {
+  const hhmm = (t: number) =>
+    new Intl.DateTimeFormat("en-GB", {
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    }).format(t);
+  return [
+    "[automatism]",
+    "enabled = true",
+    'client_id = "coreflux-demo-automatism"',
+    "confirm_timeout_seconds = 10",
+    `state_path = "${join(stateDir, "automatism.json")}"`,
+    "[[automatism.rules]]",
+    'name = "demo-now"',
+    'except = ["*/*/Fridge*"]',
+    `windows = ["${hhmm(nowMs - 60_000)}-${hhmm(nowMs + 2 * 3_600_000)}"]`,
+    "",
+  ].join("\n");
+}
+
+/**
  * `coreflux-aggregator --demo`: an embedded broker on a free port, the Shelly simulator
- * (`@coreflux/shelly-simulator`) publishing a small fleet of every model at 20× real time, and
- * the aggregator publishing every 5 s, with its state in a temporary folder. Runs until Ctrl-C,
+ * (`@coreflux/shelly-simulator`) publishing a small fleet of every model at 20× real time and
+ * answering commands, the aggregator publishing every 5 s, and the automatism
+ * (`@coreflux/automatism`) switching devices off in a window around now, with their state in a
+ * temporary folder. Runs until Ctrl-C,
  * then prints the simulator's truth beside the aggregator's company total.
  */
 export async function runDemo(): Promise<number> {
@@ -31,7 +59,12 @@ export async function runDemo(): Promise<number> {
   const broker = await startEmbeddedBroker({ port: 0 });
   const stateDir = mkdtempSync(join(tmpdir(), "coreflux-demo-"));
   const startMs = Date.now();
-  const fleet = { ...DEMO_FLEET, startMs };
+  // The devices answer commands; now and then a person switches a channel back on.
+  const fleet: FleetOptions = {
+    ...DEMO_FLEET,
+    startMs,
+    person: { probability: 0.25, afterS: [300, 900] },
+  };
   // Gen1 devices publish under shellies/<id>: the fleet says where they belong.
   const devices = createFleet(fleet)
     .placements()
@@ -39,7 +72,7 @@ export async function runDemo(): Promise<number> {
     .join("");
   const config = parseConfig(
     `[company]\ntopic = "Coreflux/#"\n[mqtt]\nurl = "${broker.url}"\n[publish]\ninterval_seconds = 5\n` +
-      `[state]\npath = "${join(stateDir, "state.json")}"\n${devices}`,
+      `[state]\npath = "${join(stateDir, "state.json")}"\n${demoAutomatism(startMs, stateDir)}${devices}`,
     "demo",
   );
   if (!config.ok) throw new Error(config.errors.map((e) => e.message).join("; "));
@@ -48,6 +81,10 @@ export async function runDemo(): Promise<number> {
     "demo: embedded broker, simulated Shelly fleet, aggregator; Ctrl-C to stop",
   );
   const service = await startService(config.config, log);
+  const automatism = await startAutomatism(
+    config.config,
+    log.child({ service: "coreflux-automatism" }),
+  );
   const stop = new AbortController();
   process.once("SIGINT", () => stop.abort());
   process.once("SIGTERM", () => stop.abort());
@@ -56,6 +93,7 @@ export async function runDemo(): Promise<number> {
     url: broker.url,
     speed: DEMO_SPEED,
     durationS: 7 * 24 * 3600,
+    commands: true,
     signal: stop.signal,
   });
   // The simulator settled every counter; give the aggregator one cycle to publish them.
@@ -72,6 +110,7 @@ export async function runDemo(): Promise<number> {
       ? "demo: the aggregator's company total equals the simulator's truth"
       : "demo: the aggregator's company total differs from the simulator's truth",
   );
+  await automatism.stop();
   await service.stop();
   await broker.close();
   // The demo's state is throwaway: nothing of it should outlive the run.
