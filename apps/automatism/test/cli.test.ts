@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { AutomatismProcess, writeConfig } from "./harness";
+import { AutomatismProcess, clearRetained, writeConfig } from "./harness";
 
 const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
@@ -46,5 +46,6 @@ describe("coreflux-automatism CLI", () => {
     await p.waitForLog((l) => l.msg === "connected");
     const exit = await p.stop();
     expect(exit.code).toBe(0);
+    await clearRetained(`CliOff${process.pid}/automatism/status`);
   });
 });

@@ -2,7 +2,14 @@ import { rmSync } from "node:fs";
 import { createFleet, type FleetOptions, runSimulator } from "@coreflux/shelly-simulator";
 import { sleep } from "@coreflux/test-support";
 import { afterAll, describe, expect, it } from "vitest";
-import { AutomatismProcess, eventsOf, observe, uniqueCompany, writeConfig } from "./harness";
+import {
+  AutomatismProcess,
+  clearRetained,
+  eventsOf,
+  observe,
+  uniqueCompany,
+  writeConfig,
+} from "./harness";
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterAll(async () => {
@@ -82,6 +89,7 @@ async function start(run: Run & { placements: string }, automatism: string) {
   const observer = await observe([`${run.company}/#`, "shellies/#", `auto-${run.company}/rpc`]);
   cleanups.push(() => observer.close());
   const process = new AutomatismProcess(path);
+  cleanups.push(() => clearRetained(`${run.company}/automatism/status`));
   cleanups.push(() => process.stop());
   await process.ready();
   const stop = new AbortController();

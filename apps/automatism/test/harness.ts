@@ -56,6 +56,15 @@ export async function observe(
   return { seen, close: async () => void (await client.endAsync()) };
 }
 
+/** Clears a retained message a test left on the shared broker (the automatism's status). */
+export async function clearRetained(topic: string): Promise<void> {
+  const client = await mqtt.connectAsync(BROKER_URL, {
+    clientId: `clr-${process.pid}-${Math.random()}`,
+  });
+  await client.publishAsync(topic, "", { qos: 1, retain: true });
+  await client.endAsync();
+}
+
 /** The automatism events an observer saw on `<company>/automatism/events`. */
 export function eventsOf(seen: readonly Seen[], company: string): Record<string, unknown>[] {
   return seen

@@ -8,8 +8,10 @@
  *  2. typechecked from a `.cts` and a `.mts` file (TypeScript `nodenext`), every runtime export
  *     named in the types;
  *  3. exercised by its own `examples/*.mjs|cjs` files, which the package README shows.
+ * Every publishable service under `apps/` is packed and installed with them, and its bins are run
+ * from `node_modules/.bin` with `--help` and `--check` (a valid config: 0; a typo: 2).
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -52,6 +54,29 @@ export function publishablePackages(rootDir) {
 }
 
 /**
+ * Publishable (non-private) services under `<rootDir>/apps`, with their bins.
+ * @param {string} rootDir
+ * @returns {(Publishable & { bins: string[] })[]}
+ */
+export function publishableApps(rootDir) {
+  const dir = join(rootDir, "apps");
+  return readdirSync(dir)
+    .sort()
+    .map((entry) => join(dir, entry))
+    .filter((appDir) => existsSync(join(appDir, "package.json")))
+    .map((appDir) => ({
+      appDir,
+      manifest: JSON.parse(readFileSync(join(appDir, "package.json"), "utf8")),
+    }))
+    .filter(({ manifest }) => !manifest.private)
+    .map(({ appDir, manifest }) => ({
+      name: manifest.name,
+      dir: appDir,
+      bins: Object.keys(manifest.bin ?? {}),
+    }));
+}
+
+/**
  * Runs the whole consumer check; throws with a clear message at the first failure.
  * @param {string} rootDir repository root (packages must be built)
  * @param {{ log?: (line: string) => void, keep?: boolean }} [options]
@@ -60,19 +85,20 @@ export function publishablePackages(rootDir) {
 export function runConsumerCheck(rootDir, options = {}) {
   const log = options.log ?? ((line) => console.log(line));
   const packages = publishablePackages(rootDir);
+  const apps = publishableApps(rootDir);
   const scratchDir = mkdtempSync(join(tmpdir(), "coreflux-consumer-"));
   const tarballDir = join(scratchDir, "tarballs");
   mkdirSync(tarballDir);
   try {
-    for (const pkg of packages) {
+    for (const pkg of [...packages, ...apps]) {
       if (!existsSync(join(pkg.dir, "dist")))
         throw new Error(`${pkg.name} is not built: run pnpm build first`);
       run("pnpm", ["pack", "--pack-destination", tarballDir], pkg.dir);
     }
     const tarballs = readdirSync(tarballDir).filter((f) => f.endsWith(".tgz"));
-    if (tarballs.length !== packages.length) {
+    if (tarballs.length !== packages.length + apps.length) {
       throw new Error(
-        `expected ${packages.length} tarballs, found ${tarballs.length}: ${tarballs.join(", ")}`,
+        `expected ${packages.length + apps.length} tarballs, found ${tarballs.length}: ${tarballs.join(", ")}`,
       );
     }
     log(`packed ${tarballs.join(", ")}`);
@@ -145,9 +171,52 @@ export function runConsumerCheck(rootDir, options = {}) {
         log(`${pkg.name}: examples/${file} ran`);
       }
     }
+    checkBins(scratchDir, apps, log);
     return { scratchDir, exportsByPackage: viaImport };
   } finally {
     if (!options.keep) rmSync(scratchDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs every installed service bin the way a user would after `npm i -g`: `--help` (exit 0),
+ * `--check` of a valid system config (exit 0) and of one with a typo (exit 2, naming the line).
+ * @param {string} scratchDir
+ * @param {{ name: string, bins: string[] }[]} apps
+ * @param {(line: string) => void} log
+ */
+function checkBins(scratchDir, apps, log) {
+  const valid = join(scratchDir, "config.toml");
+  writeFileSync(
+    valid,
+    '[company]\ntopic = "Coreflux/#"\n[history]\nperiod_minutes = 15\n[automatism]\nenabled = true\n[[automatism.rules]]\nname = "night"\nwindows = ["20:30-08:30"]\n',
+  );
+  const typo = join(scratchDir, "typo.toml");
+  writeFileSync(typo, '[company]\ntopic = "Coreflux/#"\n[publish]\nintervall = 5\n');
+  for (const app of apps) {
+    for (const bin of app.bins) {
+      const path = join(scratchDir, "node_modules", ".bin", bin);
+      const help = spawnSync(path, ["--help"], { cwd: scratchDir, encoding: "utf8" });
+      if (help.status !== 0 || !help.stdout.includes("--check")) {
+        throw new Error(`${bin} --help: exit ${help.status}\n${help.stdout}${help.stderr}`);
+      }
+      const ok = spawnSync(path, ["--config", valid, "--check"], {
+        cwd: scratchDir,
+        encoding: "utf8",
+      });
+      if (ok.status !== 0)
+        throw new Error(`${bin} --check (valid): exit ${ok.status}\n${ok.stderr}`);
+      const bad = spawnSync(path, ["--config", typo, "--check"], {
+        cwd: scratchDir,
+        encoding: "utf8",
+      });
+      if (bad.status !== 2 || !bad.stderr.includes(`${typo}:4: publish.intervall: unknown key`)) {
+        throw new Error(`${bin} --check (typo): exit ${bad.status}\n${bad.stderr}`);
+      }
+      log(
+        `${app.name}: ${bin} --help, --check (valid: 0, typo: 2) work from the installed tarball`,
+      );
+    }
   }
 }
 
