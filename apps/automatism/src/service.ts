@@ -79,7 +79,6 @@ export async function startAutomatism(
   /** RPC ids of commands out, to route a device's refusal back to its channel. */
   const rpcOut = new Map<number, { path: string; channel: number }>();
   let nextRpcId = 1;
-  let dirty = false;
 
   const onMessage = (topic: string, payload: Uint8Array): void => {
     metrics.counts.received++;
@@ -101,14 +100,12 @@ export async function startAutomatism(
     directory.see(path, m.prefix, m.generation);
     if (m.kind === "online") {
       engine.availability(path, m.online);
-      dirty = true;
       return;
     }
     for (const r of m.readings) {
       const channel = switchChannel(r.component);
       if (channel === undefined || r.output === undefined) continue;
       engine.status(path, channel, r.output, r.source, nowMs);
-      dirty = true;
     }
   };
   const onRpcResponse = (m: Extract<ShellyMessage, { kind: "rpc-response" }>, nowMs: number) => {
@@ -142,8 +139,9 @@ export async function startAutomatism(
       metrics.count(out.events);
       reporter.report(out.events, nowMs, (rule) => dryRunRules.has(rule));
     }
-    if (dirty || out.commands.length > 0 || out.events.length > 0) {
-      dirty = false;
+    // What must survive a restart (attempts, confirmations, overrides, failures) changes only
+    // with a command or an event; channel states are reported again by the devices.
+    if (out.commands.length > 0 || out.events.length > 0) {
       saveState(a.state_path, company, engine, clock(), log);
     }
   };
