@@ -6,6 +6,8 @@ export interface AutomatismGauges {
   brokerConnected: boolean;
   channels: number;
   channelsInWindow: number;
+  /** The schedule mirror's figures (with `mirror_on_device`). */
+  mirror: Readonly<Record<string, number>> | undefined;
 }
 
 /** The automatism's Prometheus metrics. */
@@ -66,6 +68,16 @@ export class AutomatismMetrics {
     gauge("coreflux_automatism_broker_connected", "1 while connected to the MQTT broker", (g) =>
       g.brokerConnected ? 1 : 0,
     );
+    new Gauge({
+      name: "coreflux_automatism_schedule_mirror",
+      help: "The schedule mirror (mirror_on_device): devices mirrored, jobs created, drift repaired, devices not mirrorable, failures",
+      labelNames: ["figure"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [figure, n] of Object.entries(gauges().mirror ?? {})) this.set({ figure }, n);
+      },
+    });
     collectDefaultMetrics({ register: this.registry, prefix: "coreflux_automatism_" });
   }
 

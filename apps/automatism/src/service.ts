@@ -8,6 +8,7 @@ import { DeviceDirectory } from "./device-directory";
 import { EventReporter } from "./event-reporter";
 import { startHttpListener } from "./http-listener";
 import { AutomatismMetrics } from "./metrics";
+import { type MirrorOptions, ScheduleMirror } from "./schedule-mirror";
 import { automationOptions } from "./settings";
 import { readAutomatismState, writeAutomatismState } from "./state-file";
 
@@ -38,13 +39,15 @@ export async function startAutomatism(
   const company = config.company.topic.split("/")[0]!;
   const placement = new Placement(company, config.devices);
   const options = automationOptions(config);
-  const engine = restoreEngine(a.state_path, options, log, clock());
+  const restored = restoreEngine(a.state_path, options, log, clock());
+  const engine = restored.engine;
   const directory = new DeviceDirectory();
   let client: MqttClient | undefined;
   const metrics = new AutomatismMetrics(() => ({
     brokerConnected: client?.isConnected === true,
     channels: engine.channelCount,
     channelsInWindow: engine.channelsInWindow,
+    mirror: mirror?.stats() as Readonly<Record<string, number>> | undefined,
   }));
   const dryRunRules = new Set(options.rules.filter((r) => r.dryRun).map((r) => r.name));
   const url = config.mqtt.url ?? `mqtt://${config.mqtt.embedded.host}:${config.mqtt.embedded.port}`;
@@ -76,6 +79,24 @@ export async function startAutomatism(
     `${company}/automatism/events`,
     log.child({ module: "decisions" }),
   );
+  // The rules written into the devices' own schedules too ([automatism] mirror_on_device).
+  let mirrorChanged = false;
+  let mirror: ScheduleMirror | undefined;
+  if (a.enabled && a.mirror_on_device) {
+    const mirrorOptions: MirrorOptions = {
+      rules: options.rules,
+      clientId: a.client_id,
+      publish: (topic, payload) => client?.publish(topic, payload, { qos: 1, retain: false }),
+      log: log.child({ module: "schedule-mirror" }),
+      onChange: () => {
+        mirrorChanged = true;
+      },
+    };
+    mirror =
+      restored.scheduleMirror === undefined
+        ? new ScheduleMirror(mirrorOptions)
+        : ScheduleMirror.restore(restored.scheduleMirror, mirrorOptions);
+  }
   /** RPC ids of commands out, to route a device's refusal back to its channel. */
   const rpcOut = new Map<number, { path: string; channel: number }>();
   let nextRpcId = 1;
@@ -90,7 +111,9 @@ export async function startAutomatism(
     }
     const m = parsed.message;
     if (m.kind === "rpc-response") {
-      if (topic === rpcTopic) onRpcResponse(m, nowMs);
+      const mirrors =
+        typeof m.id === "number" && mirror?.onRpcResponse(m.id, m.result, m.error, nowMs) === true;
+      if (topic === rpcTopic && !mirrors) onRpcResponse(m, nowMs);
       return;
     }
     const src = "src" in m && typeof m.src === "string" ? m.src : undefined;
@@ -106,6 +129,7 @@ export async function startAutomatism(
       const channel = switchChannel(r.component);
       if (channel === undefined || r.output === undefined) continue;
       engine.status(path, channel, r.output, r.source, nowMs);
+      mirror?.channelSeen(directory.get(path)!, channel, nowMs);
     }
   };
   const onRpcResponse = (m: Extract<ShellyMessage, { kind: "rpc-response" }>, nowMs: number) => {
@@ -139,10 +163,13 @@ export async function startAutomatism(
       metrics.count(out.events);
       reporter.report(out.events, nowMs, (rule) => dryRunRules.has(rule));
     }
-    // What must survive a restart (attempts, confirmations, overrides, failures) changes only
-    // with a command or an event; channel states are reported again by the devices.
-    if (out.commands.length > 0 || out.events.length > 0) {
-      saveState(a.state_path, company, engine, clock(), log);
+    mirror?.tick(nowMs);
+    // What must survive a restart (attempts, confirmations, overrides, failures, the jobs the
+    // mirror created) changes only with a command, an event or the mirror; channel states are
+    // reported again by the devices.
+    if (mirrorChanged || out.commands.length > 0 || out.events.length > 0) {
+      mirrorChanged = false;
+      saveState(a.state_path, company, engine, mirror, clock(), log);
     }
   };
 
@@ -159,6 +186,7 @@ export async function startAutomatism(
         channels: engine.channelCount,
         channelsInWindow: engine.channelsInWindow,
         devices: directory.size,
+        ...(mirror === undefined ? {} : { scheduleMirror: mirror.stats() }),
       }),
     });
     log.info({ url: http.url }, "HTTP listener: /healthz and /metrics");
@@ -193,7 +221,7 @@ export async function startAutomatism(
     stop: async () => {
       if (timer !== undefined) clearInterval(timer);
       reporter.flush();
-      if (a.enabled) saveState(a.state_path, company, engine, clock(), log);
+      if (a.enabled) saveState(a.state_path, company, engine, mirror, clock(), log);
       await client?.close();
       await http?.close();
       log.info("automatism stopped");
@@ -201,12 +229,14 @@ export async function startAutomatism(
   };
 }
 
+/** The engine from the state file (or a new one), and the schedule mirror's part of the file. */
 function restoreEngine(
   path: string,
   options: ReturnType<typeof automationOptions>,
   log: Logger,
   nowMs: number,
-): AutomationEngine {
+): { engine: AutomationEngine; scheduleMirror: unknown } {
+  const fresh = () => ({ engine: new AutomationEngine(options), scheduleMirror: undefined });
   let loaded: ReturnType<typeof readAutomatismState>;
   try {
     loaded = readAutomatismState(path, nowMs);
@@ -215,13 +245,13 @@ function restoreEngine(
       `cannot read the automatism state ${path}: ${(error as Error).message}`,
     );
   }
-  if (loaded.kind === "none") return new AutomationEngine(options);
+  if (loaded.kind === "none") return fresh();
   if (loaded.kind === "corrupt") {
     log.error(
       { path, movedTo: loaded.movedTo, reason: loaded.reason },
       "AUTOMATISM STATE UNUSABLE: moved aside, starting without it",
     );
-    return new AutomationEngine(options);
+    return fresh();
   }
   try {
     const engine = AutomationEngine.restore(loaded.state.engine, options);
@@ -229,11 +259,11 @@ function restoreEngine(
       { path, channels: engine.channelCount },
       "automatism state restored: attempts, confirmations and overrides continue",
     );
-    return engine;
+    return { engine, scheduleMirror: loaded.state.scheduleMirror };
   } catch (error) {
     if (!(error instanceof AutomationError)) throw error;
     log.error({ path, reason: error.message }, "AUTOMATISM STATE UNUSABLE: starting without it");
-    return new AutomationEngine(options);
+    return fresh();
   }
 }
 
@@ -241,6 +271,7 @@ function saveState(
   path: string,
   company: string,
   engine: AutomationEngine,
+  mirror: ScheduleMirror | undefined,
   nowMs: number,
   log: Logger,
 ): void {
@@ -251,6 +282,7 @@ function saveState(
       savedAtMs: nowMs,
       company,
       engine: engine.snapshot(),
+      ...(mirror === undefined ? {} : { scheduleMirror: mirror.snapshot() }),
     });
   } catch (error) {
     log.error({ err: error, path }, "automatism state write failed; retried at the next change");

@@ -17,6 +17,8 @@ export interface AutomatismState {
   savedAtMs: number;
   company: string;
   engine: AutomationSnapshot;
+  /** The schedule jobs the mirror created on devices (with `mirror_on_device`). */
+  scheduleMirror?: unknown;
 }
 
 /** What {@link readAutomatismState} found. */

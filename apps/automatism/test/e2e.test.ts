@@ -282,4 +282,47 @@ describe("coreflux-automatism end to end (real Mosquitto, the simulator answerin
     expect(rpc).toBeGreaterThan(0);
     expect(relay).toBeGreaterThan(0);
   });
+
+  it("mirror_on_device: the rule is written into each governed Gen2 switch's own schedule", async () => {
+    const run = fleetFor("Mirror");
+    const { observer } = await start(
+      run,
+      `mirror_on_device = true\n[[automatism.rules]]\nname = "night"\nwindows = ["20:30-08:30"]\ndays = ["mon", "tue", "wed", "thu", "fri"]`,
+    );
+    await sleep(6_000);
+    // Ask every Gen2 device for its schedules, as anyone could.
+    const asker = await observe([`ask-${run.company}/rpc`]);
+    cleanups.push(() => asker.close());
+    const mqtt = (await import("mqtt")).default;
+    const client = await mqtt.connectAsync("mqtt://127.0.0.1:1883", {
+      clientId: `ask-${run.company}`,
+    });
+    cleanups.push(() => client.endAsync());
+    const gen2 = [...new Set(run.switches.filter((s) => s.generation === 2).map((s) => s.prefix))];
+    for (const [i, prefix] of gen2.entries()) {
+      await client.publishAsync(
+        `${prefix}/rpc`,
+        JSON.stringify({ id: 900 + i, src: `ask-${run.company}`, method: "Schedule.List" }),
+      );
+    }
+    await sleep(1_500);
+    let jobs = 0;
+    for (const [i, prefix] of gen2.entries()) {
+      const answer = asker.seen.map((x) => JSON.parse(x.payload)).find((p) => p.id === 900 + i);
+      const channels = run.switches.filter((s) => s.prefix === prefix).map((s) => s.channel);
+      expect(answer?.result?.jobs?.length, prefix).toBe(channels.length);
+      for (const job of answer.result.jobs) {
+        expect(job.timespec).toBe("0 30 20 * * MON,TUE,WED,THU,FRI");
+        expect(job.calls).toEqual([
+          { method: "Switch.Set", params: { id: expect.any(Number), on: false } },
+        ]);
+      }
+      jobs += answer.result.jobs.length;
+    }
+    // Gen1 devices are reported as not mirrorable, never sent an RPC.
+    for (const s of run.switches.filter((x) => x.generation === 1)) {
+      expect(observer.seen.some((x) => x.topic === `${s.prefix}/rpc`)).toBe(false);
+    }
+    console.log("[automatism]", JSON.stringify({ mirroredDevices: gen2.length, jobs }));
+  });
 });
