@@ -93,10 +93,11 @@ describe("commands over Mosquitto", () => {
         dst: caller,
         result: { was_on: wasOn },
       });
-      const offB = received.find(
+      const offB = await first(
+        received,
         (m) => m.topic === `${plugB.prefix}/status/switch:0` && parsed(m).source === "MQTT",
       );
-      expect(offB !== undefined && parsed(offB)).toMatchObject({ output: false, apower: 0 });
+      expect(parsed(offB)).toMatchObject({ output: false, apower: 0 });
 
       await client.publishAsync(`${relay.prefix}/relay/0/command`, "off", { qos: 1 });
       const relayOff = await first(
