@@ -204,6 +204,7 @@ describe("security: TLS and a password to a private Mosquitto", () => {
         `ca_file = ${JSON.stringify(pki.caCert)}`,
       ],
       httpHost: "0.0.0.0",
+      httpToken: "reliability-test-view-token",
       logLevel: "debug",
     });
     const refused = new AggregatorProcess(configPath);

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Metrics } from "./metrics";
+import { handleWeb, type WebContext } from "./web/web-routes";
 
 /** What /healthz reports. */
 export interface Health {
@@ -25,9 +26,35 @@ export async function startHttpServer(options: {
   port: number;
   metrics: Metrics;
   health: () => Health;
+  /** The web view and its API; undefined: /healthz and /metrics only. */
+  web?: WebContext | undefined;
 }): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const server = createServer((request, response) => {
-    const path = (request.url ?? "/").split("?")[0];
+    let url: URL;
+    try {
+      url = new URL(request.url ?? "/", "http://localhost");
+      decodeURIComponent(url.pathname);
+    } catch {
+      response.writeHead(400, { "content-type": "text/plain" }).end("bad request\n");
+      return;
+    }
+    const path = url.pathname;
+    if (options.web !== undefined && path !== "/healthz" && path !== "/metrics") {
+      handleWeb(options.web, request, response, path, url.searchParams).then(
+        (handled) => {
+          if (!handled) {
+            response
+              .writeHead(404, { "content-type": "text/plain" })
+              .end("not found: try /, /healthz or /metrics\n");
+          }
+        },
+        (error: unknown) => {
+          if (!response.headersSent) response.writeHead(500, { "content-type": "text/plain" });
+          response.end(`internal error: ${String(error)}\n`);
+        },
+      );
+      return;
+    }
     if (request.method !== "GET" && request.method !== "HEAD") {
       response.writeHead(405, { allow: "GET, HEAD" }).end();
       return;

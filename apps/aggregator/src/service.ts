@@ -1,4 +1,5 @@
 import { renameSync, rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { Placement } from "@coreflux/config";
 import { EnergyEngine, type EngineOptions } from "@coreflux/hierarchy";
@@ -12,6 +13,8 @@ import {
 } from "@coreflux/mqtt-adapter";
 import type { Logger } from "pino";
 import type { AggregatorConfig } from "./config/load";
+import { HistoryError } from "@coreflux/history";
+import type { HistoryOutput } from "./history/history-output";
 import { type HistoryState, startHistory } from "./history/start-history";
 import { startHttpServer } from "./http-server";
 import { Intake } from "./intake";
@@ -20,6 +23,12 @@ import { Metrics } from "./metrics";
 import type { CycleOutput, PublishCycle } from "./output/cycle-output";
 import { Publisher } from "./publisher";
 import { StartupError } from "./startup-error";
+import { apiHistory } from "./web/api-history";
+import { apiNodes } from "./web/api-nodes";
+import { EventStream } from "./web/event-stream";
+import { LiveOutput } from "./web/live-output";
+import { loadStaticFiles } from "./web/static-files";
+import type { WebContext } from "./web/web-routes";
 import { type JournalContents, readJournal, StateJournal } from "./state-journal";
 import {
   moveAside,
@@ -261,10 +270,13 @@ export async function startService(
 
   let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
   if (config.http.port !== undefined) {
+    const web = webContext(config, company, engine, history, () => client?.isConnected === true, clock, log);
+    outputs.push(new LiveOutput(web.events, web.nodes));
     http = await startHttpServer({
       host: config.http.host,
       port: config.http.port,
       metrics,
+      web,
       health: () => ({
         status: client?.isConnected ? "ok" : "degraded",
         brokerConnected: client?.isConnected === true,
@@ -276,7 +288,10 @@ export async function startService(
         ownOutputReceived: metrics.counts.ignored.get("own-output") ?? 0,
       }),
     });
-    log.info({ url: http.url }, "HTTP listener: /healthz and /metrics");
+    log.info(
+      { url: http.url, view: `${http.url}/`, token: config.http.token !== undefined },
+      "HTTP listener: the web view at /, its API at /api, /healthz and /metrics",
+    );
   }
 
   await client.connect({ wait: false });
@@ -334,6 +349,41 @@ export async function startService(
       stopping ??= stop();
       return stopping;
     },
+  };
+}
+
+/** The web view's files (built into `dist/web`), its API and its event stream. */
+function webContext(
+  config: AggregatorConfig,
+  company: string,
+  engine: EnergyEngine,
+  history: HistoryOutput | undefined,
+  brokerConnected: () => boolean,
+  clock: () => number,
+  log: Logger,
+): WebContext {
+  const dir = fileURLToPath(new URL("./web/", import.meta.url));
+  const files = loadStaticFiles(dir);
+  if (files.size === 0) {
+    log.warn({ dir }, "the web view is not built (pnpm build): / serves nothing, the API works");
+  }
+  const nodes = () =>
+    apiNodes(engine, clock(), { company, brokerConnected: brokerConnected(), history: history !== undefined });
+  return {
+    token: config.http.token,
+    files,
+    nodes,
+    events: new EventStream(),
+    history:
+      history === undefined
+        ? undefined
+        : (query) => {
+            const store = history.openStore;
+            if (store === undefined) {
+              throw new HistoryError("CONNECT_FAILED", "the history database has not been reachable yet");
+            }
+            return apiHistory(store, query);
+          },
   };
 }
 

@@ -26,3 +26,4 @@ export {
 } from "./system/schema";
 export { parseTimeWindow, type TimeWindow } from "./system/time-window";
 export { findKeyLine } from "./toml-lines";
+export { isLoopback } from "./system/http";

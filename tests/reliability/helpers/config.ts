@@ -26,6 +26,8 @@ export interface AggregatorConfigOptions {
   mqttLines?: readonly string[];
   /** `[http] host`; the port is always 0 (a free one). */
   httpHost?: string;
+  /** `[http] token` (needed when `httpHost` is not a loopback address). */
+  httpToken?: string;
   logLevel?: string;
   /** `[history]` keys as TOML lines (`url = "sqlite:..."`); undefined: no `[history]` table. */
   historyLines?: readonly string[];
@@ -71,6 +73,7 @@ export function aggregatorConfig(o: AggregatorConfigOptions): string {
     "",
     "[http]",
     ...(o.httpHost === undefined ? [] : [`host = ${q(o.httpHost)}`]),
+    ...(o.httpToken === undefined ? [] : [`token = ${q(o.httpToken)}`]),
     "port = 0",
     "",
     ...(o.historyLines === undefined ? [] : ["[history]", ...o.historyLines, ""]),

@@ -77,6 +77,27 @@ describe("configuration", () => {
     ]);
   });
 
+  it("[http]: a listener other machines can reach needs a token (the web view shows the company's energy)", () => {
+    expect(problems('[company]\ntopic = "C/#"\n[http]\nhost = "0.0.0.0"\nport = 8080\n')).toEqual([
+      expect.stringMatching(
+        /^config\.toml:4: http\.host: 0\.0\.0\.0 is reachable from other machines: set \[http\] token/,
+      ),
+    ]);
+    expect(
+      parseConfig('[company]\ntopic = "C/#"\n[http]\nhost = "0.0.0.0"\nport = 8080\n', file, {
+        COREFLUX_HTTP_TOKEN: "0123456789abcdef",
+      }).ok,
+    ).toBe(true);
+    expect(
+      parseConfig('[company]\ntopic = "C/#"\n[http]\nhost = "127.0.0.1"\nport = 8080\n', file).ok,
+    ).toBe(true);
+    expect(
+      problems(
+        '[company]\ntopic = "C/#"\n[http]\nhost = "0.0.0.0"\nport = 8080\ntoken = "short"\n',
+      ),
+    ).toEqual(["config.toml:6: http.token: must be at least 16 characters"]);
+  });
+
   it("names the key, the file and the line of a wrong type", () => {
     expect(problems('[company]\ntopic = "Coreflux/#"\n\n[mqtt.embedded]\nport = "1883"\n')).toEqual(
       ["config.toml:5: mqtt.embedded.port: expected number, got string"],

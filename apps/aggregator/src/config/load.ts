@@ -3,6 +3,7 @@ import {
   type ConfigProblem,
   type EnvOverride,
   formatProblem,
+  isLoopback,
   loadTomlConfig,
   MQTT_ENV_OVERRIDES,
   parseTomlConfig,
@@ -31,7 +32,22 @@ export type ConfigResult = SharedConfigResult<AggregatorConfig>;
 export const ENV_OVERRIDES: readonly EnvOverride[] = [
   ...MQTT_ENV_OVERRIDES,
   { variable: "COREFLUX_HISTORY_PASSWORD", key: "history.password" },
+  { variable: "COREFLUX_HTTP_TOKEN", key: "http.token" },
 ];
+
+/**
+ * The web view and its API are read-only but show the company's energy: bound to anything but
+ * a loopback address they need `[http] token`.
+ */
+const tokenOffLoopback: ConfigCheck<AggregatorConfig> = (config) =>
+  config.http.port !== undefined && !isLoopback(config.http.host) && config.http.token === undefined
+    ? [
+        {
+          path: ["http", "host"],
+          message: `${config.http.host} is reachable from other machines: set [http] token (or COREFLUX_HTTP_TOKEN) for the web view and its API, or bind 127.0.0.1`,
+        },
+      ]
+    : [];
 
 /**
  * History periods must be whole local periods in the accounting zone (an hour is not one in
@@ -52,7 +68,7 @@ const historyZoneAligned: ConfigCheck<AggregatorConfig> = (config) => {
 const options = (env: Record<string, string | undefined>) => ({
   env,
   overrides: ENV_OVERRIDES,
-  checks: [historyZoneAligned],
+  checks: [historyZoneAligned, tokenOffLoopback],
 });
 
 /** Reads, parses and validates a config file, then applies the environment overrides. */
