@@ -1,8 +1,9 @@
 import { renameSync, rmSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 import { Placement } from "@coreflux/config";
 import { EnergyEngine, type EngineOptions } from "@coreflux/hierarchy";
+import { HistoryError } from "@coreflux/history";
 import {
   createMqttClient,
   type EmbeddedBroker,
@@ -13,7 +14,6 @@ import {
 } from "@coreflux/mqtt-adapter";
 import type { Logger } from "pino";
 import type { AggregatorConfig } from "./config/load";
-import { HistoryError } from "@coreflux/history";
 import type { HistoryOutput } from "./history/history-output";
 import { type HistoryState, startHistory } from "./history/start-history";
 import { startHttpServer } from "./http-server";
@@ -23,12 +23,6 @@ import { Metrics } from "./metrics";
 import type { CycleOutput, PublishCycle } from "./output/cycle-output";
 import { Publisher } from "./publisher";
 import { StartupError } from "./startup-error";
-import { apiHistory } from "./web/api-history";
-import { apiNodes } from "./web/api-nodes";
-import { EventStream } from "./web/event-stream";
-import { LiveOutput } from "./web/live-output";
-import { loadStaticFiles } from "./web/static-files";
-import type { WebContext } from "./web/web-routes";
 import { type JournalContents, readJournal, StateJournal } from "./state-journal";
 import {
   moveAside,
@@ -39,6 +33,12 @@ import {
   writeState,
   writeStateSync,
 } from "./state-store";
+import { apiHistory } from "./web/api-history";
+import { apiNodes } from "./web/api-nodes";
+import { EventStream } from "./web/event-stream";
+import { LiveOutput } from "./web/live-output";
+import { loadStaticFiles } from "./web/static-files";
+import type { WebContext } from "./web/web-routes";
 
 /** A running aggregator. */
 export interface Service {
@@ -270,7 +270,15 @@ export async function startService(
 
   let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
   if (config.http.port !== undefined) {
-    const web = webContext(config, company, engine, history, () => client?.isConnected === true, clock, log);
+    const web = webContext(
+      config,
+      company,
+      engine,
+      history,
+      () => client?.isConnected === true,
+      clock,
+      log,
+    );
     outputs.push(new LiveOutput(web.events, web.nodes));
     http = await startHttpServer({
       host: config.http.host,
@@ -368,7 +376,11 @@ function webContext(
     log.warn({ dir }, "the web view is not built (pnpm build): / serves nothing, the API works");
   }
   const nodes = () =>
-    apiNodes(engine, clock(), { company, brokerConnected: brokerConnected(), history: history !== undefined });
+    apiNodes(engine, clock(), {
+      company,
+      brokerConnected: brokerConnected(),
+      history: history !== undefined,
+    });
   return {
     token: config.http.token,
     files,
@@ -380,7 +392,10 @@ function webContext(
         : (query) => {
             const store = history.openStore;
             if (store === undefined) {
-              throw new HistoryError("CONNECT_FAILED", "the history database has not been reachable yet");
+              throw new HistoryError(
+                "CONNECT_FAILED",
+                "the history database has not been reachable yet",
+              );
             }
             return apiHistory(store, query);
           },

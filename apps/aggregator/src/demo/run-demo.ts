@@ -72,7 +72,9 @@ export async function runDemo(): Promise<number> {
     .join("");
   const config = parseConfig(
     `[company]\ntopic = "Coreflux/#"\n[mqtt]\nurl = "${broker.url}"\n[publish]\ninterval_seconds = 5\n` +
-      `[state]\npath = "${join(stateDir, "state.json")}"\n${demoAutomatism(startMs, stateDir)}${devices}`,
+      `[state]\npath = "${join(stateDir, "state.json")}"\n[http]\nport = 0\n` +
+      `[history]\nurl = "sqlite:${join(stateDir, "history.db")}"\nperiod_minutes = 1\n` +
+      `${demoAutomatism(startMs, stateDir)}${devices}`,
     "demo",
   );
   if (!config.ok) throw new Error(config.errors.map((e) => e.message).join("; "));
@@ -81,6 +83,11 @@ export async function runDemo(): Promise<number> {
     "demo: embedded broker, simulated Shelly fleet, aggregator; Ctrl-C to stop",
   );
   const service = await startService(config.config, log);
+  if (service.httpUrl !== undefined) {
+    // The first thing a new user needs: where to look.
+    process.stdout.write(`\n  Coreflux energy, live: ${service.httpUrl}/\n\n`);
+    log.info({ url: `${service.httpUrl}/` }, "demo: the web view");
+  }
   const automatism = await startAutomatism(
     config.config,
     log.child({ service: "coreflux-automatism" }),

@@ -14,7 +14,8 @@ const PATH = /^(|[^/#+\u0000]{1,200}(\/[^/#+\u0000]{1,200}){0,5})$/;
 /** `GET /api/history`: the report's rows for `path` (a glob) in `[from, to)` by `by`. */
 export async function apiHistory(store: HistoryStore, query: URLSearchParams): Promise<object> {
   for (const key of query.keys()) {
-    if (!["path", "from", "to", "by"].includes(key)) throw new BadRequest(`unknown parameter "${key}"`);
+    if (!["path", "from", "to", "by"].includes(key))
+      throw new BadRequest(`unknown parameter "${key}"`);
   }
   const path = query.get("path") ?? "";
   if (!PATH.test(path)) throw new BadRequest("path must be a path below the company, / separated");
@@ -45,7 +46,8 @@ export async function apiHistory(store: HistoryStore, query: URLSearchParams): P
 }
 
 function instant(text: string | null, name: string): number {
-  if (text === null) throw new BadRequest(`${name} is required (ISO 8601, e.g. 2026-12-05T00:00:00Z)`);
+  if (text === null)
+    throw new BadRequest(`${name} is required (ISO 8601, e.g. 2026-12-05T00:00:00Z)`);
   if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(text)) {
     throw new BadRequest(`${name} is not an ISO 8601 date or time with a zone`);
   }

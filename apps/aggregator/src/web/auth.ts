@@ -23,17 +23,23 @@ export function same(a: string, b: string): boolean {
 }
 
 /** The login page: a form, no script. */
-export function loginPage(response: ServerResponse, failed: boolean, headers: Record<string, string>): void {
+export function loginPage(
+  response: ServerResponse,
+  failed: boolean,
+  headers: Record<string, string>,
+): void {
   const body = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>Coreflux energy: sign in</title></head>
 <body><main><h1>Coreflux energy</h1>
-${failed ? "<p role=\"alert\">That token is not right.</p>" : ""}
+${failed ? '<p role="alert">That token is not right.</p>' : ""}
 <form method="post" action="/login"><label for="token">Access token ([http] token)</label>
 <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
 <button type="submit">Sign in</button></form></main></body></html>
 `;
-  response.writeHead(failed ? 401 : 200, { ...headers, "content-type": "text/html; charset=utf-8" }).end(body);
+  response
+    .writeHead(failed ? 401 : 200, { ...headers, "content-type": "text/html; charset=utf-8" })
+    .end(body);
 }
 
 /** Reads a small form-urlencoded body (at most 4 KiB); undefined when larger. */

@@ -28,7 +28,11 @@ export const SECURITY_HEADERS: Record<string, string> = {
 
 function json(response: ServerResponse, status: number, body: unknown): void {
   response
-    .writeHead(status, { ...SECURITY_HEADERS, "content-type": "application/json", "cache-control": "no-store" })
+    .writeHead(status, {
+      ...SECURITY_HEADERS,
+      "content-type": "application/json",
+      "cache-control": "no-store",
+    })
     .end(JSON.stringify(body));
 }
 
@@ -66,7 +70,10 @@ export async function handleWeb(
     return true;
   }
   if (web.token !== undefined && !authorised(request, web.token)) {
-    if (isApi) json(response, 401, { error: "a token is required: Authorization: Bearer <[http] token>, or sign in at /login" });
+    if (isApi)
+      json(response, 401, {
+        error: "a token is required: Authorization: Bearer <[http] token>, or sign in at /login",
+      });
     else response.writeHead(303, { location: "/login" }).end();
     return true;
   }
@@ -93,22 +100,32 @@ async function api(
   query: URLSearchParams,
 ): Promise<void> {
   if (path === "/api/nodes") {
-    if ([...query.keys()].length > 0) return json(response, 400, { error: "/api/nodes takes no parameters" });
+    if ([...query.keys()].length > 0)
+      return json(response, 400, { error: "/api/nodes takes no parameters" });
     return json(response, 200, web.nodes());
   }
   if (path === "/api/history") {
-    if (web.history === undefined) return json(response, 404, { error: "history is off: add [history] to config.toml" });
+    if (web.history === undefined)
+      return json(response, 404, { error: "history is off: add [history] to config.toml" });
     try {
       return json(response, 200, await web.history(query));
     } catch (error) {
       if (error instanceof BadRequest) return json(response, 400, { error: error.message });
-      if (error instanceof HistoryError) return json(response, 503, { error: `the history database is unavailable (${error.code})` });
+      if (error instanceof HistoryError)
+        return json(response, 503, {
+          error: `the history database is unavailable (${error.code})`,
+        });
       throw error;
     }
   }
   if (path === "/api/events") {
     const nodes = web.nodes();
-    if (!web.events.open(response, [{ event: "status", data: { brokerConnected: nodes.brokerConnected } }, { event: "nodes", data: nodes }])) {
+    if (
+      !web.events.open(response, [
+        { event: "status", data: { brokerConnected: nodes.brokerConnected } },
+        { event: "nodes", data: nodes },
+      ])
+    ) {
       json(response, 503, { error: "too many event streams open" });
     }
     void request;
