@@ -17,6 +17,7 @@ export {
 export { type DevicePlacementRule, Placement } from "./placement";
 export { type ConfigProblem, type ConfigResult, formatProblem } from "./problem";
 export { WEEKDAYS, type Weekday } from "./system/automatism-rule";
+export { isLoopback } from "./system/http";
 export { MQTT_ENV_OVERRIDES } from "./system/mqtt-env";
 export {
   type AutomatismConfig,
@@ -26,4 +27,3 @@ export {
 } from "./system/schema";
 export { parseTimeWindow, type TimeWindow } from "./system/time-window";
 export { findKeyLine } from "./toml-lines";
-export { isLoopback } from "./system/http";
