@@ -173,6 +173,19 @@ describe("the web view in a real browser (Chromium, built CLI, real Mosquitto, t
       .poll(async () => (await inHistory()) === (await roomNow()), { timeout: 15_000 })
       .toBe(true);
     const energyWh = (await roomNow()) / 1000;
+    // Quiet, the page's source (/api/nodes) and the retained MQTT totals say the same.
+    await expect
+      .poll(
+        async () => {
+          const nodes = (await (await fetch(`${url}/api/nodes`)).json()) as { root: ApiNode };
+          return (
+            observer.latest.get(`${company}/CompanyEnergyConsumed`)?.TotalEnergy ===
+            nodes.root.energyWh
+          );
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(true);
     expect(energyWh).toBeGreaterThan(0);
 
     await page.reload();
