@@ -57,6 +57,7 @@ describe("architecture check", () => {
       "@coreflux/mqtt-adapter",
       "@coreflux/shelly-schema",
       "@coreflux/shelly-simulator",
+      "@coreflux/web-view",
     ]);
   });
 
