@@ -76,6 +76,17 @@ describe("crash safety (real Mosquitto, built CLI, kill -9)", () => {
       }),
     );
     observer = await Observer.connect(SHARED_BROKER_URL, company);
+    // Home Assistant's `total_increasing` energy entities read these: they must never go down,
+    // through counter resets and every kill -9 (the journal brings back what was published).
+    const highest = new Map<string, number>();
+    const decreases: string[] = [];
+    observer.onAggregate((path, aggregate) => {
+      const total = (aggregate.TotalEnergyConsumed ?? aggregate.TotalEnergy) as number | undefined;
+      if (typeof total !== "number") return;
+      const before = highest.get(path) ?? 0;
+      if (total < before) decreases.push(`${path}: ${before} then ${total} Wh`);
+      else highest.set(path, total);
+    });
     aggregator = new AggregatorProcess(configPath);
     await aggregator.subscribed();
 
@@ -125,6 +136,7 @@ describe("crash safety (real Mosquitto, built CLI, kill -9)", () => {
     // Settle: the last process catches up with what the broker queued, then totals must match.
     await settleAtTruth(aggregator, () => compareWithTruth(observer!.latest, expected), INTERVAL_S);
     expect(compareWithTruth(observer.latest, expected)).toEqual([]);
+    expect(decreases, "a published total went down").toEqual([]);
 
     expect(kills).toHaveLength(KILLS);
     expect(

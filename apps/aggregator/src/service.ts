@@ -13,9 +13,11 @@ import {
   startEmbeddedBroker,
 } from "@coreflux/mqtt-adapter";
 import type { Logger } from "pino";
+import pkg from "../package.json";
 import type { AggregatorConfig } from "./config/load";
 import type { HistoryOutput } from "./history/history-output";
 import { type HistoryState, startHistory } from "./history/start-history";
+import { DiscoveryOutput } from "./homeassistant/discovery-output";
 import { startHttpServer } from "./http-server";
 import { Intake } from "./intake";
 import { redactUrl } from "./logger";
@@ -149,6 +151,10 @@ export async function startService(
     : undefined;
   let journalFailing = false;
   const handleMessage = (topic: string, payload: Uint8Array): void => {
+    if (discovery !== undefined && topic === discovery.statusTopic) {
+      discovery.onStatus(Buffer.from(payload).toString("utf8"));
+      return;
+    }
     const nowMs = clock();
     if (!intake.handleAt(topic, payload, nowMs) || journal === undefined) return;
     try {
@@ -169,9 +175,24 @@ export async function startService(
     }
   };
 
-  const subscriptions = placement
-    .subscriptions(config.company.topic)
-    .map((filter) => ({ filter, qos: config.mqtt.qos }));
+  const discovery = config.homeassistant.discovery
+    ? new DiscoveryOutput(
+        engine,
+        (topic, payload) => client?.publish(topic, payload, { qos: 1, retain: true }),
+        {
+          prefix: config.homeassistant.prefix,
+          format: config.homeassistant.format,
+          availabilityTopic: `${company}/aggregator/status`,
+          version: pkg.version,
+        },
+        log.child({ module: "homeassistant" }),
+      )
+    : undefined;
+  if (discovery !== undefined) outputs.push(discovery);
+  const subscriptions = [
+    ...placement.subscriptions(config.company.topic),
+    ...(discovery === undefined ? [] : [discovery.statusTopic]),
+  ].map((filter) => ({ filter, qos: config.mqtt.qos }));
   client = createMqttClient(toClientOptions(config, brokerUrl, company, subscriptions, log));
   client.onMessage(handleMessage);
   client.on("error", () => {

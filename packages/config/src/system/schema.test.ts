@@ -51,6 +51,7 @@ describe("the system's config.toml", () => {
         dry_run: false,
         rules: [],
       },
+      homeassistant: { discovery: false, prefix: "homeassistant", format: "device" },
     });
   });
 

@@ -5,6 +5,7 @@ import type { automatismRule } from "./automatism-rule";
 import { companyTable } from "./company";
 import { devicesTable } from "./devices";
 import { historyTable } from "./history";
+import { homeassistantTable } from "./homeassistant";
 import { httpTable } from "./http";
 import { limitsTable } from "./limits";
 import { logTable } from "./log";
@@ -30,6 +31,8 @@ export const systemConfigSchema = z.strictObject({
   history: historyTable,
   log: logTable,
   automatism: automatismTable,
+  /** Home Assistant MQTT discovery. */
+  homeassistant: homeassistantTable,
 });
 
 /** The validated configuration, with defaults applied. */
