@@ -319,7 +319,8 @@ export async function startService(
     });
     log.info(
       { url: http.url, view: `${http.url}/`, token: config.http.token !== undefined },
-      "HTTP listener: the web view at /, its API at /api, /healthz and /metrics",
+      // The message stays what it was before the web view (log scrapers and tests match it).
+      "HTTP listener: /healthz and /metrics",
     );
   }
 
