@@ -54,6 +54,8 @@ export interface Service {
   publishNow(): void;
   /** Graceful stop: stop intake, final publish, final state write, `offline`, close everything. */
   stop(): Promise<void>;
+  /** True once the stop has written the final state: what is left (closing) can lose nothing. */
+  readonly finalStateWritten: boolean;
 }
 
 export { StartupError } from "./startup-error";
@@ -339,6 +341,7 @@ export async function startService(
   const timer = setInterval(cycle, Math.round(config.publish.interval_seconds * 1000));
 
   let stopping: Promise<void> | undefined;
+  let finalStateWritten = false;
   const stop = async (): Promise<void> => {
     clearInterval(timer);
     intake.running = false;
@@ -346,6 +349,7 @@ export async function startService(
     await saving;
     try {
       writeStateSync(config.state.path, stateDocument(journal?.lastSeq ?? restored.journalSeq));
+      finalStateWritten = true;
       history?.durable(history.snapshotSeq);
       log.info({ path: config.state.path }, "final state written");
       try {
@@ -378,6 +382,9 @@ export async function startService(
     stop: () => {
       stopping ??= stop();
       return stopping;
+    },
+    get finalStateWritten() {
+      return finalStateWritten;
     },
   };
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { AutomationEngine, AutomationError } from "@coreflux/automation";
 import {
+  embeddedBrokerProtocol,
   formatProblem,
   loadTomlConfig,
   MQTT_ENV_OVERRIDES,
@@ -60,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
   const loaded = loadTomlConfig(file, systemConfigSchema, {
     env: process.env,
     overrides: MQTT_ENV_OVERRIDES,
+    checks: [embeddedBrokerProtocol],
   });
   if (!loaded.ok) {
     for (const problem of loaded.errors) process.stderr.write(`${formatProblem(problem)}\n`);

@@ -18,7 +18,7 @@ export { type DevicePlacementRule, Placement } from "./placement";
 export { type ConfigProblem, type ConfigResult, formatProblem } from "./problem";
 export { WEEKDAYS, type Weekday } from "./system/automatism-rule";
 export { isLoopback } from "./system/http";
-export { MQTT_ENV_OVERRIDES } from "./system/mqtt-env";
+export { embeddedBrokerProtocol, MQTT_ENV_OVERRIDES } from "./system/mqtt-env";
 export {
   type AutomatismConfig,
   type AutomatismRule,

@@ -32,6 +32,14 @@ describe("classifyConnectionError", () => {
     expect(error.code).toBe(expected);
   });
 
+  it("an MQTT 5 CONNECT refused by a 3.1.1-only broker says so, not 'unknown reason (0x01)'", () => {
+    const error = connackError(1, { ...context, protocolVersion: 5 });
+    expect(error.code).toBe("CONNECTION_FAILED");
+    expect(error.message).toBe(
+      "broker mqtt://alice:***@h:1883 refused the connection: unacceptable protocol version (CONNACK return code 1 of an MQTT 3.1.1 broker); the broker speaks MQTT 3.1.1 only: use protocolVersion 4 (protocol_version = 4)",
+    );
+  });
+
   it("says what to check for a refused password, without the password", () => {
     expect(connackError(4, context).message).toBe(
       'broker mqtt://alice:***@h:1883 refused the credentials: bad user name or password (CONNACK return code 4); check the user name and password (user "alice") and the broker\'s ACL',

@@ -41,13 +41,24 @@ const V5_REASON_CODES: Record<number, string> = {
 const V3_AUTH = new Set([4, 5]);
 const V5_AUTH = new Set([0x86, 0x87, 0x8a, 0x8c]);
 
+/**
+ * True when an MQTT 5 CONNECT was answered with a 3.1.1 return code (1-5, below every MQTT 5
+ * failure code): the broker speaks 3.1.1 only and refused the version.
+ */
+function answeredByV3Broker(code: number, protocolVersion: 4 | 5): boolean {
+  return protocolVersion === 5 && code >= 1 && code <= 5;
+}
+
 /** Human name of a CONNACK return code (3.1.1) or reason code (5). */
 export function connackReasonName(code: number, protocolVersion: 4 | 5): string {
+  if (answeredByV3Broker(code, protocolVersion)) return V3_RETURN_CODES[code]!;
   const table = protocolVersion === 5 ? V5_REASON_CODES : V3_RETURN_CODES;
   return table[code] ?? "unknown reason";
 }
 
 function codeLabel(code: number, protocolVersion: 4 | 5): string {
+  if (answeredByV3Broker(code, protocolVersion))
+    return `CONNACK return code ${code} of an MQTT 3.1.1 broker`;
   return protocolVersion === 5
     ? `reason code 0x${code.toString(16).padStart(2, "0")}`
     : `CONNACK return code ${code}`;
@@ -85,11 +96,13 @@ export function connackError(
     );
   }
   const hint =
-    code === 1 || code === 0x84
-      ? "check protocolVersion"
-      : code === 2 || code === 0x85
-        ? "check clientId (length, characters, uniqueness)"
-        : "check the broker's log";
+    code === 1 && context.protocolVersion === 5
+      ? "the broker speaks MQTT 3.1.1 only: use protocolVersion 4 (protocol_version = 4)"
+      : code === 1 || code === 0x84
+        ? "check protocolVersion"
+        : code === 2 || code === 0x85
+          ? "check clientId (length, characters, uniqueness)"
+          : "check the broker's log";
   return new MqttAdapterError(
     "CONNECTION_FAILED",
     `broker ${context.redactedUrl} refused the connection: ${reason} (${label}); ${hint}`,

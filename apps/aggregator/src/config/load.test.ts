@@ -98,6 +98,19 @@ describe("configuration", () => {
     ).toEqual(["config.toml:6: http.token: must be at least 16 characters"]);
   });
 
+  it("protocol_version = 5 needs a broker that speaks it (the embedded one speaks 3.1.1)", () => {
+    expect(problems('[company]\ntopic = "C/#"\n[mqtt]\nprotocol_version = 5\n')).toEqual([
+      expect.stringMatching(
+        /^config\.toml:4: mqtt\.protocol_version: the embedded broker .* speaks MQTT 3\.1\.1 only/,
+      ),
+    ]);
+    expect(
+      parseConfig('[company]\ntopic = "C/#"\n[mqtt]\nprotocol_version = 5\n', file, {
+        COREFLUX_MQTT_URL: "mqtt://broker:1883",
+      }).ok,
+    ).toBe(true);
+  });
+
   it("names the key, the file and the line of a wrong type", () => {
     expect(problems('[company]\ntopic = "Coreflux/#"\n\n[mqtt.embedded]\nport = "1883"\n')).toEqual(
       ["config.toml:5: mqtt.embedded.port: expected number, got string"],

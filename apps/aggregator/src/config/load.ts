@@ -2,6 +2,7 @@ import {
   type ConfigCheck,
   type ConfigProblem,
   type EnvOverride,
+  embeddedBrokerProtocol,
   formatProblem,
   isLoopback,
   loadTomlConfig,
@@ -68,7 +69,7 @@ const historyZoneAligned: ConfigCheck<AggregatorConfig> = (config) => {
 const options = (env: Record<string, string | undefined>) => ({
   env,
   overrides: ENV_OVERRIDES,
-  checks: [historyZoneAligned, tokenOffLoopback],
+  checks: [historyZoneAligned, tokenOffLoopback, embeddedBrokerProtocol],
 });
 
 /** Reads, parses and validates a config file, then applies the environment overrides. */
