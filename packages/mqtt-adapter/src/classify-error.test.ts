@@ -36,7 +36,7 @@ describe("classifyConnectionError", () => {
     const error = connackError(1, { ...context, protocolVersion: 5 });
     expect(error.code).toBe("CONNECTION_FAILED");
     expect(error.message).toBe(
-      "broker mqtt://alice:***@h:1883 refused the connection: unacceptable protocol version (CONNACK return code 1 of an MQTT 3.1.1 broker); the broker speaks MQTT 3.1.1 only: use protocolVersion 4 (protocol_version = 4)",
+      "broker mqtt://alice:***@h:1883 refused the connection: unacceptable protocol version (CONNACK return code 1 of an MQTT 3.1.1 broker); check protocolVersion: the broker speaks MQTT 3.1.1 only, use 4 (protocol_version = 4)",
     );
   });
 

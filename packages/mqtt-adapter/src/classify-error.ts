@@ -97,7 +97,7 @@ export function connackError(
   }
   const hint =
     code === 1 && context.protocolVersion === 5
-      ? "the broker speaks MQTT 3.1.1 only: use protocolVersion 4 (protocol_version = 4)"
+      ? "check protocolVersion: the broker speaks MQTT 3.1.1 only, use 4 (protocol_version = 4)"
       : code === 1 || code === 0x84
         ? "check protocolVersion"
         : code === 2 || code === 0x85
