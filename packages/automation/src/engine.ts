@@ -152,8 +152,7 @@ export class AutomationEngine {
         this.emit("override", c, tsMs, `switched on again by ${source ?? "someone"}`);
       } else {
         // Switched on over MQTT, not by a person at the device: a new state to act on.
-        c.phase = "idle";
-        c.attempt = 0;
+        startOver(c);
       }
     }
   }
@@ -193,12 +192,8 @@ export class AutomationEngine {
             "another window began before the channel was confirmed off",
           );
         }
-        c.windowKey = window.key;
+        enterWindow(c, window.key);
         c.rule = rule.name;
-        c.phase = "idle";
-        c.attempt = 0;
-        c.deadlineMs = undefined;
-        c.exceptedReported = false;
       }
       if (excepted) {
         if (c.on === true && !c.exceptedReported) {
@@ -284,9 +279,7 @@ export class AutomationEngine {
     nowMs: number,
   ): SwitchOffCommand | undefined {
     if (c.phase === "overridden" && c.deadlineMs !== undefined && nowMs >= c.deadlineMs) {
-      c.phase = "idle";
-      c.attempt = 0;
-      c.deadlineMs = undefined;
+      startOver(c);
     }
     if (c.phase === "pending" && nowMs >= c.deadlineMs!) {
       if (c.attempt >= this.maxAttempts) {
@@ -322,11 +315,7 @@ export class AutomationEngine {
     if (c.phase === "pending" || c.phase === "backoff") {
       this.emit("failed", c, nowMs, "the window ended before the channel was confirmed off");
     }
-    c.windowKey = undefined;
-    c.phase = "idle";
-    c.attempt = 0;
-    c.deadlineMs = undefined;
-    c.exceptedReported = false;
+    enterWindow(c, undefined);
   }
 
   private send(
@@ -394,6 +383,20 @@ export class AutomationEngine {
       ...(reason === undefined ? {} : { reason }),
     });
   }
+}
+
+/** Back to nothing done: no command, no attempt, no deadline. */
+function startOver(c: Channel): void {
+  c.phase = "idle";
+  c.attempt = 0;
+  c.deadlineMs = undefined;
+}
+
+/** The channel enters another window occurrence (`undefined`: none) with nothing done in it. */
+function enterWindow(c: Channel, windowKey: string | undefined): void {
+  startOver(c);
+  c.windowKey = windowKey;
+  c.exceptedReported = false;
 }
 
 function keyOf(path: string, channel: number): string {

@@ -78,7 +78,7 @@ export async function handleWeb(
     return true;
   }
   if (isApi) {
-    await api(web, request, response, path, query);
+    await api(web, response, path, query);
     return true;
   }
   const file = web.files.get(path)!;
@@ -94,7 +94,6 @@ export async function handleWeb(
 
 async function api(
   web: WebContext,
-  request: IncomingMessage,
   response: ServerResponse,
   path: string,
   query: URLSearchParams,
@@ -128,7 +127,6 @@ async function api(
     ) {
       json(response, 503, { error: "too many event streams open" });
     }
-    void request;
     return;
   }
   json(response, 404, { error: "unknown API path: /api/nodes, /api/history, /api/events" });
