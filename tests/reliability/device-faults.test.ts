@@ -122,9 +122,9 @@ describe("device faults (every simulator fault on, real Mosquitto, built CLI)", 
     const rejected = byLabel(m, "coreflux_messages_rejected_total", "reason");
     const ignored = byLabel(m, "coreflux_messages_ignored_total", "reason");
     const readings = byLabel(m, "coreflux_readings_total", "outcome");
-    const resets = sample(m, "coreflux_counter_resets_total");
-    const glitches = sample(m, "coreflux_counter_glitches_total");
-    const spikes = sample(m, "coreflux_counter_spikes_rejected_total");
+    const resets = sample(m, "coreflux_meter_resets_total");
+    const glitches = sample(m, "coreflux_meter_glitches_total");
+    const spikes = sample(m, "coreflux_meter_spikes_rejected_total");
 
     // Malformed: 1:1. Every malformed payload is rejected exactly once, under a parser code,
     // and nothing else is rejected (every device is placed, no limit is near).

@@ -246,7 +246,7 @@ const result = {
       .filter(([k]) => k.startsWith("coreflux_messages_rejected_total{"))
       .map(([k, v]) => [k.slice(k.indexOf('"') + 1, -2), v]),
   ),
-  resets: m.get("coreflux_counter_resets_total"),
+  resets: m.get("coreflux_meter_resets_total"),
   logLines: aggregator.logLines,
   companyWh,
   truthWh,

@@ -40,6 +40,13 @@ export interface TreeGauges {
   history: HistoryStats | undefined;
 }
 
+/** prom-client default gauges whose names end in `_total` (left out, see the constructor). */
+const NON_COUNTER_TOTALS = [
+  "nodejs_active_handles_total",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total",
+] as const;
+
 /** The service's Prometheus metrics, in a registry of their own. */
 export class Metrics {
   readonly registry = new Registry();
@@ -96,17 +103,17 @@ export class Metrics {
       counts.readings,
     );
     plain(
-      "coreflux_counter_resets_total",
+      "coreflux_meter_resets_total",
       "Confirmed restarts of meter counters from zero",
       () => counts.readings.get("reset") ?? 0,
     );
     plain(
-      "coreflux_counter_glitches_total",
+      "coreflux_meter_glitches_total",
       "Held-back outliers discarded as glitches",
       () => counts.readings.get("glitch") ?? 0,
     );
     plain(
-      "coreflux_counter_spikes_rejected_total",
+      "coreflux_meter_spikes_rejected_total",
       "Counter increases the meter's own evidence did not explain, held for the next reading (an outlier, or a load the power reports missed)",
       () => counts.readings.get("spike-rejected") ?? 0,
     );
@@ -214,5 +221,8 @@ export class Metrics {
       registers,
     });
     collectDefaultMetrics({ register: this.registry, prefix: "coreflux_" });
+    // prom-client names three of its gauges `*_total`, which promtool reports (a `_total` suffix
+    // promises a counter); they count handles and requests, which nothing here alerts on.
+    for (const name of NON_COUNTER_TOTALS) this.registry.removeSingleMetric(`coreflux_${name}`);
   }
 }

@@ -224,9 +224,9 @@ describe("coreflux-aggregator end to end (real Mosquitto, built CLI)", () => {
       ['coreflux_messages_rejected_total{reason="INVALID_UTF8"}', 1],
       ['coreflux_messages_rejected_total{reason="PAYLOAD_TOO_LARGE"}', 1],
       ['coreflux_messages_rejected_total{reason="unplaced"}', 1],
-      ["coreflux_counter_resets_total", 1],
-      ["coreflux_counter_glitches_total", 2],
-      ["coreflux_counter_spikes_rejected_total", 1],
+      ["coreflux_meter_resets_total", 1],
+      ["coreflux_meter_glitches_total", 2],
+      ["coreflux_meter_spikes_rejected_total", 1],
       ['coreflux_readings_total{outcome="duplicate"}', 1],
     ] as const) {
       expect(metrics).toContain(`${name} ${value}\n`);
