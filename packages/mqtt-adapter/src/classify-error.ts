@@ -1,4 +1,5 @@
 import { MqttAdapterError } from "./errors";
+import { mqtt5ReasonName, mqtt311ReturnName, protocolName } from "./reason-codes";
 
 /** What the classifier needs to know about the connection; no secrets in here. */
 export interface ConnectionContext {
@@ -9,34 +10,6 @@ export interface ConnectionContext {
   /** True while no CONNACK has been accepted on the current attempt. */
   connecting: boolean;
 }
-
-const V3_RETURN_CODES: Record<number, string> = {
-  1: "unacceptable protocol version",
-  2: "client identifier rejected",
-  3: "server unavailable",
-  4: "bad user name or password",
-  5: "not authorized",
-};
-
-const V5_REASON_CODES: Record<number, string> = {
-  128: "unspecified error",
-  129: "malformed packet",
-  130: "protocol error",
-  131: "implementation specific error",
-  132: "unsupported protocol version",
-  133: "client identifier not valid",
-  134: "bad user name or password",
-  135: "not authorized",
-  136: "server unavailable",
-  137: "server busy",
-  138: "banned",
-  140: "bad authentication method",
-  149: "packet too large",
-  151: "quota exceeded",
-  156: "use another server",
-  157: "server moved",
-  159: "connection rate exceeded",
-};
 
 const V3_AUTH = new Set([4, 5]);
 const V5_AUTH = new Set([0x86, 0x87, 0x8a, 0x8c]);
@@ -51,9 +24,10 @@ function answeredByV3Broker(code: number, protocolVersion: 4 | 5): boolean {
 
 /** Human name of a CONNACK return code (3.1.1) or reason code (5). */
 export function connackReasonName(code: number, protocolVersion: 4 | 5): string {
-  if (answeredByV3Broker(code, protocolVersion)) return V3_RETURN_CODES[code]!;
-  const table = protocolVersion === 5 ? V5_REASON_CODES : V3_RETURN_CODES;
-  return table[code] ?? "unknown reason";
+  if (protocolVersion === 4 || answeredByV3Broker(code, protocolVersion)) {
+    return mqtt311ReturnName(code);
+  }
+  return mqtt5ReasonName(code);
 }
 
 function codeLabel(code: number, protocolVersion: 4 | 5): string {
@@ -77,6 +51,46 @@ export function isTlsErrorCode(code: string): boolean {
   );
 }
 
+/** What to check for a CONNACK refusal that is not about credentials. */
+function connackHint(code: number, protocolVersion: 4 | 5): string {
+  if (answeredByV3Broker(code, protocolVersion)) {
+    return code === 1
+      ? "check protocolVersion: the broker does not speak MQTT 5 (it answered with an MQTT 3.1.1 CONNACK), use protocolVersion 4 (protocol_version = 4)"
+      : "the broker answered with an MQTT 3.1.1 CONNACK: it does not speak MQTT 5, check protocolVersion and use 4";
+  }
+  switch (code) {
+    case 1:
+      return "check protocolVersion";
+    case 0x84:
+      return "check protocolVersion: the broker does not speak MQTT 5, use protocolVersion 4";
+    case 2:
+    case 0x85:
+      return "check clientId (length, characters, uniqueness)";
+    case 0x89:
+    case 0x97:
+    case 0x9f:
+      return "the broker is overloaded or rate-limits this client; the client retries with backoff";
+    case 0x9c:
+    case 0x9d:
+      return "the broker sends clients elsewhere: list the other nodes in urls";
+    case 0x95:
+      return "the CONNECT packet is too large for the broker (long will or user name?)";
+    default:
+      return "check the broker's log";
+  }
+}
+
+/**
+ * The error mqtt.js does not give when a connection closes after CONNECT and before any
+ * CONNACK; {@link classifyConnectionError} explains it with the protocol version in use.
+ */
+export class ClosedBeforeConnackError extends Error {
+  constructor() {
+    super("the connection closed before the broker sent a CONNACK");
+    this.name = "ClosedBeforeConnackError";
+  }
+}
+
 /** The CONNACK refusal as an `AUTH_FAILED` or `CONNECTION_FAILED` error. */
 export function connackError(
   code: number,
@@ -91,21 +105,14 @@ export function connackError(
       context.username === undefined ? "no user name" : `user ${JSON.stringify(context.username)}`;
     return new MqttAdapterError(
       "AUTH_FAILED",
-      `broker ${context.redactedUrl} refused the credentials: ${reason} (${label}); check the user name and password (${user}) and the broker's ACL`,
+      `broker ${context.redactedUrl} refused the credentials (${protocolName(context.protocolVersion)}): ${reason} (${label}); check the user name and password (${user}) and the broker's ACL`,
       { cause },
     );
   }
-  const hint =
-    code === 1 && context.protocolVersion === 5
-      ? "check protocolVersion: the broker speaks MQTT 3.1.1 only, use 4 (protocol_version = 4)"
-      : code === 1 || code === 0x84
-        ? "check protocolVersion"
-        : code === 2 || code === 0x85
-          ? "check clientId (length, characters, uniqueness)"
-          : "check the broker's log";
+  const hint = connackHint(code, context.protocolVersion);
   return new MqttAdapterError(
     "CONNECTION_FAILED",
-    `broker ${context.redactedUrl} refused the connection: ${reason} (${label}); ${hint}`,
+    `broker ${context.redactedUrl} refused the connection (${protocolName(context.protocolVersion)}): ${reason} (${label}); ${hint}`,
     { cause },
   );
 }
@@ -135,13 +142,25 @@ export function classifyConnectionError(
     );
   }
   const label = typeof code === "string" || typeof code === "number" ? ` (${code})` : "";
+  const version = protocolName(context.protocolVersion);
+  if (err instanceof ClosedBeforeConnackError) {
+    const hint =
+      context.protocolVersion === 5
+        ? "some brokers (RabbitMQ 3.x) close the connection without a word on a protocol version they do not speak: try protocolVersion 4; otherwise check that host and port lead to an MQTT broker and read the broker's log"
+        : "check that host and port lead to an MQTT broker (not a TLS or WebSocket-only listener) and read the broker's log";
+    return new MqttAdapterError(
+      "CONNECTION_FAILED",
+      `could not connect to ${context.redactedUrl} (${version}): ${text}; ${hint}`,
+      { cause: err },
+    );
+  }
   const hint = context.connecting
     ? "check that the broker runs and that host and port are right"
     : "the client reconnects";
   const what = context.connecting ? "could not connect to" : "lost the connection to";
   return new MqttAdapterError(
     "CONNECTION_FAILED",
-    `${what} ${context.redactedUrl}: ${text}${label}; ${hint}`,
+    `${what} ${context.redactedUrl} (${version}): ${text}${label}; ${hint}`,
     { cause: err },
   );
 }

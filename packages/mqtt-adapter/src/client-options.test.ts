@@ -184,4 +184,67 @@ describe("resolveClientOptions", () => {
       expect(JSON.stringify(error)).not.toContain(SECRET);
     }
   });
+
+  it("takes several URLs for failover, each checked and redacted, with per-URL credentials", () => {
+    const o = resolveClientOptions({
+      urls: [`mqtt://a:${SECRET}@h1:1883`, "mqtts://h2", "ws://h3:9001/mqtt"],
+      tls: { rejectUnauthorized: true },
+    });
+    expect(o.endpoints.map((e) => [e.redactedUrl, e.protocol, e.port, e.username])).toEqual([
+      ["mqtt://a:***@h1:1883", "mqtt", 1883, "a"],
+      ["mqtts://h2", "mqtts", 8883, undefined],
+      ["ws://h3:9001/mqtt", "ws", 9001, undefined],
+    ]);
+    expect(o.redactedUrl).toBe("mqtt://a:***@h1:1883");
+    expect(JSON.stringify(o.endpoints.map((e) => e.redactedUrl))).not.toContain(SECRET);
+    expect(resolveClientOptions({ url: "mqtt://h" }).endpoints).toHaveLength(1);
+  });
+
+  it.each([
+    [{ url: "mqtt://h", urls: ["mqtt://h"] }, "INVALID_OPTIONS", "give url or urls, not both"],
+    [{ urls: [] }, "INVALID_URL", "urls must be a non-empty array of broker URLs"],
+    [{ urls: "mqtt://h" }, "INVALID_URL", "urls must be a non-empty array of broker URLs"],
+    [
+      { urls: ["mqtt://h", "http://x"] },
+      "INVALID_URL",
+      'url http://x has scheme "http:"; use mqtt://, mqtts://, ws:// or wss://',
+    ],
+    [{ urls: ["mqtt://h", 7] }, "INVALID_URL", "url must be a non-empty string"],
+    [
+      { urls: ["mqtt://h", `mqtt://u:${SECRET}@h2`], password: "x" },
+      "INVALID_OPTIONS",
+      "the password is given both in url and in password; give it once",
+    ],
+    [{}, "INVALID_URL", "url must be a non-empty string (or give urls, a list, for failover)"],
+    [
+      { urls: ["mqtt://h"], tls: { rejectUnauthorized: true } },
+      "INVALID_OPTIONS",
+      "tls options need an mqtts:// or wss:// url, not mqtt://",
+    ],
+  ])("refuses bad urls %#", (options, code, message) => {
+    const error = failure(options);
+    expect([error.code, error.message]).toEqual([code, message]);
+  });
+
+  it("accepts noLocal on a subscription and refuses a non-boolean", () => {
+    const o = resolveClientOptions({
+      url: "mqtt://h",
+      subscriptions: [
+        { filter: "a/#", qos: 1, noLocal: true },
+        { filter: "b", qos: 0, noLocal: false },
+      ],
+    });
+    expect(o.subscriptions).toEqual([
+      { filter: "a/#", qos: 1, noLocal: true },
+      { filter: "b", qos: 0 },
+    ]);
+    const error = failure({
+      url: "mqtt://h",
+      subscriptions: [{ filter: "a", qos: 1, noLocal: "yes" }],
+    });
+    expect([error.code, error.message]).toEqual([
+      "INVALID_OPTIONS",
+      "subscriptions[0].noLocal must be a boolean",
+    ]);
+  });
 });

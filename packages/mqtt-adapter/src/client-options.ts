@@ -11,6 +11,12 @@ export type QoS = 0 | 1 | 2;
 export interface Subscription {
   filter: string;
   qos: QoS;
+  /**
+   * MQTT 5 No Local: the broker does not send this client the messages it published itself.
+   * Ignored with MQTT 3.1.1, which has no such option: filter your own messages there.
+   * Default false.
+   */
+  noLocal?: boolean;
 }
 
 /**
@@ -58,10 +64,19 @@ export interface PublishQueueOptions {
   maxInFlight?: number;
 }
 
-/** Everything {@link createMqttClient} accepts. Only `url` is required. */
+/** Everything {@link createMqttClient} accepts. Only `url` (or `urls`) is required. */
 export interface MqttClientOptions {
-  /** Broker URL: `mqtt://`, `mqtts://`, `ws://` or `wss://`, optionally `user:password@`. */
-  url: string;
+  /**
+   * Broker URL: `mqtt://`, `mqtts://`, `ws://` or `wss://`, optionally `user:password@`.
+   * Give this or `urls`, not both.
+   */
+  url?: string;
+  /**
+   * Several URLs of one broker cluster, for failover: each connection attempt after a failure
+   * or a lost connection goes to the next URL, round robin. Each is checked like `url`. Give
+   * this or `url`, not both.
+   */
+  urls?: readonly string[];
   /** Client identifier; needed for a persistent session. Default `mqtt-adapter-` + 8 hex digits. */
   clientId?: string;
   /** User name for the broker (may also come from the URL, not both). */
@@ -97,8 +112,25 @@ export interface MqttClientOptions {
   logger?: Logger;
 }
 
+/** One broker URL, parsed; internal. */
+export interface Endpoint {
+  protocol: "mqtt" | "mqtts" | "ws" | "wss";
+  host: string;
+  /** The host as it appears in a URL (IPv6 in brackets), for WebSocket URLs. */
+  urlHost: string;
+  port: number;
+  /** WebSocket path and query; "" for TCP. */
+  path: string;
+  redactedUrl: string;
+  /** Credentials from this URL, else from the `username`/`password` options. */
+  username: string | undefined;
+  password: string | undefined;
+}
+
 /** Options after validation and defaults; internal. */
 export interface ResolvedClientOptions {
+  /** Every broker URL, in the order given (one for `url`); the fields below are the first's. */
+  endpoints: Endpoint[];
   protocol: "mqtt" | "mqtts" | "ws" | "wss";
   host: string;
   /** The host as it appears in a URL (IPv6 in brackets), for WebSocket URLs. */
@@ -130,6 +162,7 @@ export interface ResolvedClientOptions {
 const DEFAULT_PORTS = { mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 } as const;
 const TOP_KEYS = [
   "url",
+  "urls",
   "clientId",
   "username",
   "password",
@@ -243,11 +276,14 @@ function parseUrl(url: unknown): {
   };
 }
 
-function resolveTls(tls: TlsOptions | undefined, protocol: string): TlsOptions | undefined {
+function resolveTls(
+  tls: TlsOptions | undefined,
+  protocols: readonly string[],
+): TlsOptions | undefined {
   checkKeys(tls, TLS_KEYS, "tls");
-  const secure = protocol === "mqtts" || protocol === "wss";
+  const secure = protocols.some((protocol) => protocol === "mqtts" || protocol === "wss");
   if (tls === undefined) return secure ? { rejectUnauthorized: true } : undefined;
-  if (!secure) fail(`tls options need an mqtts:// or wss:// url, not ${protocol}://`);
+  if (!secure) fail(`tls options need an mqtts:// or wss:// url, not ${protocols[0]}://`);
   for (const key of ["caFile", "certFile", "keyFile", "servername"] as const) {
     optionalString(tls[key], `tls.${key}`);
   }
@@ -281,17 +317,44 @@ function resolveSubscriptions(value: unknown): Subscription[] {
   if (!Array.isArray(value)) fail("subscriptions must be an array of { filter, qos }");
   const seen = new Set<string>();
   return value.map((entry: unknown, index: number) => {
-    checkKeys(entry, ["filter", "qos"], `subscriptions[${index}]`);
-    const { filter, qos } = (entry ?? {}) as Partial<Subscription>;
+    checkKeys(entry, ["filter", "qos", "noLocal"], `subscriptions[${index}]`);
+    const { filter, qos, noLocal } = (entry ?? {}) as Partial<Subscription>;
     const check = validateTopicFilter(filter as string);
     if (!check.ok) throw check.error;
     if (qos !== 0 && qos !== 1 && qos !== 2) fail(`subscriptions[${index}].qos must be 0, 1 or 2`);
     if (seen.has(filter as string)) {
       fail(`subscriptions[${index}] repeats the filter ${JSON.stringify(filter)}`);
     }
+    if (noLocal !== undefined && typeof noLocal !== "boolean") {
+      fail(`subscriptions[${index}].noLocal must be a boolean`);
+    }
     seen.add(filter as string);
-    return { filter: filter as string, qos };
+    return noLocal === true
+      ? { filter: filter as string, qos, noLocal }
+      : { filter: filter as string, qos };
   });
+}
+
+/** Most URLs in `urls`: a cluster, not a scan. */
+const MAX_URLS = 64;
+
+/** `url` or `urls`, exactly one of them, as a non-empty list (not yet parsed). */
+function urlList(options: MqttClientOptions): readonly unknown[] {
+  if (options.urls === undefined) {
+    if (options.url === undefined) {
+      throw new MqttAdapterError(
+        "INVALID_URL",
+        "url must be a non-empty string (or give urls, a list, for failover)",
+      );
+    }
+    return [options.url];
+  }
+  if (options.url !== undefined) fail("give url or urls, not both");
+  if (!Array.isArray(options.urls) || options.urls.length === 0) {
+    throw new MqttAdapterError("INVALID_URL", "urls must be a non-empty array of broker URLs");
+  }
+  if (options.urls.length > MAX_URLS) fail(`urls takes at most ${MAX_URLS} URLs`);
+  return options.urls;
 }
 
 /**
@@ -301,17 +364,27 @@ function resolveSubscriptions(value: unknown): Subscription[] {
 export function resolveClientOptions(options: MqttClientOptions): ResolvedClientOptions {
   if (typeof options !== "object" || options === null) fail("options must be an object");
   checkKeys(options, TOP_KEYS, "options");
-  const url = parseUrl(options.url);
+  const rawUrls = urlList(options);
   const username = optionalString(options.username, "username");
   if (options.password !== undefined && typeof options.password !== "string") {
     fail("password must be a string");
   }
-  if (username !== undefined && url.username !== undefined) {
-    fail("the user name is given both in url and in username; give it once");
-  }
-  if (options.password !== undefined && url.password !== undefined) {
-    fail("the password is given both in url and in password; give it once");
-  }
+  const endpoints = rawUrls.map((raw): Endpoint => {
+    const parsed = parseUrl(raw);
+    if (username !== undefined && parsed.username !== undefined) {
+      fail("the user name is given both in url and in username; give it once");
+    }
+    if (options.password !== undefined && parsed.password !== undefined) {
+      fail("the password is given both in url and in password; give it once");
+    }
+    return {
+      ...parsed,
+      redactedUrl: redactUrl(raw as string),
+      username: username ?? parsed.username,
+      password: options.password ?? parsed.password,
+    };
+  });
+  const url = endpoints[0] as Endpoint;
   const protocolVersion = options.protocolVersion ?? 4;
   if (protocolVersion !== 4 && protocolVersion !== 5) fail("protocolVersion must be 4 or 5");
   const sessionExpiryIntervalS =
@@ -357,16 +430,24 @@ export function resolveClientOptions(options: MqttClientOptions): ResolvedClient
     if (typeof logger[level] !== "function") fail(`logger.${level} must be a function`);
   }
   return {
-    ...url,
-    redactedUrl: redactUrl(options.url),
+    endpoints,
+    protocol: url.protocol,
+    host: url.host,
+    urlHost: url.urlHost,
+    port: url.port,
+    path: url.path,
+    redactedUrl: url.redactedUrl,
     clientId: clientId ?? `mqtt-adapter-${randomBytes(4).toString("hex")}`,
-    username: username ?? url.username,
-    password: options.password ?? url.password,
+    username: url.username,
+    password: url.password,
     protocolVersion,
     keepaliveS: integer(options.keepaliveS, "keepaliveS", 0, 65_535, 60),
     clean,
     sessionExpiryIntervalS,
-    tls: resolveTls(options.tls, url.protocol),
+    tls: resolveTls(
+      options.tls,
+      endpoints.map((endpoint) => endpoint.protocol),
+    ),
     subscriptions: resolveSubscriptions(options.subscriptions),
     statusTopic,
     minDelayMs,

@@ -60,6 +60,11 @@ export interface MqttClientStats {
   dropped: number;
   /** Publishes the broker rejected, or that were in flight, unconfirmed, when they were given up. */
   failed: number;
+  /**
+   * QoS 1/2 publishes dropped as `REFUSED`: the broker closed the connection each time one was
+   * sent alone, three times (a "poison" message, e.g. a topic NATS does not accept).
+   */
+  refused: number;
   /** Messages waiting in the publish queue now. */
   queued: number;
   /** Bytes (payload + topic) waiting in the publish queue now. */
@@ -112,10 +117,11 @@ export interface PublishDroppedEvent {
   /**
    * `QUEUE_FULL`: refused by `publish()`; `CLOSED`: discarded by `close()` before it was sent
    * (both counted as `dropped`); `PUBLISH_FAILED`: rejected by the broker or unconfirmed at
-   * `close()` (counted as `failed`).
+   * `close()` (counted as `failed`); `REFUSED`: the broker closed the connection every time
+   * this QoS 1/2 message was sent alone, three times (counted as `refused`).
    */
-  reason: "QUEUE_FULL" | "CLOSED" | "PUBLISH_FAILED";
-  /** Details for `PUBLISH_FAILED`. */
+  reason: "QUEUE_FULL" | "CLOSED" | "PUBLISH_FAILED" | "REFUSED";
+  /** Details for `PUBLISH_FAILED` and `REFUSED` (code `PUBLISH_FAILED`). */
   error: MqttAdapterError | undefined;
 }
 

@@ -4,10 +4,16 @@ import {
   type ISubscriptionMap,
   type MqttClient as MqttJsClient,
   connect as mqttConnect,
+  Store,
 } from "mqtt";
 import { reconnectDelayMs, refusedDelayMs } from "./backoff";
-import { type ConnectionContext, classifyConnectionError } from "./classify-error";
 import {
+  ClosedBeforeConnackError,
+  type ConnectionContext,
+  classifyConnectionError,
+} from "./classify-error";
+import {
+  type Endpoint,
   type MqttClientOptions,
   type QoS,
   type ResolvedClientOptions,
@@ -25,8 +31,9 @@ import { MqttAdapterError } from "./errors";
 import type { Logger } from "./logger";
 import { MessageIntake } from "./message-intake";
 import { STATUS_OFFLINE, STATUS_ONLINE, toMqttJsOptions } from "./mqttjs-options";
-import { PublishPump } from "./publish-pump";
+import { PublishPump, refusedText } from "./publish-pump";
 import type { QueuedPublish } from "./publish-queue";
+import { mqtt5ReasonName } from "./reason-codes";
 import { loadTlsMaterial, type TlsMaterial } from "./tls-material";
 import { validateTopic } from "./topic-validate";
 import { TypedEmitter, type Unsubscribe } from "./typed-emitter";
@@ -39,6 +46,8 @@ const PUBLISH_OPTIONS: readonly (readonly IClientPublishOptions[])[] = [0, 1, 2]
   { qos: qos as QoS, retain: true },
 ]);
 const noop = (): void => {};
+/** Topics remembered for "log a REFUSED drop once per topic"; beyond this, no more logs. */
+const MAX_REFUSED_TOPICS_LOGGED = 1000;
 
 /**
  * Creates a client; nothing happens on the network until `connect()`. Throws `INVALID_URL`,
@@ -54,6 +63,12 @@ export function createMqttClient(options: MqttClientOptions): MqttClient {
  * resubscribes on every connection, acknowledges a message only after the handler finished,
  * and publishes through a bounded queue. It never throws from a socket callback and never
  * emits an unhandled error: everything that goes wrong while running is an `error` event.
+ *
+ * Every connection attempt gets its own mqtt.js client (for the URL in turn with `urls`); the
+ * previous one is ended first. So mqtt.js never replays publishes of a lost connection by
+ * itself: the publish pump decides what is resent, and in which order (see `PublishPump`).
+ * The store of incoming QoS 2 messages is shared by all of them, so a QoS 2 message whose
+ * PUBREL arrives on the next connection is still delivered.
  */
 export class MqttClient {
   readonly #options: ResolvedClientOptions;
@@ -62,6 +77,18 @@ export class MqttClient {
   readonly #intake: MessageIntake;
   readonly #pump: PublishPump;
   #mqtt: MqttJsClient | undefined;
+  /** Incoming QoS 2 messages waiting for their PUBREL, kept across mqtt.js clients. */
+  readonly #incomingStore = new Store({ clean: false });
+  #tls: TlsMaterial | undefined;
+  /** Index in `endpoints` of the URL in use (or tried next). */
+  #endpointIndex = 0;
+  /** URLs tried since the last wait (a round tries each once). */
+  #triedInRound = 0;
+  /** Rounds that ended without a connection since the last success: scales the backoff. */
+  #round = 0;
+  readonly #refusedTopicsLogged = new Set<string>();
+  /** Ends of abandoned mqtt.js clients still under way; `close()` waits for them. */
+  readonly #retiring = new Set<Promise<void>>();
   #state: State = "idle";
   #startPromise: Promise<void> | undefined;
   #closePromise: Promise<void> | undefined;
@@ -110,12 +137,21 @@ export class MqttClient {
           "publish queue full: dropping new messages until it drains",
         ),
       drain: () => this.#events.emit("drain", undefined),
+      refused: (topic, strikes) => this.#logRefused(topic, strikes),
     });
   }
 
   /** True between a successful CONNACK and the loss of that connection. */
   get isConnected(): boolean {
     return this.#state === "connected";
+  }
+
+  /**
+   * The broker URL in use, password redacted: the connected one, or while disconnected the one
+   * being tried or tried next. Always `url`'s without `urls`.
+   */
+  get currentUrl(): string {
+    return this.#endpoint.redactedUrl;
   }
 
   /** The client identifier sent to the broker. */
@@ -222,6 +258,7 @@ export class MqttClient {
       published: this.#pump.published,
       dropped: this.#pump.dropped,
       failed: this.#pump.failed,
+      refused: this.#pump.refused,
       queued: this.#pump.queued,
       queuedBytes: this.#pump.queuedBytes,
       inFlight: this.#pump.inFlight,
@@ -243,13 +280,13 @@ export class MqttClient {
 
   /** A description without secrets. */
   toString(): string {
-    return `MqttClient(${this.#options.redactedUrl}, clientId=${this.#options.clientId}, ${this.#state})`;
+    return `MqttClient(${this.currentUrl}, clientId=${this.#options.clientId}, ${this.#state})`;
   }
 
   /** What `JSON.stringify` shows: no secrets. */
   toJSON(): Record<string, unknown> {
     return {
-      url: this.#options.redactedUrl,
+      url: this.currentUrl,
       clientId: this.#options.clientId,
       state: this.#state,
       stats: this.stats(),
@@ -273,27 +310,13 @@ export class MqttClient {
       throw error;
     }
     if (this.#state !== "starting") return; // close() came first
+    this.#tls = tls;
     if (tls?.rejectUnauthorized === false) {
       this.#log.warn(
-        { url: this.#options.redactedUrl },
+        { url: this.currentUrl },
         "TLS server verification is OFF (tls.rejectUnauthorized: false): anyone on the path can impersonate the broker",
       );
     }
-    const client = mqttConnect(toMqttJsOptions(this.#options, tls));
-    client.handleMessage = (packet, done) => {
-      this.#coalesceWrites(client);
-      this.#intake.handleMessage(packet, done);
-    };
-    client.on("connect", (connack) => this.#onConnect(client, connack.sessionPresent === true));
-    client.on("close", () => this.#onClose());
-    client.on("error", (error) => this.#onError(error));
-    client.on("disconnect", (packet) =>
-      this.#log.warn(
-        { url: this.#options.redactedUrl, reasonCode: packet.reasonCode },
-        "broker sent DISCONNECT",
-      ),
-    );
-    this.#mqtt = client;
     this.#state = "connecting";
     this.#attemptConnection();
     if (this.#options.subscriptions.length > 0) {
@@ -302,26 +325,76 @@ export class MqttClient {
     }
   }
 
-  #attemptConnection(): void {
-    const client = this.#mqtt;
+  get #endpoint(): Endpoint {
+    return this.#options.endpoints[this.#endpointIndex] ?? (this.#options.endpoints[0] as Endpoint);
+  }
+
+  /** A new mqtt.js client for `endpoint`, its events wired to this client while it is current. */
+  #createMqttJs(endpoint: Endpoint): MqttJsClient {
+    const client = mqttConnect({
+      ...toMqttJsOptions(this.#options, this.#tls, endpoint),
+      incomingStore: this.#incomingStore,
+    });
+    const current = (): boolean => client === this.#mqtt;
+    client.handleMessage = (packet, done) => {
+      this.#coalesceWrites(client);
+      this.#intake.handleMessage(packet, done);
+    };
+    client.on("connect", (connack) => {
+      if (current()) this.#onConnect(client, connack.sessionPresent === true);
+    });
+    client.on("close", () => {
+      if (current()) this.#onClose();
+    });
+    client.on("error", (error) => {
+      if (current()) this.#onError(error);
+    });
+    client.on("disconnect", (packet) => {
+      if (!current()) return;
+      this.#log.warn(
+        {
+          url: endpoint.redactedUrl,
+          reasonCode: packet.reasonCode,
+          reason: mqtt5ReasonName(packet.reasonCode ?? 0),
+        },
+        "broker sent DISCONNECT",
+      );
+    });
+    return client;
+  }
+
+  /** Ends a dead or abandoned mqtt.js client for good (no listener, timer or socket left). */
+  #retire(client: MqttJsClient | undefined): void {
     if (client === undefined) return;
+    if (this.#mqtt === client) this.#mqtt = undefined;
+    const ended = endClient(client, false, Date.now() + 1000);
+    this.#retiring.add(ended);
+    void ended.then(() => this.#retiring.delete(ended));
+  }
+
+  #attemptConnection(): void {
+    this.#retire(this.#mqtt);
     this.#attemptError = undefined;
     this.#streamError = undefined;
     this.#connectAttempts++;
+    const endpoint = this.#endpoint;
     this.#log.debug(
-      { url: this.#options.redactedUrl, clientId: this.#options.clientId, attempt: this.#attempt },
+      { url: endpoint.redactedUrl, clientId: this.#options.clientId, attempt: this.#attempt },
       "connecting",
     );
     try {
+      const client = this.#createMqttJs(endpoint);
+      this.#mqtt = client;
       client.connect();
       // mqtt.js forwards only socket errors that carry a `code`; keep the others (a WebSocket
       // upgrade answered with HTTP 404, say) to explain an attempt that closes without one.
       client.stream?.on("error", (error: Error) => {
-        this.#streamError ??= error;
+        if (client === this.#mqtt) this.#streamError ??= error;
       });
     } catch (error) {
       // A stream builder that throws (it should not): treat it as a failed attempt.
       this.#onError(error);
+      this.#retire(this.#mqtt);
       this.#scheduleReconnect();
     }
   }
@@ -332,15 +405,13 @@ export class MqttClient {
     this.#everConnected = true;
     if (reconnect) this.#reconnects++;
     this.#attempt = 0;
+    this.#round = 0;
+    this.#triedInRound = 0;
     this.#attemptError = undefined;
     this.#state = "connected";
+    const url = this.currentUrl;
     this.#log.info(
-      {
-        url: this.#options.redactedUrl,
-        clientId: this.#options.clientId,
-        sessionPresent,
-        reconnect,
-      },
+      { url, clientId: this.#options.clientId, sessionPresent, reconnect },
       "connected",
     );
     this.#subscribe(client);
@@ -371,9 +442,15 @@ export class MqttClient {
     const subscriptions = this.#options.subscriptions;
     if (subscriptions.length === 0) return;
     const map: ISubscriptionMap = {};
-    for (const { filter, qos } of subscriptions) {
-      // MQTT 5: retained messages only for new subscriptions, not when the session survived.
-      map[filter] = this.#options.protocolVersion === 5 ? { qos, rh: 1 } : { qos };
+    for (const { filter, qos, noLocal } of subscriptions) {
+      // MQTT 5: retained messages only for new subscriptions, not when the session survived;
+      // No Local when asked. MQTT 3.1.1 has neither (the README says so).
+      map[filter] =
+        this.#options.protocolVersion === 5
+          ? noLocal === true
+            ? { qos, rh: 1, nl: true }
+            : { qos, rh: 1 }
+          : { qos };
     }
     client.subscribe(map, (error, _granted, packet) => {
       const granted = packet?.granted;
@@ -396,7 +473,7 @@ export class MqttClient {
           this.#emitError(
             new MqttAdapterError(
               "SUBSCRIBE_FAILED",
-              `broker ${this.#options.redactedUrl} refused the subscription to ${JSON.stringify(subscription.filter)} (SUBACK code 0x${value.toString(16)}); check the broker's ACL for client ${JSON.stringify(this.#options.clientId)}`,
+              `broker ${this.currentUrl} refused the subscription to ${JSON.stringify(subscription.filter)} (SUBACK code 0x${value.toString(16)}); check the broker's ACL for client ${JSON.stringify(this.#options.clientId)}`,
             ),
             "error",
           );
@@ -417,17 +494,14 @@ export class MqttClient {
     if (this.#state !== "connecting" && this.#state !== "connected") return;
     const wasConnected = this.#state === "connected";
     if (!wasConnected && this.#attemptError === undefined) {
-      this.#onError(
-        this.#streamError ?? new Error("the connection closed before the broker sent a CONNACK"),
-      );
+      this.#onError(this.#streamError ?? new ClosedBeforeConnackError());
     }
     this.#ready = false;
     this.#pump.setConnected(false);
+    // The old client holds nothing worth keeping: the pump took its publishes back.
+    this.#retire(this.#mqtt);
     if (wasConnected) {
-      this.#log.warn(
-        { url: this.#options.redactedUrl, err: this.#attemptError?.message },
-        "connection lost",
-      );
+      this.#log.warn({ url: this.currentUrl, err: this.#attemptError?.message }, "connection lost");
       this.#events.emit("offline", { error: this.#attemptError });
     }
     this.#scheduleReconnect();
@@ -435,9 +509,10 @@ export class MqttClient {
 
   #onError(raw: unknown): void {
     const connecting = this.#state === "connecting";
+    const endpoint = this.#endpoint;
     const context: ConnectionContext = {
-      redactedUrl: this.#options.redactedUrl,
-      host: this.#options.host,
+      redactedUrl: endpoint.redactedUrl,
+      host: endpoint.host,
       protocolVersion: this.#options.protocolVersion,
       username: this.#options.username,
       connecting,
@@ -457,10 +532,27 @@ export class MqttClient {
     this.#state = "waiting";
     this.#attempt++;
     const error = this.#attemptError;
-    const bounds = { minDelayMs: this.#options.minDelayMs, maxDelayMs: this.#options.maxDelayMs };
-    const refused = error?.code === "AUTH_FAILED" || error?.code === "TLS_FAILED";
-    const delayMs = refused ? refusedDelayMs(bounds) : reconnectDelayMs(this.#attempt, bounds);
-    this.#log.debug({ attempt: this.#attempt, delayMs, code: error?.code }, "reconnect scheduled");
+    // Failover: the next attempt goes to the next URL. The backoff applies once per round (every
+    // URL tried once in a row), so a dead node costs one connect timeout, not a backoff wait;
+    // with one URL every attempt is a round, as without failover.
+    const count = this.#options.endpoints.length;
+    this.#endpointIndex = (this.#endpointIndex + 1) % count;
+    this.#triedInRound++;
+    let delayMs = 0;
+    if (this.#triedInRound >= count) {
+      this.#triedInRound = 0;
+      this.#round++;
+      const bounds = {
+        minDelayMs: this.#options.minDelayMs,
+        maxDelayMs: this.#options.maxDelayMs,
+      };
+      const refused = error?.code === "AUTH_FAILED" || error?.code === "TLS_FAILED";
+      delayMs = refused ? refusedDelayMs(bounds) : reconnectDelayMs(this.#round, bounds);
+    }
+    this.#log.debug(
+      { attempt: this.#attempt, delayMs, code: error?.code, url: this.currentUrl },
+      "reconnect scheduled",
+    );
     this.#events.emit("reconnecting", { attempt: this.#attempt, delayMs, error });
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined;
@@ -495,7 +587,7 @@ export class MqttClient {
           reject(
             new MqttAdapterError(
               "NOT_CONNECTED",
-              `not connected to ${this.#options.redactedUrl} within ${timeoutMs} ms${last ? ` (last error ${last.code}: ${last.message})` : ""}; the client keeps retrying until close()`,
+              `not connected to ${this.#options.endpoints.map((e) => e.redactedUrl).join(", ")} within ${timeoutMs} ms${last ? ` (last error ${last.code}: ${last.message})` : ""}; the client keeps retrying until close()`,
               { cause: last },
             ),
           );
@@ -532,9 +624,10 @@ export class MqttClient {
     this.#pump.close();
     if (client !== undefined) await endClient(client, graceful, deadline);
     this.#mqtt = undefined;
+    await Promise.all([...this.#retiring]);
     this.#state = "closed";
     this.#log.info(
-      { url: this.#options.redactedUrl, clientId: this.#options.clientId, ...this.stats() },
+      { url: this.currentUrl, clientId: this.#options.clientId, ...this.stats() },
       "closed",
     );
     this.#events.clear();
@@ -576,6 +669,13 @@ export class MqttClient {
     this.#lastError = error;
     this.#log[level]({ code: error.code, err: error.message }, "mqtt adapter error");
     this.#events.emit("error", error);
+  }
+
+  #logRefused(topic: string, strikes: number): void {
+    if (this.#refusedTopicsLogged.has(topic)) return;
+    if (this.#refusedTopicsLogged.size >= MAX_REFUSED_TOPICS_LOGGED) return;
+    this.#refusedTopicsLogged.add(topic);
+    this.#log.error({ topic, strikes, url: this.currentUrl }, refusedText(topic));
   }
 
   #warnIfNoHandler(): void {

@@ -52,4 +52,18 @@ describe("toMqttJsOptions", () => {
     });
     expect(String(o.will?.payload)).toBe("offline");
   });
+
+  it("connects to the endpoint given, with its own credentials and TLS only where it is secure", () => {
+    const resolved = resolveClientOptions({
+      urls: ["mqtt://u:p@h1:1", "mqtts://h2:2"],
+      clientId: "c",
+    });
+    const tls = { rejectUnauthorized: true, ca: ["PEM"] };
+    const first = toMqttJsOptions(resolved, tls, resolved.endpoints[0]);
+    expect(first).toMatchObject({ protocol: "mqtt", host: "h1", port: 1, username: "u" });
+    expect(first.ca).toBeUndefined();
+    const second = toMqttJsOptions(resolved, tls, resolved.endpoints[1]);
+    expect(second).toMatchObject({ protocol: "mqtts", host: "h2", port: 2, ca: ["PEM"] });
+    expect(second.username).toBeUndefined();
+  });
 });

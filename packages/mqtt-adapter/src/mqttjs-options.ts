@@ -1,5 +1,5 @@
 import type { IClientOptions } from "mqtt";
-import type { ResolvedClientOptions } from "./client-options";
+import type { Endpoint, ResolvedClientOptions } from "./client-options";
 import type { TlsMaterial } from "./tls-material";
 
 /** Payload of the retained status while connected. */
@@ -13,16 +13,20 @@ const noop = (): void => {};
  * The mqtt.js options for the adapter's options: mqtt.js connects when told to and never
  * reconnects or resubscribes by itself (the adapter does both, with its own backoff), and its
  * debug output, which would include the CONNECT packet and its password, is switched off.
+ * `endpoint` is the broker URL to connect to (default: the first); TLS material applies to
+ * `mqtts://` and `wss://` endpoints only.
  */
 export function toMqttJsOptions(
   o: ResolvedClientOptions,
   tls: TlsMaterial | undefined,
+  endpoint: Endpoint = o.endpoints[0] ?? o,
 ): IClientOptions {
+  const e = endpoint;
   const options: IClientOptions = {
-    protocol: o.protocol,
-    host: o.host,
-    hostname: o.protocol === "ws" || o.protocol === "wss" ? o.urlHost : o.host,
-    port: o.port,
+    protocol: e.protocol,
+    host: e.host,
+    hostname: e.protocol === "ws" || e.protocol === "wss" ? e.urlHost : e.host,
+    port: e.port,
     clientId: o.clientId,
     protocolVersion: o.protocolVersion,
     keepalive: o.keepaliveS,
@@ -34,9 +38,9 @@ export function toMqttJsOptions(
     queueQoSZero: false,
     log: noop,
   };
-  if (o.path !== "") options.path = o.path;
-  if (o.username !== undefined) options.username = o.username;
-  if (o.password !== undefined) options.password = o.password;
+  if (e.path !== "") options.path = e.path;
+  if (e.username !== undefined) options.username = e.username;
+  if (e.password !== undefined) options.password = e.password;
   if (o.sessionExpiryIntervalS !== undefined) {
     options.properties = { sessionExpiryInterval: o.sessionExpiryIntervalS };
   }
@@ -48,6 +52,8 @@ export function toMqttJsOptions(
       retain: true,
     };
   }
-  if (tls !== undefined) Object.assign(options, tls);
+  if (tls !== undefined && (e.protocol === "mqtts" || e.protocol === "wss")) {
+    Object.assign(options, tls);
+  }
   return options;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PublishDroppedEvent } from "./client-types";
-import { PublishPump, SEND_BATCH } from "./publish-pump";
+import { MAX_STRIKES, PublishPump, SEND_BATCH } from "./publish-pump";
 import type { QueuedPublish } from "./publish-queue";
 
 type Done = (error?: Error | null) => void;
@@ -139,19 +139,149 @@ describe("PublishPump", () => {
 
   it("never exceeds an MQTT 5 broker's receive maximum", async () => {
     const { pump, sent } = harness({ maxMessages: 10, maxBytes: 1000, maxInFlight: 5 });
-    for (let i = 0; i < 6; i++) pump.enqueue(`t/${i}`, payload, 1, false);
+    for (let i = 0; i < 8; i++) pump.enqueue(`t/${i}`, payload, 1, false);
     pump.setConnected(true, 3);
     await turn();
     expect(pump.inFlight).toBe(3);
+    for (const s of sent) s.done();
+    await turn();
+    expect(sent).toHaveLength(6);
     pump.setConnected(false);
     pump.setConnected(true);
+    // The three lost ones are suspects: one at a time, each after the previous was confirmed.
+    for (let i = 0; i < 3; i++) {
+      await turn();
+      expect(pump.inFlight).toBe(1);
+      sent.at(-1)?.done();
+    }
     await turn();
-    expect(sent).toHaveLength(5);
+    expect(sent.map((s) => s.message.topic).slice(6)).toEqual(["t/3", "t/4", "t/5", "t/6", "t/7"]);
+    expect(pump.inFlight).toBe(2); // the window is maxInFlight again (5), not the old 3
+    expect(pump.published).toBe(6);
   });
 
   it("counts UTF-8 bytes of the topic", () => {
     const { pump } = harness();
     pump.enqueue("é/🙂", Buffer.alloc(10), 0, false);
     expect(pump.queuedBytes).toBe(10 + Buffer.byteLength("é/🙂"));
+  });
+});
+
+describe("PublishPump with a broker that closes the connection on one message (poison)", () => {
+  /** Sends, loses the connection when the broker would refuse what is in flight, acks otherwise. */
+  function brokerRefusing(bad: (topic: string) => boolean) {
+    const h = harness({ maxMessages: 100, maxBytes: 1_000_000, maxInFlight: 10 });
+    let answered = 0;
+    const log: string[] = [];
+    /** One broker turn: answers everything sent since the last turn. */
+    const step = async (): Promise<void> => {
+      await turn();
+      const fresh = h.sent.slice(answered);
+      answered = h.sent.length;
+      if (fresh.length === 0) return;
+      log.push(fresh.map((s) => s.message.topic).join("+"));
+      if (fresh.some((s) => bad(s.message.topic))) {
+        h.pump.setConnected(false); // the broker closed the connection
+        for (const s of fresh) s.done(new Error("Connection closed")); // late: ignored
+        h.pump.setConnected(true);
+      } else {
+        for (const s of fresh) s.done();
+      }
+    };
+    return { ...h, step, log };
+  }
+
+  it("drops the poison message after MAX_STRIKES lone losses and delivers the ones beside it", async () => {
+    const { pump, step, log, dropped } = brokerRefusing((topic) => topic.includes(" "));
+    const refusedTopics: string[] = [];
+    pump.setConnected(true);
+    pump.enqueue("a/good-1", payload, 1, false);
+    pump.enqueue("Co/Meeting Room/RoomEnergyConsumed", payload, 1, false);
+    pump.enqueue("a/good-2", payload, 2, false);
+    for (let i = 0; i < 8; i++) {
+      await step();
+      if (i === 2) pump.enqueue("a/later", payload, 1, false);
+    }
+    expect(log).toEqual([
+      "a/good-1+Co/Meeting Room/RoomEnergyConsumed+a/good-2", // loss: three suspects, no strike
+      "a/good-1", // suspects one at a time: confirmed
+      "Co/Meeting Room/RoomEnergyConsumed", // alone at the loss: strike 1
+      "Co/Meeting Room/RoomEnergyConsumed", // strike 2
+      "Co/Meeting Room/RoomEnergyConsumed", // strike 3: dropped
+      "a/good-2", // the innocent suspect, still alone
+      "a/later", // then the rest of the queue
+    ]);
+    expect(MAX_STRIKES).toBe(3);
+    for (const d of dropped) refusedTopics.push(`${d.reason} ${d.topic}`);
+    expect(refusedTopics).toEqual(["REFUSED Co/Meeting Room/RoomEnergyConsumed"]);
+    expect(dropped[0]?.error?.code).toBe("PUBLISH_FAILED");
+    expect(dropped[0]?.error?.message).toBe(
+      'broker closed the connection after each try to publish "Co/Meeting Room/RoomEnergyConsumed": dropped after 3 tries; some brokers refuse topics with spaces or dots (NATS), others close the connection on an ACL denial',
+    );
+    expect([pump.published, pump.refused, pump.failed, pump.dropped]).toEqual([3, 1, 0, 0]);
+    expect([pump.queued, pump.inFlight, pump.suspects, pump.idle]).toEqual([0, 0, 0, true]);
+  });
+
+  it("gives a strike only to a message alone in flight, and keeps strikes per message", async () => {
+    const { pump, sent } = harness({ maxMessages: 10, maxBytes: 1000, maxInFlight: 10 });
+    pump.setConnected(true);
+    pump.enqueue("x", payload, 1, false);
+    pump.enqueue("y", payload, 1, false);
+    await turn();
+    pump.setConnected(false); // two in flight: suspects without a strike
+    expect([pump.strikesOf("x"), pump.strikesOf("y"), pump.suspects]).toEqual([0, 0, 2]);
+    pump.setConnected(true);
+    await turn();
+    expect(sent.map((s) => s.message.topic)).toEqual(["x", "y", "x"]);
+    pump.setConnected(false); // x alone: strike
+    expect([pump.strikesOf("x"), pump.strikesOf("y")]).toEqual([1, 0]);
+    pump.setConnected(true);
+    await turn();
+    sent.at(-1)?.done(); // x confirmed: no longer a suspect, y keeps its (zero) strikes
+    await turn();
+    expect([pump.strikesOf("x"), pump.strikesOf("y")]).toEqual([undefined, 0]);
+    expect(sent.map((s) => s.message.topic)).toEqual(["x", "y", "x", "x", "y"]);
+    pump.setConnected(false);
+    pump.setConnected(true);
+    await turn();
+    pump.setConnected(false);
+    expect(pump.strikesOf("y")).toBe(2);
+    expect([pump.refused, pump.published]).toEqual([0, 1]);
+  });
+
+  it("delivers an innocent message that was alone at two unrelated losses", async () => {
+    const { pump, sent, dropped } = harness();
+    pump.setConnected(true);
+    pump.enqueue("innocent", payload, 1, false);
+    for (let loss = 0; loss < MAX_STRIKES - 1; loss++) {
+      await turn();
+      pump.setConnected(false);
+      pump.setConnected(true);
+    }
+    await turn();
+    sent.at(-1)?.done();
+    expect(sent).toHaveLength(MAX_STRIKES);
+    expect([pump.published, pump.refused, dropped.length]).toEqual([1, 0, 0]);
+  });
+
+  it("sends nothing beside a suspect, and fails a QoS 0 message that was in flight at the loss", async () => {
+    const { pump, sent, dropped } = harness({ maxMessages: 10, maxBytes: 1000, maxInFlight: 10 });
+    pump.setConnected(true);
+    pump.enqueue("s", payload, 1, false);
+    pump.enqueue("zero", payload, 0, false);
+    await turn();
+    pump.setConnected(false);
+    expect(pump.failed).toBe(1);
+    expect(dropped.map((d) => d.reason)).toEqual(["PUBLISH_FAILED"]);
+    expect(pump.strikesOf("s")).toBe(0); // not alone: the QoS 0 message may have been the cause
+    pump.enqueue("n1", payload, 1, false);
+    pump.enqueue("n2", payload, 0, false);
+    pump.setConnected(true);
+    await turn();
+    await turn();
+    expect(sent.map((s) => s.message.topic)).toEqual(["s", "zero", "s"]);
+    sent[2]?.done();
+    await turn();
+    expect(sent.map((s) => s.message.topic)).toEqual(["s", "zero", "s", "n1", "n2"]);
   });
 });

@@ -57,6 +57,11 @@ export class PublishQueue {
     this.#bytes += item.bytes;
   }
 
+  /** The oldest message, left in place. */
+  peek(): QueuedPublish | undefined {
+    return this.#length === 0 ? undefined : this.#items[this.#head];
+  }
+
   /** Removes and returns the oldest message. */
   shift(): QueuedPublish | undefined {
     if (this.#length === 0) return undefined;

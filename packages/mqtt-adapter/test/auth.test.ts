@@ -51,7 +51,7 @@ describe("a Mosquitto with a password file and no anonymous access", () => {
       const error = errors[0] as MqttAdapterError;
       expect(error.code).toBe("AUTH_FAILED");
       expect(error.message).toMatch(
-        /^broker mqtt:\/\/alice:\*\*\*@127\.0\.0\.1:\d+ refused the credentials: (bad user name or password|not authorized) \((CONNACK return code [45]|reason code 0x8[67])\); check the user name and password \(user "alice"\) and the broker's ACL$/,
+        /^broker mqtt:\/\/alice:\*\*\*@127\.0\.0\.1:\d+ refused the credentials \(MQTT (3\.1\.1|5)\): (bad user name or password|not authorized|Bad User Name or Password|Not authorized) \((CONNACK return code [45]|reason code 0x8[67])\); check the user name and password \(user "alice"\) and the broker's ACL$/,
       );
       // No hot loop: after an auth failure every retry waits half to all of maxDelayMs.
       const attempts = client.stats().connectAttempts;

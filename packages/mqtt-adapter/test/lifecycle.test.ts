@@ -228,7 +228,7 @@ describe("client lifecycle", () => {
       await waitFor(() => errors.length > 0, "an error");
       expect([errors[0]?.code, errors[0]?.message]).toEqual([
         "CONNECTION_FAILED",
-        `could not connect to ws://127.0.0.1:${port}/mqtt: Unexpected server response: 404; check that the broker runs and that host and port are right`,
+        `could not connect to ws://127.0.0.1:${port}/mqtt (MQTT 3.1.1): Unexpected server response: 404; check that the broker runs and that host and port are right`,
       ]);
     } finally {
       await clients.closeAll();
