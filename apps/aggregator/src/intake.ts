@@ -72,6 +72,8 @@ export class Intake {
   private readonly unplaced = new Set<string>();
   private readonly loggedReasons = new Set<string>();
   private readonly statusTopic: string;
+  /** `<Company>/aggregator/`: where every instance's status topic is. */
+  private readonly instancesPrefix: string;
   private deviceLimitWarned = false;
   /** Devices placed by their topic (not by a `[[devices]]` rule). */
   private topicPlaced = 0;
@@ -100,6 +102,7 @@ export class Intake {
   ) {
     this.parse = createShellyParser({ maxPayloadBytes: options.maxPayloadBytes });
     this.statusTopic = `${placement.company}/aggregator/status`;
+    this.instancesPrefix = `${placement.company}/aggregator/`;
   }
 
   /** Devices placed so far (including ones still without a reading). */
@@ -172,8 +175,20 @@ export class Intake {
     return out;
   }
 
+  /**
+   * The aggregates of this or another instance (by suffix), and every instance's status
+   * (`<Company>/aggregator/status`, `<Company>/aggregator/<instance>/status`): dropped before
+   * any parsing. No device topic looks like these: a device's topics have at least 5 segments.
+   */
   private isOwnOutput(topic: string): boolean {
     if (topic === this.statusTopic) return true;
+    if (
+      topic.startsWith(this.instancesPrefix) &&
+      topic.endsWith("/status") &&
+      topic.indexOf("/", this.instancesPrefix.length) === topic.length - "/status".length
+    ) {
+      return true;
+    }
     for (const suffix of OUTPUT_SUFFIXES) if (topic.endsWith(suffix)) return true;
     return false;
   }
@@ -276,6 +291,11 @@ export class Intake {
     const path = byRule ?? this.placement.placeByTopic(prefix);
     if (path === undefined) {
       this.reportUnplaced(prefix, topic);
+      return undefined;
+    }
+    if (!this.placement.owns(path)) {
+      // Another partition's device (a [[devices]] rule elsewhere in the company): not ours.
+      Counts.bump(this.counts.ignored, "outside-partition");
       return undefined;
     }
     if (

@@ -20,6 +20,11 @@ export class Counts {
   published = 0;
   /** Aggregate messages dropped or failed (from the MQTT client's stats). */
   publishDropped = 0;
+  /**
+   * Aggregate messages the broker refused by closing the connection after each try (a topic
+   * it does not take, such as one with a space on NATS): dropped so the others go on.
+   */
+  publishRefused = 0;
   /** Failed state file writes. */
   stateWriteFailures = 0;
   /** Failed state journal appends (and journal file rotations). */
@@ -126,6 +131,11 @@ export class Metrics {
       "coreflux_aggregates_dropped_total",
       "Aggregate messages dropped or not confirmed by the broker",
       () => counts.publishDropped,
+    );
+    plain(
+      "coreflux_aggregates_refused_total",
+      "Aggregate messages dropped because the broker closed the connection after each try to publish them (a topic it refuses)",
+      () => counts.publishRefused,
     );
     plain(
       "coreflux_state_write_failures_total",

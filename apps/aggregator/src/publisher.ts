@@ -53,11 +53,13 @@ export class Publisher {
   }
 
   /** Collects the changes (all nodes on a full refresh) and publishes what the queue takes. */
-  cycle({ nowMs, changed }: PublishCycle): CycleReport {
+  cycle({ nowMs, changed, hidden }: PublishCycle): CycleReport {
     const full = this.cycles % this.options.fullRefreshEvery === 0;
     this.cycles++;
     if (full) {
-      for (let id = 0; id < this.engine.nodeCount; id++) this.waiting.add(id);
+      for (let id = 0; id < this.engine.nodeCount; id++) {
+        if (hidden?.has(id) !== true) this.waiting.add(id);
+      }
     } else {
       for (const id of changed) this.waiting.add(id);
     }

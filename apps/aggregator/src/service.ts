@@ -1,8 +1,8 @@
 import { renameSync, rmSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { Placement } from "@coreflux/config";
-import { EnergyEngine, type EngineOptions } from "@coreflux/hierarchy";
+import { brokerUrls, Placement } from "@coreflux/config";
+import { EnergyEngine, type EngineOptions, type NodeId } from "@coreflux/hierarchy";
 import { HistoryError } from "@coreflux/history";
 import {
   createMqttClient,
@@ -69,17 +69,34 @@ export async function startService(
   log: Logger,
   clock: () => number = Date.now,
 ): Promise<Service> {
-  const company = config.company.topic.split("/")[0]!;
-  const placement = new Placement(company, config.devices);
+  const company = config.company.name;
+  const placement = new Placement(company, config.devices, config.company.roots);
+  const instance = config.company.instance;
+  /** Where this instance says `online`/`offline` (retained; the last will when it dies). */
+  const statusTopic =
+    instance === undefined
+      ? `${company}/aggregator/status`
+      : `${company}/aggregator/${instance}/status`;
   const engineOptions = toEngineOptions(config);
   const restored = restoreEngine(config.state.path, company, engineOptions, log, clock());
   const engine = restored.engine;
-  const history = await startHistory(config, company, engine, restored.history, log, clock);
+  const history = await startHistory(
+    config,
+    company,
+    engine,
+    restored.history,
+    log,
+    clock,
+    instance === undefined
+      ? undefined
+      : { instance, aboveRoots: (path) => placement.isAboveRoots(path) },
+  );
   /** Outputs fed by each publish cycle after the MQTT publisher. */
   const outputs: CycleOutput[] = history === undefined ? [] : [history];
 
   let broker: EmbeddedBroker | undefined;
-  let brokerUrl = config.mqtt.url;
+  const urls = brokerUrls(config.mqtt);
+  let brokerUrl = urls?.[0];
   if (brokerUrl === undefined) {
     const { host, port } = config.mqtt.embedded;
     try {
@@ -184,18 +201,22 @@ export async function startService(
         {
           prefix: config.homeassistant.prefix,
           format: config.homeassistant.format,
-          availabilityTopic: `${company}/aggregator/status`,
+          availabilityTopic: statusTopic,
           version: pkg.version,
         },
         log.child({ module: "homeassistant" }),
       )
     : undefined;
   if (discovery !== undefined) outputs.push(discovery);
+  // With MQTT 5 the broker keeps our own aggregates from us (No Local); on 3.1.1 the intake
+  // drops them by topic before parsing.
   const subscriptions = [
-    ...placement.subscriptions(config.company.topic),
+    ...placement.subscriptions(config.company.topics),
     ...(discovery === undefined ? [] : [discovery.statusTopic]),
-  ].map((filter) => ({ filter, qos: config.mqtt.qos }));
-  client = createMqttClient(toClientOptions(config, brokerUrl, company, subscriptions, log));
+  ].map((filter) => ({ filter, qos: config.mqtt.qos, noLocal: true }));
+  client = createMqttClient(
+    toClientOptions(config, urls ?? [brokerUrl], instance, statusTopic, subscriptions, log),
+  );
   client.onMessage(handleMessage);
   client.on("error", () => {
     // Logged by the adapter through our logger; the client keeps reconnecting.
@@ -234,12 +255,13 @@ export async function startService(
   const cycle = (): void => {
     const started = performance.now();
     const nowMs = clock();
-    const publishCycle: PublishCycle = { nowMs, changed: engine.takeChanges(nowMs), engine };
+    const publishCycle = takeCycle(engine, nowMs, placement);
     const report = publisher.cycle(publishCycle);
     for (const output of outputs) output.cycle(publishCycle);
     lastPublishMs = nowMs;
     const stats = client.stats();
     metrics.counts.publishDropped = stats.dropped + stats.failed;
+    metrics.counts.publishRefused = stats.refused;
     metrics.cycleSeconds.observe((performance.now() - started) / 1000);
     const applied = intake.takeApplied();
     const discovered = intake.takeDiscoveries();
@@ -330,7 +352,11 @@ export async function startService(
   log.info(
     {
       url: redactUrl(brokerUrl),
+      ...(urls !== undefined && urls.length > 1 ? { failover: urls.map(redactUrl) } : {}),
       company,
+      ...(instance === undefined
+        ? {}
+        : { instance, subtrees: config.company.roots.map((r) => r.join("/")) }),
       subscriptions: subscriptions.map((s) => s.filter),
       intervalS: config.publish.interval_seconds,
       timeZone: engine.timeZone,
@@ -629,11 +655,32 @@ function restoreEngine(
   };
 }
 
+/**
+ * The cycle's changes; for a partition without the levels above its subtree roots (found by
+ * path: they exist once a device below them was seen), which no output publishes.
+ */
+function takeCycle(engine: EnergyEngine, nowMs: number, placement: Placement): PublishCycle {
+  const changed = engine.takeChanges(nowMs);
+  if (placement.roots.every((root) => root.length === 1)) return { nowMs, changed, engine };
+  const hidden = new Set<NodeId>();
+  for (const root of placement.roots) {
+    for (let depth = 1; depth < root.length; depth++) {
+      const id = engine.findNode(root.slice(0, depth));
+      if (id !== undefined) hidden.add(id);
+    }
+  }
+  return { nowMs, changed: changed.filter((id) => !hidden.has(id)), engine, hidden };
+}
+
+/** The default client id of a partition: its own, so instances never take each other's session. */
+const DEFAULT_CLIENT_ID = "coreflux-aggregator";
+
 function toClientOptions(
   config: AggregatorConfig,
-  url: string,
-  company: string,
-  subscriptions: { filter: string; qos: 0 | 1 }[],
+  urls: string[],
+  instance: string | undefined,
+  statusTopic: string,
+  subscriptions: { filter: string; qos: 0 | 1; noLocal: boolean }[],
   log: Logger,
 ): MqttClientOptions {
   const m = config.mqtt;
@@ -647,8 +694,11 @@ function toClientOptions(
         }
       : undefined;
   return {
-    url,
-    clientId: m.client_id,
+    ...(urls.length === 1 ? { url: urls[0]! } : { urls }),
+    clientId:
+      instance !== undefined && m.client_id === DEFAULT_CLIENT_ID
+        ? `${DEFAULT_CLIENT_ID}-${instance}`
+        : m.client_id,
     ...(m.username ? { username: m.username } : {}),
     ...(m.password ? { password: m.password } : {}),
     protocolVersion: m.protocol_version,
@@ -659,7 +709,7 @@ function toClientOptions(
       : {}),
     ...(tls ? { tls } : {}),
     subscriptions,
-    statusTopic: `${company}/aggregator/status`,
+    statusTopic,
     publishQueue: {
       maxMessages: PUBLISH_QUEUE_MESSAGES,
       maxBytes: 64 * 1024 * 1024,

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { AutomationEngine, AutomationError } from "@coreflux/automation";
 import {
+  brokerTopicAdvisory,
   embeddedBrokerProtocol,
   formatProblem,
   loadTomlConfig,
@@ -62,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
     env: process.env,
     overrides: MQTT_ENV_OVERRIDES,
     checks: [embeddedBrokerProtocol],
+    advisories: [brokerTopicAdvisory],
   });
   if (!loaded.ok) {
     for (const problem of loaded.errors) process.stderr.write(`${formatProblem(problem)}\n`);

@@ -1,5 +1,5 @@
 import { AutomationEngine, AutomationError } from "@coreflux/automation";
-import { Placement, type SystemConfig } from "@coreflux/config";
+import { brokerUrls, Placement, type SystemConfig } from "@coreflux/config";
 import { createMqttClient, type MqttClient } from "@coreflux/mqtt-adapter";
 import { parseShellyMessage, type ShellyMessage } from "@coreflux/shelly-schema";
 import type { Logger } from "pino";
@@ -36,8 +36,9 @@ export async function startAutomatism(
   clock: () => number = Date.now,
 ): Promise<AutomatismService> {
   const a = config.automatism;
-  const company = config.company.topic.split("/")[0]!;
-  const placement = new Placement(company, config.devices);
+  const company = config.company.name;
+  // A partition's automatism switches the devices of its subtrees only.
+  const placement = new Placement(company, config.devices, config.company.roots);
   const options = automationOptions(config);
   const restored = restoreEngine(a.state_path, options, log, clock());
   const engine = restored.engine;
@@ -50,16 +51,18 @@ export async function startAutomatism(
     mirror: mirror?.stats() as Readonly<Record<string, number>> | undefined,
   }));
   const dryRunRules = new Set(options.rules.filter((r) => r.dryRun).map((r) => r.name));
-  const url = config.mqtt.url ?? `mqtt://${config.mqtt.embedded.host}:${config.mqtt.embedded.port}`;
+  const urls = brokerUrls(config.mqtt) ?? [
+    `mqtt://${config.mqtt.embedded.host}:${config.mqtt.embedded.port}`,
+  ];
   const rpcTopic = `${a.client_id}/rpc`;
   const subscriptions = a.enabled
-    ? [...placement.subscriptions(config.company.topic), rpcTopic].map((filter) => ({
+    ? [...placement.subscriptions(config.company.topics), rpcTopic].map((filter) => ({
         filter,
         qos: 1 as const,
       }))
     : [];
   client = createMqttClient({
-    url,
+    ...(urls.length === 1 ? { url: urls[0]! } : { urls }),
     clientId: a.client_id,
     ...(config.mqtt.username ? { username: config.mqtt.username } : {}),
     ...(config.mqtt.password ? { password: config.mqtt.password } : {}),
@@ -67,7 +70,10 @@ export async function startAutomatism(
     keepaliveS: config.mqtt.keepalive_seconds,
     clean: true,
     subscriptions,
-    statusTopic: `${company}/automatism/status`,
+    statusTopic:
+      config.company.instance === undefined
+        ? `${company}/automatism/status`
+        : `${company}/automatism/${config.company.instance}/status`,
     logger: log.child({ module: "mqtt" }),
   });
   client.on("error", () => {

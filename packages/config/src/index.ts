@@ -17,8 +17,16 @@ export {
 export { type DevicePlacementRule, Placement } from "./placement";
 export { type ConfigProblem, type ConfigResult, formatProblem } from "./problem";
 export { WEEKDAYS, type Weekday } from "./system/automatism-rule";
+export {
+  type CompanyConfig,
+  instanceName,
+  isWithin,
+  subtreeRoot,
+} from "./system/company";
 export { isLoopback } from "./system/http";
+export { brokerUrlProblem, brokerUrls } from "./system/mqtt";
 export { embeddedBrokerProtocol, MQTT_ENV_OVERRIDES } from "./system/mqtt-env";
+export { type RollupConfig, rollupChecks, rollupSourceLevel } from "./system/rollup";
 export {
   type AutomatismConfig,
   type AutomatismRule,
@@ -26,4 +34,5 @@ export {
   systemConfigSchema,
 } from "./system/schema";
 export { parseTimeWindow, type TimeWindow } from "./system/time-window";
+export { brokerTopicAdvisory, topicSegmentHazard } from "./system/topic-names";
 export { findKeyLine } from "./toml-lines";

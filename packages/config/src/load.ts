@@ -26,6 +26,11 @@ export interface LoadOptions<T> {
   overrides?: readonly EnvOverride[];
   /** Run after the overrides when the schema accepted the file; default none. */
   checks?: readonly ConfigCheck<T>[];
+  /**
+   * Like `checks`, but what they find is a warning (`file:line: key: message`), not an error:
+   * the config works here and may not elsewhere (a topic some brokers refuse). Default none.
+   */
+  advisories?: readonly ConfigCheck<T>[];
 }
 
 /**
@@ -95,6 +100,12 @@ export function parseTomlConfig<S extends z.ZodType>(
     })),
   );
   if (found.length > 0) return { ok: false, errors: byLine(found) };
+  for (const advise of options.advisories ?? []) {
+    for (const { path, message } of advise(config)) {
+      const line = findKeyLine(source, path);
+      warnings.push(`${file}${line === undefined ? "" : `:${line}`}: ${keyName(path)}: ${message}`);
+    }
+  }
   return { ok: true, config, warnings };
 }
 

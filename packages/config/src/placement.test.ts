@@ -87,4 +87,37 @@ describe("Placement", () => {
       "Light1",
     ]);
   });
+
+  describe("a partition", () => {
+    const rules = [
+      { match: "shellies/shellyplug-s-7AD4B1", path: "Porto/Kitchen/Fridge" },
+      { match: "shellyplusplugs-c82e18a1b2c3", path: "Lisbon/Lab/Plug" },
+      { match: "Coreflux/Lisbon/Lab/Misplaced", path: "Porto/Lab/Moved" },
+    ];
+    const porto = new Placement("Coreflux", rules, [["Coreflux", "Porto"]]);
+
+    it("owns its subtree only, and knows the levels above it", () => {
+      expect(porto.owns(["Coreflux", "Porto", "Kitchen", "Fridge"])).toBe(true);
+      expect(porto.owns(["Coreflux", "Lisbon", "Lab", "Plug"])).toBe(false);
+      expect(porto.owns(["Coreflux", "PortoNorte", "A", "B"])).toBe(false);
+      expect(porto.isAboveRoots(["Coreflux"])).toBe(true);
+      expect(porto.isAboveRoots(["Coreflux", "Porto"])).toBe(false);
+      expect(porto.isAboveRoots(["Coreflux", "Lisbon"])).toBe(false);
+    });
+
+    it("subscribes to its subtrees and to the rules that place devices in them", () => {
+      expect(porto.subscriptions(["Coreflux/Porto/#"])).toEqual([
+        "Coreflux/Porto/#",
+        "shellies/shellyplug-s-7AD4B1/#",
+        "Coreflux/Lisbon/Lab/Misplaced/#",
+      ]);
+      const whole = new Placement("Coreflux", rules);
+      expect(whole.subscriptions("Coreflux/#")).toEqual([
+        "Coreflux/#",
+        "shellies/shellyplug-s-7AD4B1/#",
+        "shellyplusplugs-c82e18a1b2c3/#",
+        "shellies/shellyplusplugs-c82e18a1b2c3/#",
+      ]);
+    });
+  });
 });

@@ -13,13 +13,32 @@ export interface DevicePlacementRule {
  */
 export class Placement {
   private readonly rules = new Map<string, string[]>();
+  /** The subtrees this instance owns (company first); `[[company]]` alone for the whole company. */
+  readonly roots: readonly (readonly string[])[];
 
   constructor(
     /** The company name: the first segment of the company filter. */
     readonly company: string,
     rules: readonly DevicePlacementRule[],
+    /** The subtree roots of a partition (`[company] topics`); default the whole company. */
+    roots: readonly (readonly string[])[] = [[company]],
   ) {
     for (const rule of rules) this.rules.set(rule.match, [company, ...rule.path.split("/")]);
+    this.roots = roots;
+  }
+
+  /** True when a device at `path` (company first) belongs to this instance's subtrees. */
+  owns(path: readonly string[]): boolean {
+    return this.roots.some(
+      (root) => path.length >= root.length && root.every((segment, i) => path[i] === segment),
+    );
+  }
+
+  /** True when `path` lies above a subtree root (a level this instance must not publish). */
+  isAboveRoots(path: readonly string[]): boolean {
+    return this.roots.some(
+      (root) => path.length < root.length && path.every((segment, i) => root[i] === segment),
+    );
   }
 
   /** Devices the `[[devices]]` rules can place (each rule places one device). */
@@ -54,17 +73,26 @@ export class Placement {
   }
 
   /**
-   * Topic filters to subscribe to: the company filter, plus what the `[[devices]]` rules need
-   * outside it (`<prefix>/#`; for a bare id both `<id>/#` and Gen1 `shellies/<id>/#`).
+   * Topic filters to subscribe to: the company filter(s), plus what the `[[devices]]` rules that
+   * place a device in this instance's subtrees need outside them (`<prefix>/#`; for a bare id
+   * both `<id>/#` and Gen1 `shellies/<id>/#`).
    */
-  subscriptions(companyFilter: string): string[] {
-    const filters = new Set([companyFilter]);
+  subscriptions(companyFilters: string | readonly string[]): string[] {
+    const own = typeof companyFilters === "string" ? [companyFilters] : companyFilters;
+    const filters = new Set(own);
     const companyPrefix = `${this.company}/`;
-    for (const match of this.rules.keys()) {
+    for (const [match, path] of this.rules) {
+      if (!this.owns(path)) continue;
       const candidates = match.includes("/")
         ? [`${match}/#`]
         : [`${match}/#`, `shellies/${match}/#`];
-      for (const filter of candidates) if (!filter.startsWith(companyPrefix)) filters.add(filter);
+      for (const filter of candidates) {
+        // Inside one of our subtrees the subtree's filter has it already.
+        if (
+          !(filter.startsWith(companyPrefix) && own.some((f) => filter.startsWith(f.slice(0, -1))))
+        )
+          filters.add(filter);
+      }
     }
     return [...filters];
   }

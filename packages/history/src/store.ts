@@ -33,11 +33,19 @@ export interface OpenHistoryOptions {
   connectTimeoutMs?: number;
   /** Open for reading only: no migration, no settings written (the report CLI). */
   readOnly?: boolean;
+  /**
+   * Who writes batches: each writer numbers its batches on its own (partitioned aggregators
+   * share one database, each with its own nodes). 1-48 letters, digits, `-` or `_`; default
+   * none (the single aggregator of the company).
+   */
+  writer?: string | undefined;
 }
 
-type Meta = Partial<
-  Record<"schema_version" | "company" | "period_minutes" | "time_zone" | "last_batch_seq", string>
->;
+type Meta = Partial<Record<string, string>> &
+  Partial<Record<"schema_version" | "company" | "period_minutes" | "time_zone", string>>;
+
+/** A writer's name (the key `last_batch_seq:<writer>` fits coreflux_meta's 64 characters). */
+const WRITER_NAME = /^[A-Za-z0-9_-]{1,48}$/;
 
 /**
  * Opens the history at `options.url`: creates the database's tables, or migrates them from an
@@ -50,6 +58,12 @@ export async function openHistory(options: OpenHistoryOptions): Promise<HistoryS
     throw new HistoryError(
       "INVALID_ARGUMENT",
       `periodMinutes must be 1, 5, 15 or 60, got ${String(options.periodMinutes)}`,
+    );
+  }
+  if (options.writer !== undefined && !WRITER_NAME.test(options.writer)) {
+    throw new HistoryError(
+      "INVALID_ARGUMENT",
+      `writer must be 1-48 letters, digits, - or _, got ${JSON.stringify(options.writer)}`,
     );
   }
   const calendar = new ZoneCalendar(options.timeZone);
@@ -95,6 +109,8 @@ export class HistoryStore {
   private readonly nodeIds = new Map<string, number>();
   private readonly sql;
   private closed = false;
+  /** The meta row holding this writer's last batch seq. */
+  private readonly seqKey: string;
 
   /** @internal Use {@link openHistory}. */
   constructor(
@@ -109,6 +125,8 @@ export class HistoryStore {
     this.timeZone = options.timeZone;
     this.describe = redactHistoryUrl(options.url);
     this.sql = upsertSql(driver.dialect);
+    this.seqKey =
+      options.writer === undefined ? "last_batch_seq" : `last_batch_seq:${options.writer}`;
   }
 
   /** @internal Creates or migrates the schema and checks the settings. */
@@ -165,7 +183,7 @@ export class HistoryStore {
   async lastBatchSeq(): Promise<number> {
     this.checkOpen();
     try {
-      return Number((await this.meta()).last_batch_seq ?? 0);
+      return Number((await this.meta())[this.seqKey] ?? 0);
     } catch (error) {
       throw queryFailed("cannot read the history's last batch", error);
     }
@@ -186,7 +204,8 @@ export class HistoryStore {
       return await d.transaction(async (tx) => {
         const lock = d.dialect === "mariadb" ? " FOR UPDATE" : "";
         const found = await tx.all<{ value: string }>(
-          `SELECT value FROM coreflux_meta WHERE name = 'last_batch_seq'${lock}`,
+          `SELECT value FROM coreflux_meta WHERE name = ?${lock}`,
+          [this.seqKey],
         );
         if (Number(found[0]?.value ?? 0) >= batch.seq) return false;
         const absolute: unknown[][] = [];
@@ -221,7 +240,7 @@ export class HistoryStore {
             h.observedAtMs === undefined ? null : toSqlTime(h.observedAtMs),
           ]),
         );
-        await this.upsertMeta(tx, "last_batch_seq", String(batch.seq));
+        await this.upsertMeta(tx, this.seqKey, String(batch.seq));
         return true;
       });
     } catch (error) {

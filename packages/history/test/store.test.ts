@@ -48,6 +48,34 @@ describe.each(ENGINES)("history store on $engine", ({ scratch }) => {
     return store;
   };
 
+  it("numbers the batches of each writer on their own (partitions sharing one database)", async () => {
+    const porto = await open({ writer: "porto" });
+    const t = Date.UTC(2026, 10, 3, 9, 0);
+    expect(await porto.write({ seq: 1, rows: [row("Porto/Kitchen/Plug", t, 1000)] })).toBe(true);
+    const lisbon = await openHistory({
+      url: db!.url,
+      company: "Coreflux",
+      periodMinutes: 15,
+      timeZone: "Europe/Lisbon",
+      writer: "lisbon",
+    });
+    try {
+      // Lisbon's first batch is not Porto's: written, and each writer keeps its own count.
+      expect(await lisbon.write({ seq: 1, rows: [row("Lisbon/Lab/Em", t, 400)] })).toBe(true);
+      expect(await lisbon.write({ seq: 1, rows: [row("Lisbon/Lab/Em", t, 400)] })).toBe(false);
+      expect(await porto.lastBatchSeq()).toBe(1);
+      expect(await lisbon.lastBatchSeq()).toBe(1);
+      const rows = await lisbon.report({ fromMs: t, toMs: t + H, by: "period" });
+      expect(rows.map((r) => [r.path, r.energyMwh])).toEqual([
+        ["Lisbon/Lab/Em", 400],
+        ["Porto/Kitchen/Plug", 1000],
+      ]);
+    } finally {
+      await lisbon.close();
+    }
+    await expect(open({ writer: "a b" })).rejects.toThrow(/writer must be 1-48 letters/);
+  });
+
   it("writes each batch exactly once: absolute rows replace, additive rows add, hours take the deltas", async () => {
     const s = await open();
     const t = Date.UTC(2026, 10, 3, 9, 0);

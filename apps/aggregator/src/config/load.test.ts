@@ -134,7 +134,7 @@ describe("configuration", () => {
       parseConfig('[company]\ntopic = "Coreflux/#"\n[publish]\ninterval_seconds = 0.5\n', file).ok,
     ).toBe(true);
     expect(problems('[company]\ntopic = "Coreflux/+/#"\n')).toEqual([
-      'config.toml:2: company.topic: must be "<Company>/#", e.g. "Coreflux/#"',
+      'config.toml:2: company.topic: must be "<Company>/#" or a subtree such as "<Company>/<Office>/#", without empty segments or wildcards other than the final #',
     ]);
     expect(
       problems(

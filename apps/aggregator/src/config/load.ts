@@ -1,4 +1,5 @@
 import {
+  brokerTopicAdvisory,
   type ConfigCheck,
   type ConfigProblem,
   type EnvOverride,
@@ -8,6 +9,7 @@ import {
   loadTomlConfig,
   MQTT_ENV_OVERRIDES,
   parseTomlConfig,
+  rollupChecks,
   type ConfigResult as SharedConfigResult,
   type SystemConfig,
   systemConfigSchema,
@@ -69,7 +71,8 @@ const historyZoneAligned: ConfigCheck<AggregatorConfig> = (config) => {
 const options = (env: Record<string, string | undefined>) => ({
   env,
   overrides: ENV_OVERRIDES,
-  checks: [historyZoneAligned, tokenOffLoopback, embeddedBrokerProtocol],
+  checks: [historyZoneAligned, tokenOffLoopback, embeddedBrokerProtocol, rollupChecks],
+  advisories: [brokerTopicAdvisory],
 });
 
 /** Reads, parses and validates a config file, then applies the environment overrides. */

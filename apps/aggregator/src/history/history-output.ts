@@ -30,6 +30,11 @@ export interface HistoryOutputOptions {
   /** Where waiting batches go when more than {@link maxMemoryRows} rows wait. */
   spillPath: string;
   maxMemoryRows: number;
+  /**
+   * Levels this instance must not write (a partition's levels above its subtree roots, which
+   * hold only part of their children), by path with the company first; default none.
+   */
+  hidden?: (path: readonly string[]) => boolean;
 }
 
 /** Counters and gauges of the history for /metrics. */
@@ -133,7 +138,8 @@ export class HistoryOutput implements CycleOutput {
     this.lastSlotMs = slotMs;
     for (const id of nodes) {
       const view = c.engine.view(id, c.nowMs);
-      this.ledger.observe(this.pathsOf(id)[0]!, c.nowMs, view.powerW, view.devices);
+      if (this.options.hidden?.(view.path) === true) continue;
+      this.ledger.observe(view.path.slice(1).join("/"), c.nowMs, view.powerW, view.devices);
     }
     this.absorb(c.nowMs);
     if (c.nowMs - this.lastPruneMs > PRUNE_EVERY_MS) this.prune(c.nowMs);
@@ -340,13 +346,19 @@ export class HistoryOutput implements CycleOutput {
     );
   }
 
-  /** The paths below the company of `id` and its ancestors, the node's own first. */
+  /**
+   * The paths below the company of `id` and its ancestors, the node's own first, without the
+   * hidden levels.
+   */
   private pathsOf(id: NodeId): string[] {
     let paths = this.paths.get(id);
     if (paths === undefined) {
-      const full = this.engine.view(id, 0).path.slice(1);
+      const full = this.engine.view(id, 0).path;
       paths = [];
-      for (let depth = full.length; depth >= 0; depth--) paths.push(full.slice(0, depth).join("/"));
+      for (let depth = full.length; depth >= 1; depth--) {
+        const path = full.slice(0, depth);
+        if (this.options.hidden?.(path) !== true) paths.push(path.slice(1).join("/"));
+      }
       this.paths.set(id, paths);
     }
     return paths;

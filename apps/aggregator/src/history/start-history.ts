@@ -19,6 +19,8 @@ export async function startHistory(
   restored: HistoryState | undefined,
   log: Logger,
   clock: () => number,
+  /** A partition writes as its instance and leaves out the levels above its subtrees. */
+  partition?: { instance: string; aboveRoots: (path: readonly string[]) => boolean },
 ): Promise<HistoryOutput | undefined> {
   const h = config.history;
   if (h === undefined) return undefined;
@@ -32,10 +34,12 @@ export async function startHistory(
           company,
           periodMinutes: h.period_minutes,
           timeZone: engine.timeZone,
+          writer: partition?.instance,
         },
         keepFineDays: h.keep_fine_days,
         spillPath: `${config.state.path}.history-spill`,
         maxMemoryRows: h.max_memory_rows,
+        ...(partition === undefined ? {} : { hidden: partition.aboveRoots }),
       },
       log.child({ module: "history" }),
       clock,

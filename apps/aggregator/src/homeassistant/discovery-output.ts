@@ -46,6 +46,7 @@ export class DiscoveryOutput implements CycleOutput {
     this.announceAll = false;
     let count = 0;
     for (const id of ids) {
+      if (c.hidden?.has(id) === true) continue;
       const view = this.engine.view(id, c.nowMs);
       const hasReturned = view.returnedEnergyMwh > 0;
       if (!all && this.announced.get(id) === hasReturned) continue;

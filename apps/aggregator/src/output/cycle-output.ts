@@ -7,6 +7,11 @@ export interface PublishCycle {
   /** Nodes whose values changed since the previous cycle (`engine.takeChanges`, taken once). */
   changed: readonly NodeId[];
   engine: EnergyEngine;
+  /**
+   * Nodes no output may publish: a partition's levels above its subtree roots, which hold only
+   * part of their children (never in `changed`; outputs that go through every node skip them).
+   */
+  hidden?: ReadonlySet<NodeId>;
 }
 
 /**

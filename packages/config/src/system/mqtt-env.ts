@@ -3,7 +3,8 @@ import { brokerUrlProblem } from "./mqtt";
 
 /**
  * The broker's URL and credentials from the environment, for every service that connects to
- * `[mqtt]`: `COREFLUX_MQTT_URL` (checked like the file's url), `COREFLUX_MQTT_USERNAME`,
+ * `[mqtt]`: `COREFLUX_MQTT_URL` (checked like the file's url; a comma list names several nodes and
+ * replaces `[mqtt] urls` too), `COREFLUX_MQTT_USERNAME`,
  * `COREFLUX_MQTT_PASSWORD`.
  */
 export const MQTT_ENV_OVERRIDES: readonly EnvOverride[] = [
@@ -17,9 +18,11 @@ export const MQTT_ENV_OVERRIDES: readonly EnvOverride[] = [
  * speaks MQTT 3.1.1 only. A check, not part of the schema: the URL may come from the environment.
  */
 export function embeddedBrokerProtocol(config: {
-  mqtt: { url?: string | undefined; protocol_version: 4 | 5 };
+  mqtt: { url?: string | undefined; urls?: string[] | undefined; protocol_version: 4 | 5 };
 }): { path: string[]; message: string }[] {
-  return config.mqtt.url === undefined && config.mqtt.protocol_version === 5
+  return config.mqtt.url === undefined &&
+    config.mqtt.urls === undefined &&
+    config.mqtt.protocol_version === 5
     ? [
         {
           path: ["mqtt", "protocol_version"],

@@ -5,9 +5,28 @@ import { port } from "./fields";
 const BROKER_URL = /^(mqtts?|wss?):\/\/./;
 const BROKER_URL_MESSAGE = "must start with mqtt://, mqtts://, ws:// or wss://";
 
-/** A message when `url` is not a broker URL (mqtt://, mqtts://, ws://, wss://), else undefined. */
+/**
+ * A message when `url` is not a broker URL (mqtt://, mqtts://, ws://, wss://) or a comma list of
+ * them (`COREFLUX_MQTT_URL` may name the nodes of a cluster), else undefined.
+ */
 export function brokerUrlProblem(url: string): string | undefined {
-  return BROKER_URL.test(url) ? undefined : BROKER_URL_MESSAGE;
+  const urls = url.split(",").map((u) => u.trim());
+  return urls.every((u) => BROKER_URL.test(u))
+    ? undefined
+    : `${BROKER_URL_MESSAGE}${urls.length > 1 ? " (each of the comma-separated URLs)" : ""}`;
+}
+
+/**
+ * The broker URLs to try in turn (failover): `[mqtt] url` (a comma list when it came from
+ * `COREFLUX_MQTT_URL`, which overrides the file), else `[mqtt] urls`; undefined for the
+ * embedded broker.
+ */
+export function brokerUrls(mqtt: {
+  url?: string | undefined;
+  urls?: string[] | undefined;
+}): string[] | undefined {
+  if (mqtt.url !== undefined) return mqtt.url.split(",").map((u) => u.trim());
+  return mqtt.urls;
 }
 
 /** `[mqtt]`: the broker both services connect to, and the embedded broker of the aggregator. */
@@ -15,6 +34,11 @@ export const mqttTable = z
   .strictObject({
     /** Broker URL (mqtt://, mqtts://, ws://, wss://). Absent: start the embedded broker. */
     url: z.string().regex(BROKER_URL, BROKER_URL_MESSAGE).optional(),
+    /**
+     * Several nodes of a clustered broker, tried in turn: when the one in use goes away the
+     * client moves to the next (instead of `url`).
+     */
+    urls: z.array(z.string().regex(BROKER_URL, BROKER_URL_MESSAGE)).min(1).optional(),
     username: z.string().optional(),
     password: z.string().optional(),
     client_id: z.string().min(1).max(128).default("coreflux-aggregator"),
@@ -36,6 +60,10 @@ export const mqttTable = z
         port: port.default(1883),
       })
       .prefault({}),
+  })
+  .refine((mqtt) => mqtt.url === undefined || mqtt.urls === undefined, {
+    message: "set either url or urls, not both",
+    path: ["urls"],
   })
   // A client certificate is useless without its key: say so at the certificate's line.
   .refine((mqtt) => mqtt.cert_file === undefined || mqtt.key_file !== undefined, {

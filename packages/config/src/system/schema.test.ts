@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseTomlConfig } from "../load";
 import { formatProblem } from "../problem";
+import { brokerUrls } from "./mqtt";
 import { MQTT_ENV_OVERRIDES } from "./mqtt-env";
 import { systemConfigSchema } from "./schema";
 
@@ -20,7 +21,14 @@ describe("the system's config.toml", () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.config).toEqual({
-      company: { topic: "Coreflux/#" },
+      company: {
+        topic: "Coreflux/#",
+        topics: ["Coreflux/#"],
+        name: "Coreflux",
+        roots: [["Coreflux"]],
+        partitioned: false,
+        instance: undefined,
+      },
       mqtt: {
         client_id: "coreflux-aggregator",
         qos: 1,
@@ -244,5 +252,79 @@ describe("the system's config.toml", () => {
     expect(bad.ok || bad.errors.map(formatProblem)).toEqual([
       "environment COREFLUX_MQTT_URL: mqtt.url: must start with mqtt://, mqtts://, ws:// or wss://",
     ]);
+  });
+
+  describe("[company] partitions", () => {
+    const companyOf = (table: string) => {
+      const result = parse(`[company]\n${table}\n`);
+      if (!result.ok) throw new Error(result.errors.map(formatProblem).join("\n"));
+      return result.config.company;
+    };
+
+    it("takes an office or a room as a subtree, and names the instance after it", () => {
+      expect(companyOf('topic = "Coreflux/Porto/#"')).toEqual({
+        topic: "Coreflux/Porto/#",
+        topics: ["Coreflux/Porto/#"],
+        name: "Coreflux",
+        roots: [["Coreflux", "Porto"]],
+        partitioned: true,
+        instance: "Porto",
+      });
+      const two = companyOf('topics = ["Coreflux/Porto/Sala 1/#", "Coreflux/Lisboa/#"]');
+      expect(two.roots).toEqual([
+        ["Coreflux", "Porto", "Sala 1"],
+        ["Coreflux", "Lisboa"],
+      ]);
+      expect(two.instance).toBe("Porto-Sala_1_Lisboa");
+      expect(companyOf('topic = "Coreflux/Porto/#"\ninstance = "north"').instance).toBe("north");
+    });
+
+    it("refuses filters that are no subtree, overlap, mix companies or come twice", () => {
+      expect(problems('[company]\ntopic = "Coreflux/Porto/Sala/Plug/#"\n')).toEqual([
+        "config.toml:2: company.topic: a subtree goes down to a room at most (<Company>/<Office>/<Room>/#)",
+      ]);
+      expect(problems('[company]\ntopic = "Coreflux/+/#"\n')[0]).toContain(
+        "company.topic: must be",
+      );
+      expect(problems('[company]\ntopics = ["Co/A/#", "Co/A/R/#"]\n')).toEqual([
+        'config.toml:2: company.topics[1]: overlaps "Co/A/#": a device would be counted twice',
+      ]);
+      expect(problems('[company]\ntopics = ["Co/A/#", "Other/B/#"]\n')).toEqual([
+        'config.toml:2: company.topics[1]: every filter must be under the same company ("Co")',
+      ]);
+      expect(problems('[company]\ntopic = "Co/#"\ntopics = ["Co/A/#"]\n')).toEqual([
+        "config.toml:3: company.topics: set either topic or topics, not both",
+      ]);
+      expect(problems('[company]\ninstance = "x"\n')[0]).toContain("company.topic: is required");
+      expect(problems('[company]\ntopic = "Co/#"\ninstance = "x"\n')[0]).toContain(
+        "company.instance: names a partition",
+      );
+      expect(problems('[company]\ntopic = "Co/A/#"\ninstance = "a b"\n')[0]).toContain(
+        "company.instance: must be 1-48 letters",
+      );
+    });
+  });
+
+  describe("[mqtt] urls (failover)", () => {
+    it("takes several nodes, or a comma list from COREFLUX_MQTT_URL", () => {
+      const file = parse(`${company}[mqtt]\nurls = ["mqtt://a:1883", "mqtt://b:1883"]\n`);
+      expect(file.ok && brokerUrls(file.config.mqtt)).toEqual(["mqtt://a:1883", "mqtt://b:1883"]);
+      const env = parse(`${company}[mqtt]\nurls = ["mqtt://a:1883"]\n`, {
+        COREFLUX_MQTT_URL: "mqtt://c:1883, mqtts://d:8883",
+      });
+      expect(env.ok && brokerUrls(env.config.mqtt)).toEqual(["mqtt://c:1883", "mqtts://d:8883"]);
+      expect(parse(company).ok && brokerUrls({})).toBeUndefined();
+    });
+
+    it("refuses url and urls together, and a bad URL in a list", () => {
+      expect(problems(`${company}[mqtt]\nurl = "mqtt://a"\nurls = ["mqtt://b"]\n`)).toEqual([
+        "config.toml:5: mqtt.urls: set either url or urls, not both",
+      ]);
+      expect(problems(`${company}[mqtt]\nurls = ["mqtt://a", "http://b"]\n`)[0]).toContain(
+        "mqtt.urls[1]: must start with mqtt://",
+      );
+      const bad = parse(company, { COREFLUX_MQTT_URL: "mqtt://a,http://b" });
+      expect(!bad.ok && bad.errors[0]?.message).toContain("each of the comma-separated URLs");
+    });
   });
 });
