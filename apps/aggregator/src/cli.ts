@@ -17,6 +17,8 @@ Options:
   -h, --help           show this help
   -v, --version        print the version
 
+With a [rollup] table it runs as the roll-up of other aggregator instances' published totals.
+
 Commands:
   report               energy per node by hour, day or month from [history] (report --help)
 
@@ -75,9 +77,12 @@ async function main(argv: string[]): Promise<number> {
 
   const log = createLogger({ level: loaded.config.log.level, format: loaded.config.log.format });
   for (const warning of loaded.warnings) log.info(warning);
-  let service: Service;
+  let service: Pick<Service, "stop" | "finalStateWritten">;
   try {
-    service = await startService(loaded.config, log);
+    // With [rollup]: the roll-up of other aggregator instances' totals instead of devices.
+    service = loaded.config.rollup
+      ? await (await import("./rollup/rollup-service")).startRollupService(loaded.config, log)
+      : await startService(loaded.config, log);
   } catch (error) {
     if (error instanceof StartupError) log.fatal(error.message);
     else log.fatal({ err: error }, "the aggregator could not start");

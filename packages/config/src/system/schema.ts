@@ -11,6 +11,7 @@ import { limitsTable } from "./limits";
 import { logTable } from "./log";
 import { mqttTable } from "./mqtt";
 import { publishTable } from "./publish";
+import { rollupTable } from "./rollup";
 import { stateTable } from "./state";
 
 /**
@@ -33,6 +34,7 @@ export const systemConfigSchema = z.strictObject({
   automatism: automatismTable,
   /** Home Assistant MQTT discovery. */
   homeassistant: homeassistantTable,
+  rollup: rollupTable,
 });
 
 /** The validated configuration, with defaults applied. */
