@@ -80,10 +80,29 @@ export const officePayloadSchema = z.object({
   ...groupFields,
   Rooms: z.array(roomFieldsSchema).optional(),
 });
-/** `<Company>/CompanyEnergyConsumed`; `Offices` absent when `[publish] nested = false`. */
+/** What a roll-up adds to the company payload: whether its total lags behind a partition. */
+export const rollupCompanyFields = {
+  Partitions: z
+    .array(z.strictObject({ Name: z.string(), Status: z.enum(["online", "offline", "missing"]) }))
+    .describe("roll-up only: the [rollup] partitions and their retained status"),
+  PartitionsLagging: z
+    .boolean()
+    .describe(
+      "roll-up only: true when a partition is offline or missing: the totals may lag behind",
+    ),
+  Sources: z.number().int().min(0).describe("roll-up only: source nodes (partition totals) summed"),
+};
+
+/**
+ * `<Company>/CompanyEnergyConsumed`; `Offices` absent when `[publish] nested = false`; the
+ * roll-up's fields only when a roll-up publishes it.
+ */
 export const companyPayloadSchema = z.object({
   ...groupFields,
   Offices: z.array(officeFieldsSchema).optional(),
+  Partitions: rollupCompanyFields.Partitions.optional(),
+  PartitionsLagging: rollupCompanyFields.PartitionsLagging.optional(),
+  Sources: rollupCompanyFields.Sources.optional(),
 });
 
 export type DevicePayload = z.infer<typeof devicePayloadSchema>;

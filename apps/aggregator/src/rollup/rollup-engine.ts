@@ -1,7 +1,11 @@
 import { matchTopic } from "@coreflux/mqtt-adapter";
 import { z } from "zod";
 import { outputTopic } from "../output/build-payload";
-import { companyPayloadSchema, type GroupFields } from "../output/payload-schema";
+import {
+  companyPayloadSchema,
+  type GroupFields,
+  rollupCompanyFields,
+} from "../output/payload-schema";
 import { periodKeys } from "./local-periods";
 import {
   type NodeSums,
@@ -22,15 +26,7 @@ export interface PartitionEntry {
 }
 
 /** The company payload of the roll-up: the device aggregator's, plus what says it may lag. */
-export const rollupCompanyPayloadSchema = companyPayloadSchema.extend({
-  Partitions: z
-    .array(z.strictObject({ Name: z.string(), Status: z.enum(["online", "offline", "missing"]) }))
-    .describe("the [rollup] partitions and their retained status"),
-  PartitionsLagging: z
-    .boolean()
-    .describe("true when a partition is offline or missing: the totals may lag behind"),
-  Sources: z.number().int().min(0).describe("source nodes (partition totals) summed"),
-});
+export const rollupCompanyPayloadSchema = companyPayloadSchema.extend(rollupCompanyFields);
 export type RollupCompanyPayload = z.infer<typeof rollupCompanyPayloadSchema>;
 
 /** The roll-up engine's settings. */
