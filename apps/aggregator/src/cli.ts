@@ -77,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
 
   const log = createLogger({ level: loaded.config.log.level, format: loaded.config.log.format });
   for (const warning of loaded.warnings) log.info(warning);
-  let service: Pick<Service, "stop" | "finalStateWritten">;
+  let service: Pick<Service, "stop" | "finalStateWritten" | "unconfirmedPublishes">;
   try {
     // With [rollup]: the roll-up of other aggregator instances' totals instead of devices.
     service = loaded.config.rollup
@@ -112,8 +112,8 @@ async function main(argv: string[]): Promise<number> {
         // written: that is a clean stop for systemd. Without the final state it is a failure.
         if (service.finalStateWritten) {
           log.warn(
-            { deadlineMs: STOP_DEADLINE_MS },
-            "graceful stop took too long closing the connections; the final state is written, exiting 0",
+            { deadlineMs: STOP_DEADLINE_MS, unconfirmedPublishes: service.unconfirmedPublishes },
+            "graceful stop took too long closing the connections; the final state is written, exiting 0 (unconfirmed aggregates are published again from the state at the next start)",
           );
           resolve(0);
         } else {

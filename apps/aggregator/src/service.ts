@@ -56,6 +56,8 @@ export interface Service {
   stop(): Promise<void>;
   /** True once the stop has written the final state: what is left (closing) can lose nothing. */
   readonly finalStateWritten: boolean;
+  /** Aggregates queued or in flight, not yet confirmed by the broker (what a slow stop leaves). */
+  readonly unconfirmedPublishes: number;
 }
 
 export { StartupError } from "./startup-error";
@@ -411,6 +413,10 @@ export async function startService(
     },
     get finalStateWritten() {
       return finalStateWritten;
+    },
+    get unconfirmedPublishes() {
+      const stats = client.stats();
+      return stats.queued + stats.inFlight;
     },
   };
 }

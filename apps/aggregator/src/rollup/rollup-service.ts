@@ -30,6 +30,8 @@ export interface RollupService {
   stop(): Promise<void>;
   /** True once the stop has written the final state. */
   readonly finalStateWritten: boolean;
+  /** Totals queued or in flight, not yet confirmed by the broker. */
+  readonly unconfirmedPublishes: number;
 }
 
 /** How many publish intervals a source's power stays counted after its `UnixTimestamp`. */
@@ -299,6 +301,10 @@ export async function startRollupService(
     },
     get finalStateWritten() {
       return finalStateWritten;
+    },
+    get unconfirmedPublishes() {
+      const stats = client?.stats();
+      return stats === undefined ? 0 : stats.queued + stats.inFlight;
     },
   };
 }
