@@ -1,3 +1,4 @@
+export { findBinary, type TestBroker } from "./broker";
 export {
   JsonLogProcess,
   type JsonLogProcessOptions,
@@ -11,5 +12,21 @@ export {
   type PrivateMosquitto,
   startMosquitto,
 } from "./mosquitto";
+export {
+  type MosquittoBridge,
+  type MosquittoBridgeOptions,
+  startMosquittoBridge,
+  startMosquittoBroker,
+} from "./mosquitto-brokers";
+export {
+  NATS_SERVER_BIN,
+  type NatsCluster,
+  type NatsNode,
+  type NatsOptions,
+  type PrivateNats,
+  startNats,
+  startNatsCluster,
+  waitHealthy,
+} from "./nats";
 export { canConnect, freePort, sleep, type WaitOptions, waitUntil } from "./net";
 export { type TestPki, writeTestPki } from "./tls";
