@@ -3,10 +3,12 @@ import {
   NATS_SERVER_BIN,
   type NatsCluster,
   type PrivateNats,
+  RABBITMQ_SERVER_BIN,
   startMosquittoBridge,
   startMosquittoBroker,
   startNats,
   startNatsCluster,
+  startRabbitMq,
   type TestBroker,
 } from "@coreflux/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -217,6 +219,25 @@ describe.skipIf(MOSQUITTO === undefined)(
       "mosquitto bridge (A restarted mid-run)",
       (company) => startMosquittoBridge({ topics: [`${company}/# in 1`, "shellies/# in 1"] }),
       { label: "Bridge" },
+      (result) => {
+        expect(result.foreignTopics).toEqual([]);
+      },
+    );
+  },
+);
+
+describe.skipIf(RABBITMQ_SERVER_BIN === undefined)(
+  title(
+    "9. RabbitMQ 3.10 with rabbitmq_mqtt, private node",
+    RABBITMQ_SERVER_BIN,
+    "rabbitmq-server",
+  ),
+  () => {
+    externalCase(
+      "rabbitmq",
+      () => startRabbitMq(),
+      // MQTT 3.1.1 only in 3.x (an MQTT 5 CONNECT is closed without an answer).
+      { label: "Rabbit", aggregators: [{ protocolVersion: 4 }] },
       (result) => {
         expect(result.foreignTopics).toEqual([]);
       },

@@ -29,4 +29,5 @@ export {
   waitHealthy,
 } from "./nats";
 export { canConnect, freePort, sleep, type WaitOptions, waitUntil } from "./net";
+export { type PrivateRabbitMq, RABBITMQ_SERVER_BIN, startRabbitMq } from "./rabbitmq";
 export { type TestPki, writeTestPki } from "./tls";
