@@ -7,7 +7,6 @@ import {
   readFileSync,
   rmSync,
   writeSync,
-  writevSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
@@ -20,8 +19,12 @@ import { basename, dirname, join } from "node:path";
  * journal, a restart restores the state file and then applies the journaled messages again,
  * with their original arrival times, and ends exactly where the crashed process was.
  *
- * Each write goes to the operating system before the acknowledgement, which is what survives a
- * killed process (kill -9, OOM killer, a crash). It is not fsync'ed per message: after a power
+ * Records are collected in memory and written with one `write` per batch ({@link
+ * StateJournal.flush}): the service flushes in the MQTT adapter's `beforeAcks`, which runs after
+ * the messages of one read were handled and before their acknowledgements leave, so every record
+ * is with the operating system before the broker hears of its message, which is what survives a
+ * killed process (kill -9, OOM killer, a crash). A message whose record was still in memory was
+ * not acknowledged: the broker delivers it again. Nothing is fsync'ed per batch: after a power
  * loss the journal may miss its last moments, and the state file of the last cycle (fsync'ed)
  * is what remains.
  *
@@ -38,6 +41,8 @@ const MAGIC = 0xc0f1_4a01;
 const HEADER_BYTES = 28;
 /** A record larger than this is not one we wrote: the file is damaged from there on. */
 const MAX_RECORD_BYTES = 512 * 1024 * 1024;
+/** Buffered records are written once they reach this many bytes, so memory stays bounded. */
+export const JOURNAL_FLUSH_BYTES = 1024 * 1024;
 
 /** One journaled message. */
 export interface JournalRecord {
@@ -158,8 +163,11 @@ export class StateJournal {
   private seq: number;
   /** Files of earlier generations, each with the last sequence it holds. */
   private readonly retired: { path: string; lastSeq: number }[] = [];
-  private scratch = Buffer.allocUnsafe(1024);
-  /** A write failed, maybe half-way through a record: the next record starts a new file. */
+  /** Records appended and not written yet: `pending[0, pendingBytes)`. */
+  private pending: Buffer;
+  private pendingBytes = 0;
+  private readonly flushBytes: number;
+  /** A write failed, maybe half-way through a record: the next write starts a new file. */
   private torn = false;
 
   /**
@@ -168,16 +176,20 @@ export class StateJournal {
    * `lastSeq`). Existing files stay until {@link removeThrough} covers them. Throws if the file
    * cannot be created (the caller decides whether to run without a journal).
    */
-  constructor(statePath: string, lastSeq: number) {
+  constructor(statePath: string, lastSeq: number, flushBytes = JOURNAL_FLUSH_BYTES) {
     this.statePath = statePath;
     this.seq = lastSeq;
+    this.flushBytes = flushBytes;
+    this.pending = Buffer.allocUnsafe(flushBytes + 64 * 1024);
     const existing = journalFiles(statePath);
     for (const file of existing) this.retired.push({ path: file.path, lastSeq });
     this.generation = (existing.at(-1)?.generation ?? 0) + 1;
     this.fd = this.openGeneration();
   }
 
-  /** The sequence of the last record appended (what a state written now includes). */
+  /**
+   * The sequence of the last record appended, written or not (what a state taken now includes).
+   */
   get lastSeq(): number {
     return this.seq;
   }
@@ -187,47 +199,73 @@ export class StateJournal {
     return this.pathOf(this.generation);
   }
 
-  /**
-   * Appends one message with the time it was applied at. Synchronous: when it returns, the
-   * record is with the operating system. Throws the file system's error (disk full...).
-   */
-  append(tsMs: number, topic: string, payload: Uint8Array): void {
-    // Records after a torn one would be unreadable in the same file: start a clean one.
-    if (this.torn) {
-      this.rotate();
-      this.torn = false;
-    }
-    if (this.scratch.length < HEADER_BYTES + topic.length * 3) {
-      this.scratch = Buffer.allocUnsafe(HEADER_BYTES + topic.length * 3);
-    }
-    const head = this.scratch;
-    const topicBytes = head.write(topic, HEADER_BYTES, "utf8");
-    const seq = this.seq + 1;
-    head.writeUInt32LE(MAGIC, 0);
-    head.writeDoubleLE(seq, 4);
-    head.writeDoubleLE(tsMs, 12);
-    head.writeUInt32LE(topicBytes, 20);
-    head.writeUInt32LE(payload.byteLength, 24);
-    const headBytes = HEADER_BYTES + topicBytes;
-    const total = headBytes + payload.byteLength;
-    this.torn = true;
-    let written = writevSync(this.fd, [head.subarray(0, headBytes), payload]);
-    // A short write is rare (a signal, a nearly full disk): finish the record.
-    while (written < total) {
-      written +=
-        written < headBytes
-          ? writeSync(this.fd, head, written, headBytes - written)
-          : writeSync(this.fd, payload, written - headBytes, total - written);
-    }
-    this.torn = false;
-    this.seq = seq;
+  /** Bytes appended and not written yet. */
+  get pendingBytesCount(): number {
+    return this.pendingBytes;
   }
 
   /**
-   * Moves to a new generation: call it where the state being written is taken, so that state
-   * includes exactly the records up to {@link lastSeq}. Returns that sequence.
+   * Appends one message with the time it was applied at, to memory: {@link flush} writes it.
+   * Writes the buffer itself once it holds {@link JOURNAL_FLUSH_BYTES}; throws what that write
+   * throws (disk full...), and the records it held, this one included, are then lost (see
+   * {@link flush}).
+   */
+  append(tsMs: number, topic: string, payload: Uint8Array): void {
+    const room = HEADER_BYTES + topic.length * 3 + payload.byteLength;
+    if (this.pendingBytes + room > this.pending.length) this.grow(room);
+    const buffer = this.pending;
+    const at = this.pendingBytes;
+    const topicBytes = buffer.write(topic, at + HEADER_BYTES, "utf8");
+    const seq = this.seq + 1;
+    buffer.writeUInt32LE(MAGIC, at);
+    buffer.writeDoubleLE(seq, at + 4);
+    buffer.writeDoubleLE(tsMs, at + 12);
+    buffer.writeUInt32LE(topicBytes, at + 20);
+    buffer.writeUInt32LE(payload.byteLength, at + 24);
+    buffer.set(payload, at + HEADER_BYTES + topicBytes);
+    this.pendingBytes = at + HEADER_BYTES + topicBytes + payload.byteLength;
+    this.seq = seq;
+    if (this.pendingBytes >= this.flushBytes) this.flush();
+  }
+
+  /**
+   * Writes the appended records with one `write` (more only after a short write). Synchronous:
+   * when it returns, they are with the operating system. Throws the file system's error (disk
+   * full...): the records are then dropped (their messages stay applied, and in the next state
+   * file) and the next write starts a new file, so a torn record never hides later ones.
+   */
+  flush(): void {
+    if (this.pendingBytes === 0) return;
+    const total = this.pendingBytes;
+    this.pendingBytes = 0;
+    // Records after a torn one would be unreadable in the same file: start a clean one.
+    if (this.torn) {
+      this.switchGeneration();
+      this.torn = false;
+    }
+    this.torn = true;
+    let written = 0;
+    // A short write is rare (a signal, a nearly full disk): write the rest.
+    while (written < total) written += writeSync(this.fd, this.pending, written, total - written);
+    this.torn = false;
+    if (this.pending.length > 2 * (this.flushBytes + 64 * 1024)) {
+      this.pending = Buffer.allocUnsafe(this.flushBytes + 64 * 1024); // after one huge record
+    }
+  }
+
+  /**
+   * Moves to a new generation after writing the buffered records: call it where the state being
+   * written is taken, so that state includes exactly the records up to {@link lastSeq}. Returns
+   * that sequence. Throws what {@link flush} throws (before moving) or what opening the new file
+   * throws.
    */
   rotate(): number {
+    this.flush();
+    this.switchGeneration();
+    return this.seq;
+  }
+
+  private switchGeneration(): void {
     const previous = { fd: this.fd, path: this.currentPath };
     this.generation++;
     try {
@@ -243,7 +281,13 @@ export class StateJournal {
       // A descriptor that is already gone (the failure that brought us here) needs no closing.
     }
     this.retired.push({ path: previous.path, lastSeq: this.seq });
-    return this.seq;
+  }
+
+  /** Makes room for `bytes` more: a larger buffer holding what is pending. */
+  private grow(bytes: number): void {
+    const next = Buffer.allocUnsafe(Math.max(this.pending.length * 2, this.pendingBytes + bytes));
+    this.pending.copy(next, 0, 0, this.pendingBytes);
+    this.pending = next;
   }
 
   /** Deletes the retired generations whose records all are at or below `seq` (now in the state file). */
@@ -253,9 +297,13 @@ export class StateJournal {
     }
   }
 
-  /** Closes the current file and keeps every file (what a crash would leave). */
+  /** Writes the buffered records, closes the current file and keeps every file. */
   close(): void {
-    if (this.fd >= 0) closeSync(this.fd);
+    try {
+      this.flush();
+    } finally {
+      if (this.fd >= 0) closeSync(this.fd);
+    }
     this.fd = -1;
   }
 
@@ -264,6 +312,7 @@ export class StateJournal {
    * journal file, the current one included.
    */
   closeAndRemove(): void {
+    this.pendingBytes = 0; // the state includes them
     this.close();
     for (const file of this.retired.splice(0)) rmSync(file.path, { force: true });
     rmSync(this.currentPath, { force: true });

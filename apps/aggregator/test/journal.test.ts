@@ -184,6 +184,7 @@ describe("state journal (real Mosquitto, built CLI, kill -9)", { timeout: 60_000
       `${company}/Porto/Desk/Plug/status/switch:0`,
       Buffer.from(switchStatus(5, 1)),
     );
+    left.close(); // writes the buffered record
     const configPath = writeJournalConfig(dir, company, statePath, { journal: false });
     const aggregator = new AggregatorProcess(["--config", configPath]);
     processes.push(aggregator);

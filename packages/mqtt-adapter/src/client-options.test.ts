@@ -37,6 +37,7 @@ describe("resolveClientOptions", () => {
       maxMessages: 10_000,
       maxBytes: 8_388_608,
       maxInFlight: 100,
+      beforeAcks: undefined,
     });
     expect(o.clientId).toMatch(/^mqtt-adapter-[0-9a-f]{8}$/);
   });
@@ -164,6 +165,7 @@ describe("resolveClientOptions", () => {
       "INVALID_OPTIONS",
       "logger.debug must be a function",
     ],
+    [{ url: "mqtt://h", beforeAcks: "flush" }, "INVALID_OPTIONS", "beforeAcks must be a function"],
   ])("rejects %j", (options, code, message) => {
     const error = failure(options);
     expect([error.code, error.message]).toEqual([code, message]);

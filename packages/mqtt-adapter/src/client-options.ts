@@ -110,6 +110,16 @@ export interface MqttClientOptions {
   publishQueue?: PublishQueueOptions;
   /** Structured logger (pino fits). Default: silent. */
   logger?: Logger;
+  /**
+   * Called synchronously once per turn of the event loop in which messages were handled, after
+   * their handlers finished and right before their acknowledgements (PUBACK, PUBCOMP) go to the
+   * socket, and before `close()` lets them go. Make what the handlers did durable here, once
+   * per batch (one journal write) instead of once per message: no acknowledgement of these
+   * messages reaches the broker before it returns. If it throws, the connection is dropped
+   * without sending them (`HANDLER_FAILED` error event) and the broker delivers them again after
+   * the reconnect, so the handler sees them twice. Default none.
+   */
+  beforeAcks?: () => void;
 }
 
 /** One broker URL, parsed; internal. */
@@ -157,6 +167,7 @@ export interface ResolvedClientOptions {
   maxBytes: number;
   maxInFlight: number;
   logger: Logger;
+  beforeAcks: (() => void) | undefined;
 }
 
 const DEFAULT_PORTS = { mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 } as const;
@@ -178,6 +189,7 @@ const TOP_KEYS = [
   "closeTimeoutMs",
   "publishQueue",
   "logger",
+  "beforeAcks",
 ];
 const TLS_KEYS = [
   "caFile",
@@ -429,6 +441,9 @@ export function resolveClientOptions(options: MqttClientOptions): ResolvedClient
   for (const level of ["debug", "info", "warn", "error"] as const) {
     if (typeof logger[level] !== "function") fail(`logger.${level} must be a function`);
   }
+  if (options.beforeAcks !== undefined && typeof options.beforeAcks !== "function") {
+    fail("beforeAcks must be a function");
+  }
   return {
     endpoints,
     protocol: url.protocol,
@@ -482,5 +497,6 @@ export function resolveClientOptions(options: MqttClientOptions): ResolvedClient
       100,
     ),
     logger,
+    beforeAcks: options.beforeAcks,
   };
 }

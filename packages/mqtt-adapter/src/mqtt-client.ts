@@ -46,6 +46,12 @@ const PUBLISH_OPTIONS: readonly (readonly IClientPublishOptions[])[] = [0, 1, 2]
   { qos: qos as QoS, retain: true },
 ]);
 const noop = (): void => {};
+/** The socket as far as corking goes (every mqtt.js transport is a Node writable). */
+type CorkableStream = NodeJS.WritableStream & {
+  cork?: () => void;
+  uncork?: () => void;
+  destroy?: () => void;
+};
 /** Topics remembered for "log a REFUSED drop once per topic"; beyond this, no more logs. */
 const MAX_REFUSED_TOPICS_LOGGED = 1000;
 
@@ -101,8 +107,10 @@ export class MqttClient {
   #connectAttempts = 0;
   #reconnects = 0;
   #warnedNoHandler = false;
-  /** True while the socket is corked for the current batch of incoming messages. */
-  #corked = false;
+  /** The socket corked for the current turn of the event loop, if any. */
+  #corkedStream: CorkableStream | undefined;
+  /** Messages were acknowledged since `beforeAcks` last ran: their PUBACKs wait in the socket. */
+  #acksPending = false;
   /** Connected and the subscriptions of this connection answered: what connect() waits for. */
   #ready = false;
   #connectWaiters = new Set<{ resolve: () => void; reject: (error: Error) => void }>();
@@ -336,10 +344,23 @@ export class MqttClient {
       incomingStore: this.#incomingStore,
     });
     const current = (): boolean => client === this.#mqtt;
-    client.handleMessage = (packet, done) => {
-      this.#coalesceWrites(client);
-      this.#intake.handleMessage(packet, done);
-    };
+    const beforeAcks = this.#options.beforeAcks;
+    client.handleMessage =
+      beforeAcks === undefined
+        ? (packet, done) => {
+            this.#coalesceWrites(client);
+            this.#intake.handleMessage(packet, done);
+          }
+        : (packet, done) => {
+            this.#coalesceWrites(client);
+            this.#intake.handleMessage(packet, (error) => {
+              // mqtt.js writes the PUBACK inside `done`: into a corked socket, always (an async
+              // handler may finish in a later turn), released only after `beforeAcks` ran.
+              this.#coalesceWrites(client);
+              this.#acksPending = true;
+              done(error);
+            });
+          };
     client.on("connect", (connack) => {
       if (current()) this.#onConnect(client, connack.sessionPresent === true);
     });
@@ -366,6 +387,8 @@ export class MqttClient {
   /** Ends a dead or abandoned mqtt.js client for good (no listener, timer or socket left). */
   #retire(client: MqttJsClient | undefined): void {
     if (client === undefined) return;
+    // Ending a socket sends what a cork holds back: acknowledgements only after `beforeAcks`.
+    this.#runBeforeAcks(client.stream as CorkableStream | undefined);
     if (this.#mqtt === client) this.#mqtt = undefined;
     const ended = endClient(client, false, Date.now() + 1000);
     this.#retiring.add(ended);
@@ -622,7 +645,11 @@ export class MqttClient {
       }
     }
     this.#pump.close();
-    if (client !== undefined) await endClient(client, graceful, deadline);
+    if (client !== undefined) {
+      // Ending the socket sends what a cork holds back: acknowledgements only after `beforeAcks`.
+      if (!this.#runBeforeAcks(client.stream as CorkableStream | undefined)) graceful = false;
+      await endClient(client, graceful, deadline);
+    }
     this.#mqtt = undefined;
     await Promise.all([...this.#retiring]);
     this.#state = "closed";
@@ -650,19 +677,51 @@ export class MqttClient {
    * Corks the socket for the rest of this turn of the event loop and uncorks it in
    * `setImmediate` (after the current I/O callbacks): the PUBACKs of the messages that arrived in
    * one read, and a batch of publishes, then leave in one write instead of one system call each.
-   * Nothing waits longer than that turn.
+   * Nothing waits longer than that turn. With `beforeAcks`, it runs right before the uncork.
    */
   #coalesceWrites(client: MqttJsClient): void {
-    const stream = client.stream as
-      | (NodeJS.WritableStream & { cork?: () => void; uncork?: () => void })
-      | undefined;
-    if (this.#corked || stream?.cork === undefined || stream.uncork === undefined) return;
-    this.#corked = true;
+    const stream = client.stream as CorkableStream | undefined;
+    if (
+      stream === this.#corkedStream ||
+      stream?.cork === undefined ||
+      stream.uncork === undefined
+    ) {
+      return;
+    }
+    this.#corkedStream = stream;
     stream.cork();
     setImmediate(() => {
-      this.#corked = false;
-      stream.uncork?.();
+      if (this.#corkedStream === stream) this.#corkedStream = undefined;
+      if (this.#runBeforeAcks(stream)) stream.uncork?.();
     });
+  }
+
+  /**
+   * Calls `beforeAcks` if messages were acknowledged since it last ran. True when the corked
+   * acknowledgements may go; false when it threw: `stream` is then destroyed with what it holds
+   * (nothing of it is sent) and the broker delivers those messages again after the reconnect.
+   */
+  #runBeforeAcks(stream: CorkableStream | undefined): boolean {
+    const beforeAcks = this.#options.beforeAcks;
+    if (!this.#acksPending || beforeAcks === undefined) return true;
+    this.#acksPending = false;
+    try {
+      beforeAcks();
+      return true;
+    } catch (error) {
+      stream?.destroy?.();
+      const current = this.#mqtt?.stream as CorkableStream | undefined;
+      if (current !== stream) current?.destroy?.();
+      this.#emitError(
+        new MqttAdapterError(
+          "HANDLER_FAILED",
+          `beforeAcks failed: ${describe(error)}; the connection was dropped without acknowledging this turn's messages, the broker delivers them again`,
+          { cause: error },
+        ),
+        "error",
+      );
+      return false;
+    }
   }
 
   #emitError(error: MqttAdapterError, level: "debug" | "warn" | "error"): void {
