@@ -132,37 +132,6 @@ export interface ScenarioResult {
   wallS: number;
 }
 
-/**
- * The fleet's client as FleetStream sees it, with one difference: after a refused `publish`
- * (the adapter refuses while its queue cannot take more, or while it is disconnected) `flush`
- * also waits 20 ms. FleetStream retries a refused publish after `flush()`; when the broker is
- * down and the queue empty, `flush()` resolves at once and that retry loop would spin without
- * ever yielding to the event loop (seen here: the test process froze while broker A of the
- * bridge restarted, and never saw the broker's exit).
- */
-function yieldingClient(client: MqttClient): MqttClient {
-  let refused = false;
-  return new Proxy(client, {
-    get(target, property) {
-      if (property === "publish") {
-        return (...args: Parameters<MqttClient["publish"]>) => {
-          const accepted = target.publish(...args);
-          refused = !accepted;
-          return accepted;
-        };
-      }
-      if (property === "flush") {
-        return async () => {
-          await target.flush();
-          if (refused) await sleep(20);
-        };
-      }
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}
-
 /** A live aggregator slot: its config and the processes it ran, oldest first. */
 interface Slot {
   configPath: string;
@@ -271,7 +240,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       publishQueue: { maxMessages: 10_000, maxBytes: 64 * 1024 * 1024, maxInFlight: 100 },
     });
     await publisher.connect({ timeoutMs: 10_000 });
-    const stream = new FleetStream(fleet, yieldingClient(publisher), SPEED);
+    const stream = new FleetStream(fleet, publisher, SPEED);
     stream.start();
     // A restart before every meter's first reading is in the state would be a different test.
     await waitUntil(

@@ -1,13 +1,13 @@
+import { NATS_SERVER_BIN, type PrivateNats, startNats } from "@coreflux/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import type { PublishDroppedEvent } from "../src/index";
 import { captureLogger } from "./helpers/logger";
-import { hasNatsServer, type PrivateNats, startNats } from "./helpers/nats";
 import { waitFor } from "./helpers/net";
 import { clientTracker } from "./helpers/targets";
 
 const BAD_TOPIC = "Co/Meeting Room/RoomEnergyConsumed";
 
-describe.skipIf(!hasNatsServer())(
+describe.skipIf(NATS_SERVER_BIN === undefined)(
   "a broker that closes the connection on a refused topic (NATS MQTT gateway)",
   () => {
     const clients = clientTracker();
@@ -21,7 +21,7 @@ describe.skipIf(!hasNatsServer())(
     it("drops the poison message as REFUSED after 3 tries and delivers every other QoS 1 message", async () => {
       nats = await startNats();
       const subscriber = clients.create({
-        url: nats.url,
+        url: nats.serviceUrl,
         subscriptions: [{ filter: "Co/#", qos: 1 }],
       });
       const received: string[] = [];
@@ -31,7 +31,7 @@ describe.skipIf(!hasNatsServer())(
       await subscriber.connect({ timeoutMs: 10_000 });
 
       const { logger, lines } = captureLogger();
-      const publisher = clients.create({ url: nats.url, logger });
+      const publisher = clients.create({ url: nats.serviceUrl, logger });
       const dropped: PublishDroppedEvent[] = [];
       publisher.on("publishDropped", (event) => dropped.push(event));
       let losses = 0;

@@ -6,6 +6,8 @@ import { sleep } from "@coreflux/test-support";
 const TICK_MS = 20;
 /** Messages waiting in the client's queue before the stream waits for it to drain. */
 const HIGH_WATER = 2000;
+/** Wait after a refused publish before trying again, ms. */
+const REFUSED_WAIT_MS = 20;
 
 /**
  * A simulated fleet published in real time × `speed` through a reconnecting client of
@@ -85,7 +87,13 @@ export class FleetStream {
 
   private async publishAll(messages: readonly SimMessage[]): Promise<void> {
     for (const m of messages) {
-      while (!this.client.publish(m.topic, m.payload, { qos: 1 })) await this.client.flush();
+      // A refused publish (queue full, or the broker away): wait for the queue to drain, and at
+      // least a moment, since flush() resolves at once when nothing is queued (the loop would
+      // never yield while the broker is down).
+      while (!this.client.publish(m.topic, m.payload, { qos: 1 })) {
+        await this.client.flush();
+        await sleep(REFUSED_WAIT_MS);
+      }
       this.published++;
       if (this.client.stats().queued >= HIGH_WATER) await this.client.flush();
     }
