@@ -3,7 +3,9 @@
 // the built aggregator and, as the physical-limit baseline, `mosquitto_sub`, both subscribed to
 // the same stream. Prints one JSON line (see bench/report.mjs for its fields).
 //   node bench/e2e.mjs [--devices 10000] [--messages 1000000] [--qos 1] [--profile <dir>]
-//                      [--journal false]
+//                      [--journal false] [--nodered <path of node-red's red.js>]
+// With --nodered, Node-RED running bench/nodered/flows.json is a third subscriber of the same
+// stream (see bench/nodered.mjs), measured beside the other two.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { sleep, startMosquitto, waitUntil } from "@coreflux/test-support";
 import { createMqttClient } from "../packages/mqtt-adapter/dist/index.js";
 import { createFleet } from "../packages/shelly-simulator/dist/index.js";
+import { startNodeRed } from "./nodered.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
@@ -27,6 +30,8 @@ const profileDir = arg("profile", undefined);
 const intervalS = Number(arg("interval", "10"));
 /** `--journal false` runs the aggregator without its state journal (to measure what it costs). */
 const journal = arg("journal", "true") !== "false";
+/** `--nodered <red.js>`: also run Node-RED's flow on the stream (bench/nodered.mjs installs it). */
+const noderedJs = arg("nodered", undefined);
 const company = "Bench";
 const log = (line) => process.stderr.write(`e2e: ${line}\n`);
 
@@ -195,8 +200,26 @@ try {
   await sleep(500);
   log(`aggregator pid ${aggregator.pid}, metrics ${metricsUrl}; fleet of ${totalDevices} devices`);
 
+  // 3b. Optionally Node-RED, the tool people use instead, on the same stream.
+  let nodered;
+  if (noderedJs) {
+    nodered = await startNodeRed({
+      redJs: noderedJs,
+      url,
+      dir: join(dir, "node-red"),
+      placements,
+      log,
+    });
+    children.push(nodered.child);
+  }
+
   // 4. Flood.
-  const cpu0 = { aggregator: cpuMsOf(aggregator.pid), sub: cpuMsOf(sub.pid) };
+  const cpu0 = {
+    aggregator: cpuMsOf(aggregator.pid),
+    sub: cpuMsOf(sub.pid),
+    nodered: nodered ? cpuMsOf(nodered.child.pid) : 0,
+  };
+  const noderedCount0 = nodered ? (await nodered.ask("count")).device : 0;
   const received0 = await deviceMessages();
   const truthFile = join(dir, "truth.json");
   const simStarted = performance.now();
@@ -274,6 +297,23 @@ try {
   log(
     `device messages received: aggregator ${aggregatorReceived}, mosquitto_sub ${baselineDeviceCount} (of ${published})`,
   );
+  // Node-RED may lag behind the stream: wait until its count stops moving (2 s), at most 10 min.
+  let noderedCount;
+  let noderedCpu1;
+  if (nodered) {
+    const deadline = Date.now() + 600_000;
+    let same = 0;
+    let last = -1;
+    while (same < 8 && Date.now() < deadline) {
+      // The question queues behind the messages Node-RED has not handled yet: wait for it.
+      noderedCount = await nodered.ask("count", Math.max(deadline - Date.now(), 1000));
+      same = noderedCount.device === last ? same + 1 : 0;
+      last = noderedCount.device;
+      await sleep(250);
+    }
+    noderedCpu1 = cpuMsOf(nodered.child.pid);
+    log(`device messages received by Node-RED: ${noderedCount.device - noderedCount0}`);
+  }
 
   // 6. Loss: compare every retained aggregate with the truth (after two more publish cycles).
   await sleep(2 * intervalS * 1000 + 1000);
@@ -316,12 +356,62 @@ try {
     compare(`${path}/status/EnergyConsumed`, t.energyMwh);
   const companyPayload = retained.get(`${company}/CompanyEnergyConsumed`);
 
+  // 6b. Node-RED's totals (Wh, floating point) against the same truth, room by room.
+  let noderedResult;
+  if (nodered) {
+    const totals = await nodered.ask("totals", 120_000);
+    const errors = [];
+    const check = (path, got, truthMwh) => {
+      const gotMwh = got === undefined ? 0 : Math.round(got * 1000);
+      errors.push({ path, noderedMwh: gotMwh, truthMwh, errorMwh: gotMwh - truthMwh });
+    };
+    check(company, totals.company, truth.energyMwh);
+    for (const [path, t] of Object.entries(truth.offices))
+      check(path, totals.offices[path], t.energyMwh);
+    for (const [path, t] of Object.entries(truth.rooms))
+      check(path, totals.rooms[path], t.energyMwh);
+    const rooms = errors.filter((e) => e.path.split("/").length === 3);
+    const worst = [...rooms].sort((a, b) => Math.abs(b.errorMwh) - Math.abs(a.errorMwh));
+    const received = noderedCount.device - noderedCount0;
+    const cpuMs = noderedCpu1 - cpu0.nodered;
+    const seconds = (noderedCount.lastMs - noderedCount.firstMs) / 1000;
+    noderedResult = {
+      tool: "Node-RED",
+      version: /Node-RED version: v(\S+)/.exec(nodered.log())?.[1] ?? null,
+      flow: "bench/nodered/flows.json",
+      messagesReceived: received,
+      otherReceived: noderedCount.other,
+      seconds,
+      msgsPerS: received / Math.max(seconds, 0.001),
+      cpuMs,
+      cpuUsPerMessage: (cpuMs * 1000) / Math.max(received, 1),
+      peakRssMB: peakRssMbOf(nodered.child.pid),
+      totals: {
+        checked: errors.length,
+        mismatched: errors.filter((e) => e.errorMwh !== 0).length,
+        roomsMismatched: rooms.filter((e) => e.errorMwh !== 0).length,
+        rooms: rooms.length,
+        roomMaxAbsErrorMwh: Math.abs(worst[0]?.errorMwh ?? 0),
+        roomSumAbsErrorMwh: rooms.reduce((sum, e) => sum + Math.abs(e.errorMwh), 0),
+        companyNoderedMwh: errors[0].noderedMwh,
+        companyTruthMwh: truth.energyMwh,
+        companyErrorMwh: errors[0].errorMwh,
+        examples: worst.slice(0, 3),
+      },
+    };
+    await nodered.close();
+  }
+
   // 7. Stop everything; the aggregator writes its CPU profile on a clean exit.
   const aggregatorPeakRss = peakRssMbOf(aggregator.pid);
   const subPeakRss = peakRssMbOf(sub.pid);
   aggregator.kill("SIGTERM");
   await new Promise((resolve) => aggregator.once("exit", resolve));
   sub.kill("SIGTERM");
+  if (nodered) {
+    nodered.child.kill("SIGTERM");
+    await new Promise((resolve) => nodered.child.once("exit", resolve));
+  }
   await broker.stop();
 
   const aggregatorCpuMs = cpu1.aggregator - cpu0.aggregator;
@@ -343,6 +433,8 @@ try {
     qos,
     stateJournal: journal,
     messagesPublished: published,
+    /** Faults the simulator injected, by kind (none unless it was given --faults). */
+    faults: truth.faults,
     simulator: {
       seconds: simWallMs / 1000,
       msgsPerS: published / (simWallMs / 1000),
@@ -378,6 +470,10 @@ try {
   };
   result.cpuRatio = result.aggregator.cpuUsPerMessage / result.baseline.cpuUsPerMessage;
   result.throughputRatio = result.aggregator.msgsPerS / result.baseline.msgsPerS;
+  if (noderedResult) {
+    result.nodered = noderedResult;
+    result.noderedCpuRatio = noderedResult.cpuUsPerMessage / result.baseline.cpuUsPerMessage;
+  }
   if (profileDir) {
     const file = readdirSync(profileDir)
       .filter((f) => f.endsWith(".cpuprofile"))

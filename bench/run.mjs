@@ -2,7 +2,11 @@
 // `pnpm bench`: runs every benchmark against the built packages and writes BENCHMARKS.md and
 // bench/results.json. `--smoke` runs each one at a tiny size in seconds and writes nothing in
 // the repository (CI runs it to prove the scripts still work); `--only schema,engine,...`
-// picks benchmarks (schema, engine, oracle, adapter, e2e); `--out <dir>` writes the report elsewhere.
+// picks benchmarks (schema, engine, oracle, adapter, history, e2e, nodered); `--out <dir>` writes
+// the report elsewhere. `nodered` (the end-to-end stream into a Node-RED flow beside the
+// aggregator, installing node-red from npm into a cache folder) is never part of `--smoke`, and is
+// skipped with a message, never an error, when Node-RED cannot be installed or run;
+// `--nodered-devices` / `--nodered-messages` shrink it (default 10000 / 1000000, as e2e).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -17,7 +21,15 @@ const arg = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i === -1 ? fallback : args[i + 1];
 };
-const only = arg("only", "schema,engine,oracle,adapter,history,e2e").split(",");
+const requested = arg(
+  "only",
+  `schema,engine,oracle,adapter,history,e2e${smoke ? "" : ",nodered"}`,
+).split(",");
+// CI runs the smoke run: it never installs or starts Node-RED.
+const only = smoke ? requested.filter((s) => s !== "nodered") : requested;
+if (only.length < requested.length) process.stderr.write("bench: nodered is not part of --smoke\n");
+/** Sections asked for that did not run this time (their previous figures, if any, stay). */
+const skipped = new Map();
 const outDir = arg("out", smoke ? mkdtempSync(join(tmpdir(), "coreflux-bench-smoke-")) : root);
 
 /** Runs a bench script and returns the JSON it prints last. */
@@ -133,8 +145,51 @@ if (only.includes("e2e")) {
   }
 }
 
+if (only.includes("nodered")) {
+  // The same stream as e2e, with Node-RED's flow as a third subscriber in the same run.
+  const skip = (reason) => {
+    skipped.set("nodered", reason);
+    process.stderr.write(`bench: nodered skipped: ${reason}\n`);
+  };
+  // Loaded here only: the smoke run never touches Node-RED's code.
+  let installed;
+  try {
+    const { installNodeRed } = await import("./nodered.mjs");
+    installed = installNodeRed((line) => process.stderr.write(`bench: ${line}\n`));
+  } catch (error) {
+    installed = { skipped: `bench/nodered.mjs failed to load (${error.message.split("\n")[0]})` };
+  }
+  if (installed.skipped) skip(installed.skipped);
+  else {
+    const loadAtStart = loadavg();
+    try {
+      const r = runJson("end to end beside Node-RED", node, [
+        "bench/e2e.mjs",
+        "--devices",
+        arg("nodered-devices", "10000"),
+        "--messages",
+        arg("nodered-messages", "1000000"),
+        "--nodered",
+        installed.redJs,
+      ]);
+      if (!r.nodered) throw new Error("bench/e2e.mjs returned no Node-RED figures");
+      const round = (l) => l.map((x) => Number(x.toFixed(2)));
+      r.loadAverage = { start: round(loadAtStart), end: round(loadavg()) };
+      const { loadAverageAtStart: _, ...machine } = results.machine;
+      r.machine = machine;
+      results.nodered = r;
+    } catch (error) {
+      skip(`the run with Node-RED failed: ${error.message.split("\n")[0]}`);
+    }
+  }
+  // A first run that could not measure says so in the report; a later one keeps the last figures.
+  if (skipped.has("nodered") && !results.nodered)
+    results.nodered = { skipped: skipped.get("nodered") };
+}
+
 // Which day each section ran: a partial run keeps the others' figures and dates.
-for (const section of only) if (results[section]) results[section].ranOn = results.machine.date;
+for (const section of only)
+  if (results[section] && !skipped.has(section)) results[section].ranOn = results.machine.date;
 
 mkdirSync(join(outDir, "bench"), { recursive: true });
 writeFileSync(join(outDir, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
