@@ -45,12 +45,61 @@ export interface TreeGauges {
   history: HistoryStats | undefined;
 }
 
-/** prom-client default gauges whose names end in `_total` (left out, see the constructor). */
+/** prom-client default gauges whose names end in `_total` (left out, see {@link collectProcessMetrics}). */
 const NON_COUNTER_TOTALS = [
   "nodejs_active_handles_total",
   "nodejs_active_requests_total",
   "nodejs_active_resources_total",
 ] as const;
+
+/**
+ * Node's process metrics (`coreflux_process_*`, `coreflux_nodejs_*`, event-loop lag among them)
+ * into `registry`, without the three prom-client gauges named `*_total`: promtool reports them
+ * (a `_total` suffix promises a counter) and they count handles and requests, which nothing
+ * here alerts on.
+ */
+export function collectProcessMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry, prefix: "coreflux_" });
+  for (const name of NON_COUNTER_TOTALS) registry.removeSingleMetric(`coreflux_${name}`);
+}
+
+/** A counter that reads `read()` when scraped (the hot path bumps a plain number instead). */
+export function pulledCounter(
+  registry: Registry,
+  name: string,
+  help: string,
+  read: () => number,
+): Counter {
+  return new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
+}
+
+/** A counter with one label, read from `map` (label value → count) when scraped. */
+export function pulledKeyedCounter(
+  registry: Registry,
+  name: string,
+  help: string,
+  label: string,
+  map: ReadonlyMap<string, number>,
+): Counter {
+  return new Counter({
+    name,
+    help,
+    labelNames: [label],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [key, value] of map) this.inc({ [label]: key }, value);
+    },
+  });
+}
 
 /** The service's Prometheus metrics, in a registry of their own. */
 export class Metrics {
@@ -63,26 +112,9 @@ export class Metrics {
     const counts = this.counts;
     const registers = [this.registry];
     const plain = (name: string, help: string, read: () => number) =>
-      new Counter({
-        name,
-        help,
-        registers,
-        collect() {
-          this.reset();
-          this.inc(read());
-        },
-      });
+      pulledCounter(this.registry, name, help, read);
     const keyed = (name: string, help: string, label: string, map: Map<string, number>) =>
-      new Counter({
-        name,
-        help,
-        labelNames: [label],
-        registers,
-        collect() {
-          this.reset();
-          for (const [key, value] of map) this.inc({ [label]: key }, value);
-        },
-      });
+      pulledKeyedCounter(this.registry, name, help, label, map);
     plain("coreflux_messages_received_total", "MQTT messages received", () => counts.received);
     plain(
       "coreflux_messages_accepted_total",
@@ -230,9 +262,6 @@ export class Metrics {
       buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5],
       registers,
     });
-    collectDefaultMetrics({ register: this.registry, prefix: "coreflux_" });
-    // prom-client names three of its gauges `*_total`, which promtool reports (a `_total` suffix
-    // promises a counter); they count handles and requests, which nothing here alerts on.
-    for (const name of NON_COUNTER_TOTALS) this.registry.removeSingleMetric(`coreflux_${name}`);
+    collectProcessMetrics(this.registry);
   }
 }

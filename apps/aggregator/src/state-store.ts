@@ -142,11 +142,20 @@ export async function writeState(path: string, state: StateDocument): Promise<vo
 
 /** {@link writeState}, synchronously: for the last write on shutdown. */
 export function writeStateSync(path: string, state: StateDocument): void {
+  writeJsonFileSync(path, state);
+}
+
+/**
+ * Writes `value` as JSON atomically and synchronously: a temporary file in the same directory
+ * (mode 0600), written and fsync'ed, renamed over `path`, the directory fsync'ed. A crash at
+ * any point leaves the old file or the new one, never a torn one.
+ */
+export function writeJsonFileSync(path: string, value: unknown): void {
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
   try {
     fchmodSync(fd, 0o600);
-    const data = Buffer.from(JSON.stringify(state));
+    const data = Buffer.from(JSON.stringify(value));
     let written = 0;
     while (written < data.length) written += writeSync(fd, data, written, data.length - written);
     fsyncSync(fd);

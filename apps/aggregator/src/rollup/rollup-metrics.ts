@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Gauge, Histogram, Registry } from "prom-client";
+import { collectProcessMetrics, pulledCounter, pulledKeyedCounter } from "../metrics";
 import type { PartitionEntry } from "./rollup-engine";
 
 /** Plain counts the message handler bumps; Prometheus reads them when scraped. */
@@ -37,26 +38,9 @@ export class RollupMetrics {
     const counts = this.counts;
     const registers = [this.registry];
     const plain = (name: string, help: string, read: () => number) =>
-      new Counter({
-        name,
-        help,
-        registers,
-        collect() {
-          this.reset();
-          this.inc(read());
-        },
-      });
+      pulledCounter(this.registry, name, help, read);
     const keyed = (name: string, help: string, map: Map<string, number>) =>
-      new Counter({
-        name,
-        help,
-        labelNames: ["reason"],
-        registers,
-        collect() {
-          this.reset();
-          for (const [reason, value] of map) this.inc({ reason }, value);
-        },
-      });
+      pulledKeyedCounter(this.registry, name, help, "reason", map);
     const gauge = (name: string, help: string, read: () => number) =>
       new Gauge({
         name,
@@ -121,15 +105,6 @@ export class RollupMetrics {
       buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
       registers,
     });
-    collectDefaultMetrics({ register: this.registry, prefix: "coreflux_" });
-    // prom-client names three gauges `*_total`, which promtool reports (the suffix promises a
-    // counter); they count handles and requests, which nothing alerts on.
-    for (const name of [
-      "active_handles_total",
-      "active_requests_total",
-      "active_resources_total",
-    ]) {
-      this.registry.removeSingleMetric(`coreflux_nodejs_${name}`);
-    }
+    collectProcessMetrics(this.registry);
   }
 }

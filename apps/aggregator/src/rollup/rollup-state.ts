@@ -1,16 +1,6 @@
-import {
-  closeSync,
-  constants,
-  fchmodSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { moveAside, STATE_FORMAT } from "../state-store";
+import { moveAside, STATE_FORMAT, writeJsonFileSync } from "../state-store";
 import { rollupSnapshotSchema } from "./rollup-engine";
 
 /** Marks a roll-up state document (not the device aggregator's: the two are never mixed up). */
@@ -83,25 +73,5 @@ export function readRollupState(path: string, company: string, nowMs: number): L
  * Synchronous: the document is a few hundred bytes per source.
  */
 export function writeRollupState(path: string, state: RollupStateDocument): void {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
-  try {
-    fchmodSync(fd, 0o600);
-    const data = Buffer.from(JSON.stringify(state));
-    let written = 0;
-    while (written < data.length) written += writeSync(fd, data, written, data.length - written);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, path);
-  let dirFd: number | undefined;
-  try {
-    dirFd = openSync(dirname(path), constants.O_RDONLY);
-    fsyncSync(dirFd);
-  } catch {
-    // Some file systems cannot fsync a directory; the rename is still atomic.
-  } finally {
-    if (dirFd !== undefined) closeSync(dirFd);
-  }
+  writeJsonFileSync(path, state);
 }
