@@ -402,6 +402,19 @@ try {
     await nodered.close();
   }
 
+  // 6c. How long the aggregator's event loop stood still at most (and its p99) since the scrape
+  // that saw it connect: prom-client's event-loop monitor (perf_hooks.monitorEventLoopDelay,
+  // 10 ms resolution) resets at each scrape of /metrics, and nothing scraped it in between.
+  const lagText = await (await fetch(metricsUrl)).text();
+  const lagMs = (name) => {
+    const line = lagText.split("\n").find((l) => l.startsWith(`${name} `));
+    return line ? Number(line.split(" ")[1]) * 1000 : null;
+  };
+  const eventLoop = {
+    maxMs: lagMs("coreflux_nodejs_eventloop_lag_max_seconds"),
+    p99Ms: lagMs("coreflux_nodejs_eventloop_lag_p99_seconds"),
+  };
+
   // 7. Stop everything; the aggregator writes its CPU profile on a clean exit.
   const aggregatorPeakRss = peakRssMbOf(aggregator.pid);
   const subPeakRss = peakRssMbOf(sub.pid);
@@ -448,6 +461,9 @@ try {
       cpuUsPerMessage: (aggregatorCpuMs * 1000) / Math.max(aggregatorReceived, 1),
       totalReceivedIncludingOwnOutput: aggregatorLastCount,
       peakRssMB: aggregatorPeakRss,
+      /** Event-loop delay over the run (stream, publish cycles, state writes), ms. */
+      eventLoopMaxMs: eventLoop.maxMs,
+      eventLoopP99Ms: eventLoop.p99Ms,
     },
     baseline: {
       tool: "mosquitto_sub",

@@ -180,6 +180,11 @@ function e2eSection(r) {
     `- zero loss (every device, room, office and company total equals the truth to the mWh): ${yes(r.loss.exact)} — ${fmt(r.loss.checked)} totals compared, ${fmt(r.loss.mismatched)} differ; company ${fmt(r.loss.companyAggregatorMwh)} mWh vs truth ${fmt(r.loss.companyTruthMwh)} mWh`,
     `- aggregator CPU per message ≤ 1.5 × mosquitto_sub's: ratio ${fmt(r.cpuRatio, 2)}, ${yes(r.cpuRatio <= 1.5)}`,
     `- aggregator keeps up (throughput ≥ 90 % of mosquitto_sub's): ${fmt(r.throughputRatio * 100, 1)} %, ${yes(r.throughputRatio >= 0.9)}`,
+    ...(a.eventLoopMaxMs == null
+      ? []
+      : [
+          `- the aggregator's event loop never stands still more than 20 ms (\`monitorEventLoopDelay\` over the run, 10 ms resolution): max ${fmt(a.eventLoopMaxMs, 1)} ms, p99 ${fmt(a.eventLoopP99Ms, 1)} ms, ${yes(a.eventLoopMaxMs <= 20)}`,
+        ]),
     ...(r.notes ?? []).map((n) => `- ${n}`),
     ...(r.profile
       ? [
