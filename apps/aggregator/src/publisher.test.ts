@@ -130,4 +130,73 @@ describe("Publisher", () => {
     await subscriber.close();
     await broker.close();
   });
+
+  it("builds a large cycle in slices, one per turn of the event loop; finish() queues the rest at once", async () => {
+    const broker = await startEmbeddedBroker({ port: 0 });
+    const received = new Map<string, number>();
+    const subscriber = createMqttClient({
+      url: broker.url,
+      subscriptions: [{ filter: "Coreflux/#", qos: 1 }],
+    });
+    subscriber.onMessage((topic) => received.set(topic, (received.get(topic) ?? 0) + 1));
+    await subscriber.connect();
+    const client = createMqttClient({ url: broker.url });
+    await client.connect();
+    const engine = fleet(40);
+    const counts = new Counts();
+    const publisher = new Publisher(
+      engine,
+      client,
+      counts,
+      pino({ level: "silent" }),
+      {
+        retain: false,
+        qos: 1,
+        nested: false,
+        fullRefreshEvery: 1000,
+        queueCapacity: 10_000,
+        sliceMessages: 8,
+      },
+      () => T0 + 60_000,
+    );
+    const report = publisher.cycle({
+      nowMs: T0 + 60_000,
+      changed: engine.takeChanges(T0 + 60_000),
+      engine,
+    });
+    // One slice now; the others follow turn by turn, each node once.
+    expect(report.published).toBe(8);
+    expect(publisher.backlog).toBe(engine.nodeCount - 8);
+    await new Promise((r) => setImmediate(r));
+    expect(publisher.backlog).toBe(engine.nodeCount - 16);
+    for (let i = 0; i < 200 && received.size < engine.nodeCount; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(received.size).toBe(engine.nodeCount);
+    expect([...received.values()].every((n) => n === 1)).toBe(true);
+    expect(counts.published).toBe(engine.nodeCount);
+
+    // A full refresh before a stop: finish() hands every waiting node to the client now.
+    publisher.cycle({ nowMs: T0 + 61_000, changed: [], engine }); // cycle 2: not full
+    const refreshed = new Publisher(
+      engine,
+      client,
+      counts,
+      pino({ level: "silent" }),
+      {
+        retain: false,
+        qos: 1,
+        nested: false,
+        fullRefreshEvery: 1,
+        queueCapacity: 10_000,
+        sliceMessages: 8,
+      },
+      () => T0 + 62_000,
+    );
+    expect(refreshed.cycle({ nowMs: T0 + 62_000, changed: [], engine }).published).toBe(8);
+    expect(refreshed.finish(T0 + 62_000)).toBe(engine.nodeCount - 8);
+    expect(refreshed.backlog).toBe(0);
+    await client.close();
+    await subscriber.close();
+    await broker.close();
+  });
 });

@@ -13,7 +13,16 @@ export interface PublisherOptions {
   fullRefreshEvery: number;
   /** Room left in the client's publish queue; the rest waits for `drain`. */
   queueCapacity: number;
+  /**
+   * Messages built in one turn of the event loop at most (default {@link SLICE_MESSAGES}): the
+   * rest of a large cycle follows in `setImmediate` slices, so that intake never waits for a
+   * whole cycle's payloads.
+   */
+  sliceMessages?: number;
 }
+
+/** Payloads built per turn of the event loop: about 5-10 ms of work on this project's machine. */
+export const SLICE_MESSAGES = 500;
 
 /** What one cycle did. */
 export interface CycleReport {
@@ -37,6 +46,7 @@ export class Publisher {
   private readonly waiting = new Set<NodeId>();
   private cycles = 0;
   private flushing = false;
+  private sliceScheduled = false;
 
   constructor(
     private readonly engine: EnergyEngine,
@@ -46,6 +56,14 @@ export class Publisher {
     private readonly options: PublisherOptions,
     private readonly clock: () => number = Date.now,
   ) {}
+
+  /**
+   * Hands everything waiting that the client's queue takes to it now, in one go: the last
+   * cycle before a stop, whose messages must be queued before the client closes.
+   */
+  finish(nowMs: number): number {
+    return this.pump(nowMs, false);
+  }
 
   /** Nodes waiting to be published. */
   get backlog(): number {
@@ -68,12 +86,15 @@ export class Publisher {
   }
 
   /**
-   * Publishes waiting nodes while the client's queue has room; returns how many. If some are
-   * left, publishes them once the client has flushed its queue.
+   * Publishes waiting nodes while the client's queue has room, one slice per turn of the event
+   * loop; returns how many this turn. What the queue has no room for is published once the
+   * client has flushed it; what the slice left goes in the next turn.
    */
-  pump(nowMs: number): number {
+  pump(nowMs: number, sliced = true): number {
     if (this.waiting.size === 0) return 0;
-    const room = this.options.queueCapacity - this.client.stats().queued;
+    const queueRoom = this.options.queueCapacity - this.client.stats().queued;
+    const slice = sliced ? (this.options.sliceMessages ?? SLICE_MESSAGES) : queueRoom;
+    const room = Math.min(queueRoom, slice);
     let published = 0;
     const debug = this.log.isLevelEnabled("debug");
     for (const id of this.waiting) {
@@ -99,6 +120,17 @@ export class Publisher {
       }
     }
     this.counts.published += published;
+    if (this.waiting.size > 0 && published === slice && queueRoom > slice) {
+      // The queue takes more: the next slice after intake had its turn.
+      if (!this.sliceScheduled) {
+        this.sliceScheduled = true;
+        setImmediate(() => {
+          this.sliceScheduled = false;
+          this.pump(this.clock());
+        });
+      }
+      return published;
+    }
     if (this.waiting.size > 0 && !this.flushing) {
       this.flushing = true;
       this.client.flush().then(

@@ -396,6 +396,8 @@ export async function startService(
     clearInterval(timer);
     intake.running = false;
     cycle();
+    // The rest of the last cycle's slices, queued before the client closes.
+    publisher.finish(clock());
     await saving;
     // What the final state includes is also in the journal, should that write fail.
     flushJournal();
