@@ -138,7 +138,9 @@ describe("Publisher", () => {
       url: broker.url,
       subscriptions: [{ filter: "Coreflux/#", qos: 1 }],
     });
-    subscriber.onMessage((topic) => received.set(topic, (received.get(topic) ?? 0) + 1));
+    subscriber.onMessage((topic) => {
+      received.set(topic, (received.get(topic) ?? 0) + 1);
+    });
     await subscriber.connect();
     const client = createMqttClient({ url: broker.url });
     await client.connect();
