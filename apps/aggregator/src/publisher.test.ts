@@ -28,6 +28,44 @@ function fleet(devices: number) {
   return engine;
 }
 
+/** An embedded broker and a subscriber counting the messages received per topic. */
+async function brokerWithCounter() {
+  const broker = await startEmbeddedBroker({ port: 0 });
+  const received = new Map<string, number>();
+  const subscriber = createMqttClient({
+    url: broker.url,
+    subscriptions: [{ filter: "Coreflux/#", qos: 1 }],
+  });
+  subscriber.onMessage((topic) => {
+    received.set(topic, (received.get(topic) ?? 0) + 1);
+  });
+  await subscriber.connect();
+  return { broker, received, subscriber };
+}
+
+/** A publisher with the test's settings (no retain, QoS 1) and a fixed clock. */
+function publisherFor(
+  engine: EnergyEngine,
+  client: ReturnType<typeof createMqttClient>,
+  counts: Counts,
+  options: {
+    nested: boolean;
+    fullRefreshEvery: number;
+    queueCapacity: number;
+    sliceMessages?: number;
+  },
+  nowMs: number,
+): Publisher {
+  return new Publisher(
+    engine,
+    client,
+    counts,
+    pino({ level: "silent" }),
+    { retain: false, qos: 1, ...options },
+    () => nowMs,
+  );
+}
+
 describe("payloads", () => {
   it("every level matches its schema; nested = false drops the child arrays", () => {
     const engine = fleet(12);
@@ -73,16 +111,7 @@ describe("payloads", () => {
 
 describe("Publisher", () => {
   it("publishes what the queue takes and the rest on drain, each node once, nothing dropped", async () => {
-    const broker = await startEmbeddedBroker({ port: 0 });
-    const received = new Map<string, number>();
-    const subscriber = createMqttClient({
-      url: broker.url,
-      subscriptions: [{ filter: "Coreflux/#", qos: 1 }],
-    });
-    subscriber.onMessage((topic) => {
-      received.set(topic, (received.get(topic) ?? 0) + 1);
-    });
-    await subscriber.connect();
+    const { broker, received, subscriber } = await brokerWithCounter();
     const client = createMqttClient({
       url: broker.url,
       publishQueue: { maxMessages: 10, maxBytes: 1 << 20, maxInFlight: 5 },
@@ -90,19 +119,12 @@ describe("Publisher", () => {
     await client.connect();
     const engine = fleet(40);
     const counts = new Counts();
-    const publisher = new Publisher(
+    const publisher = publisherFor(
       engine,
       client,
       counts,
-      pino({ level: "silent" }),
-      {
-        retain: false,
-        qos: 1,
-        nested: true,
-        fullRefreshEvery: 1000,
-        queueCapacity: 10,
-      },
-      () => T0 + 60_000,
+      { nested: true, fullRefreshEvery: 1000, queueCapacity: 10 },
+      T0 + 60_000,
     );
     const report = publisher.cycle({
       nowMs: T0 + 60_000,
@@ -132,34 +154,17 @@ describe("Publisher", () => {
   });
 
   it("builds a large cycle in slices, one per turn of the event loop; finish() queues the rest at once", async () => {
-    const broker = await startEmbeddedBroker({ port: 0 });
-    const received = new Map<string, number>();
-    const subscriber = createMqttClient({
-      url: broker.url,
-      subscriptions: [{ filter: "Coreflux/#", qos: 1 }],
-    });
-    subscriber.onMessage((topic) => {
-      received.set(topic, (received.get(topic) ?? 0) + 1);
-    });
-    await subscriber.connect();
+    const { broker, received, subscriber } = await brokerWithCounter();
     const client = createMqttClient({ url: broker.url });
     await client.connect();
     const engine = fleet(40);
     const counts = new Counts();
-    const publisher = new Publisher(
+    const publisher = publisherFor(
       engine,
       client,
       counts,
-      pino({ level: "silent" }),
-      {
-        retain: false,
-        qos: 1,
-        nested: false,
-        fullRefreshEvery: 1000,
-        queueCapacity: 10_000,
-        sliceMessages: 8,
-      },
-      () => T0 + 60_000,
+      { nested: false, fullRefreshEvery: 1000, queueCapacity: 10_000, sliceMessages: 8 },
+      T0 + 60_000,
     );
     const report = publisher.cycle({
       nowMs: T0 + 60_000,
@@ -179,20 +184,12 @@ describe("Publisher", () => {
 
     // A full refresh before a stop: finish() hands every waiting node to the client now.
     publisher.cycle({ nowMs: T0 + 61_000, changed: [], engine }); // cycle 2: not full
-    const refreshed = new Publisher(
+    const refreshed = publisherFor(
       engine,
       client,
       counts,
-      pino({ level: "silent" }),
-      {
-        retain: false,
-        qos: 1,
-        nested: false,
-        fullRefreshEvery: 1,
-        queueCapacity: 10_000,
-        sliceMessages: 8,
-      },
-      () => T0 + 62_000,
+      { nested: false, fullRefreshEvery: 1, queueCapacity: 10_000, sliceMessages: 8 },
+      T0 + 62_000,
     );
     expect(refreshed.cycle({ nowMs: T0 + 62_000, changed: [], engine }).published).toBe(8);
     expect(refreshed.finish(T0 + 62_000)).toBe(engine.nodeCount - 8);

@@ -149,24 +149,18 @@ export class RollupEngine {
       return { kind: "older", heldTsS: held.tsS, tsS: reading.tsS };
     }
     const decreased: Extract<ApplyOutcome, { kind: "accepted" }>["decreased"] = [];
-    let totalMwh = reading.totalMwh;
-    let returnedMwh = reading.returnedMwh;
-    if (held !== undefined && totalMwh < held.totalMwh) {
-      decreased.push({
-        field: "TotalEnergy",
-        heldWh: held.totalMwh / 1000,
-        sentWh: totalMwh / 1000,
-      });
-      totalMwh = held.totalMwh;
-    }
-    if (held !== undefined && returnedMwh < held.returnedMwh) {
-      decreased.push({
-        field: "ReturnedEnergyWh",
-        heldWh: held.returnedMwh / 1000,
-        sentWh: returnedMwh / 1000,
-      });
-      returnedMwh = held.returnedMwh;
-    }
+    /** The sent lifetime value, or the held one when it is higher (noted in `decreased`). */
+    const highest = (
+      field: "TotalEnergy" | "ReturnedEnergyWh",
+      sentMwh: number,
+      heldMwh: number | undefined,
+    ): number => {
+      if (heldMwh === undefined || sentMwh >= heldMwh) return sentMwh;
+      decreased.push({ field, heldWh: heldMwh / 1000, sentWh: sentMwh / 1000 });
+      return heldMwh;
+    };
+    const totalMwh = highest("TotalEnergy", reading.totalMwh, held?.totalMwh);
+    const returnedMwh = highest("ReturnedEnergyWh", reading.returnedMwh, held?.returnedMwh);
     const next: Held = {
       name: reading.name,
       path,
