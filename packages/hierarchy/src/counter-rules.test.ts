@@ -175,6 +175,30 @@ describe("accounting rules", () => {
     expect(energyMwh(device)).toBe(500);
   });
 
+  it("a held rise survives a higher outlier after it: the next reading back at it confirms it", () => {
+    const { meter, feed, energyMwh } = setup();
+    const m = meter(device);
+    const at = (s: number) => T0 + s * 1000;
+    const outcomes = feed(m, [
+      { tsMs: at(0), energyWh: 118.829, powerW: 0, deviceTsMs: at(0) },
+      // 7.4 Wh in a minute while both power reports said 0 W: held, not yet credited.
+      { tsMs: at(60), energyWh: 126.242, powerW: 0, deviceTsMs: at(60) },
+      // A corrupted value far beyond the limit replaces it as the held reading ...
+      { tsMs: at(120), energyWh: 9533.506, powerW: 0, deviceTsMs: at(120) },
+      // ... and a later reading back at the first confirms the first (the counter stayed there).
+      { tsMs: at(180), energyWh: 126.242, powerW: 0, deviceTsMs: at(180) },
+      { tsMs: at(240), energyWh: 126.242, powerW: 0, deviceTsMs: at(240) },
+    ]);
+    expect(outcomes).toEqual([
+      "reference",
+      "spike-rejected",
+      "spike-rejected",
+      "accepted",
+      "duplicate",
+    ]);
+    expect(energyMwh(device)).toBe(7_413);
+  });
+
   it("re-bases when a jump is confirmed: the jump is not consumption, what follows is", () => {
     const { engine, meter, feed, energyMwh } = setup();
     const m = meter(device);

@@ -95,8 +95,9 @@ export class ReadingEvidence {
  *   interval starts, for splitting it in proportion to power).
  * - `pending*`: a held-back reading (a drop, or a rise the evidence does not explain), its time
  *   (and whether the device's clock gave it) and the allowance accumulated since it, waiting for
- *   the next reading to tell; for a drop replaced by a lower one, the low value before it
- *   (`pendingAlt*`), so that a lower outlier cannot erase a real one.
+ *   the next reading to tell; for a drop replaced by a lower one, the low value before it, and
+ *   for a rise replaced by a higher one, the first held rise (`pendingAlt*`), so that an
+ *   outlier cannot erase a real one.
  * - `epoch` / `epochStartTsMs` / `epochFloorMwh`: restarts and new levels so far, when the
  *   current one began and the first value it showed (no copy of this epoch's readings is lower).
  * - `rateMwhPerMs`: how fast the counter grew over its last credited interval. Twice that rate is
@@ -399,10 +400,19 @@ export class CounterTracker {
    * counter level otherwise, or the old counter returning after a false restart).
    */
   private afterRise(i: number, ref: number, v: number, ev: ReadingEvidence): number {
-    const high = this.pendingMwh.data[i]!;
+    let high = this.pendingMwh.data[i]!;
     if (v < high - this.jitterMwh) {
-      this.pendingKind.data[i] = PENDING_NONE;
-      return asGlitch(this.step(i, ref, v, ev));
+      // Back at (or above) a rise held before a higher value replaced it: the higher one was the
+      // outlier (`118.8 → 126.2 → 9533.5 → 126.2`); judge this reading against the first.
+      const alt = this.pendingAltMwh.data[i]!;
+      if (!(v >= alt - this.jitterMwh)) {
+        this.pendingKind.data[i] = PENDING_NONE;
+        return asGlitch(this.step(i, ref, v, ev));
+      }
+      high = alt;
+      this.pendingMwh.data[i] = alt;
+      this.pendingTsMs.data[i] = this.pendingAltTsMs.data[i]!;
+      this.pendingAltMwh.data[i] = Number.NaN;
     }
     const highTsMs = this.pendingTsMs.data[i]!;
     if (v <= high) {
@@ -415,7 +425,15 @@ export class CounterTracker {
       // (power reports sample a load that may have peaked between them: the limit, not the
       // reported power, is the test here; an outlier is rarely followed by a value above it).
       if (!this.withinLimit(v - high, highTsMs, ev, true)) {
+        // Remember the first held rise: a higher outlier must not erase it.
+        const first = this.pendingAltMwh.data[i]!;
+        const keepFirst = !Number.isNaN(first);
+        const altMwh = keepFirst ? first : high;
+        const altTsMs = keepFirst ? this.pendingAltTsMs.data[i]! : highTsMs;
         this.hold(i, PENDING_RISE, v, ev);
+        this.pendingAltMwh.data[i] = altMwh;
+        this.pendingAltTsMs.data[i] = altTsMs;
+        this.pendingAltAllowMwh.data[i] = 0;
         return Outcome.spikeRejected;
       }
     }
