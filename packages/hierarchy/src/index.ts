@@ -4,6 +4,15 @@
  * Meter readings (a cumulative counter in Wh, power in W, a time) in; exact totals (integer
  * mWh) per node of a tree out. No I/O, no timers, no dependencies: time is always passed in.
  */
+export {
+  type CapturedColumn,
+  type CapturedColumns,
+  CaptureEncoder,
+  captureBuffers,
+  type EngineCapture,
+  encodeCapture,
+  reserveCapture,
+} from "./capture";
 export { createEnergyEngine, EnergyEngine } from "./engine";
 export { HierarchyError, type HierarchyErrorCode } from "./errors";
 export { formatMwhAsWh, mwhToWh } from "./format";

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { expectSumsHold, MINUTE, T0 } from "../test/helpers";
-import { EnergyEngine, type EngineSnapshot } from "./index";
+import { CaptureEncoder, captureBuffers, EnergyEngine, type EngineSnapshot } from "./index";
 
 // FC_SEED=<seed> replays a run CI reported (fast-check prints the seed of a failure).
 if (process.env.FC_SEED) fc.configureGlobal({ seed: Number(process.env.FC_SEED) });
@@ -275,6 +275,26 @@ describe("engine properties", () => {
     );
   });
 
+  it("settling queued effects at any time changes nothing a reader sees", () => {
+    fc.assert(
+      fc.property(ops, fc.array(fc.nat(3), { minLength: 1 }), (stream, amounts) => {
+        const straight = new EnergyEngine();
+        const truth = play(straight, stream);
+        const settled = new EnergyEngine();
+        let step = 0;
+        play(settled, stream, undefined, () => {
+          settled.settle(amounts[step++ % amounts.length]!);
+        });
+        expect(settled.snapshot()).toEqual(straight.snapshot());
+        const sorted = (ids: number[]) => [...ids].sort((a, b) => a - b);
+        expect(sorted(settled.takeChanges(truth.clockMs))).toEqual(
+          sorted(straight.takeChanges(truth.clockMs)),
+        );
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it("snapshot and restore at any point gives the same final state as an uninterrupted run", () => {
     fc.assert(
       fc.property(ops, fc.nat(), (stream, cutSeed) => {
@@ -289,6 +309,30 @@ describe("engine properties", () => {
         if (!restored.ok) throw new Error(restored.error.message);
         play(restored.engine, stream.slice(cut), truth);
         expect(restored.engine.snapshot()).toEqual(straight.snapshot());
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("captures, sent as a worker receives them and encoded there, are the snapshots of their instants", () => {
+    fc.assert(
+      fc.property(ops, fc.nat(), (stream, cutSeed) => {
+        const cut = cutSeed % (stream.length + 1);
+        const engine = new EnergyEngine({ timeZone: "Europe/Lisbon" });
+        const encoder = new CaptureEncoder();
+        const truth = play(engine, stream.slice(0, cut), undefined, undefined, false);
+        const first = engine.capture();
+        const atFirst = JSON.parse(JSON.stringify(engine.snapshot()));
+        // The engine goes on while the capture is encoded elsewhere: the capture must not move.
+        play(engine, stream.slice(cut), truth, undefined, false);
+        const sent = structuredClone(first, { transfer: captureBuffers(first) });
+        expect(JSON.parse(JSON.stringify(encoder.encode(sent)))).toEqual(atFirst);
+        // Its buffers come back and carry the next capture (new names only).
+        const back = structuredClone(sent, { transfer: captureBuffers(sent) });
+        const second = engine.capture(back);
+        const atSecond = JSON.parse(JSON.stringify(engine.snapshot()));
+        const sentAgain = structuredClone(second, { transfer: captureBuffers(second) });
+        expect(JSON.parse(JSON.stringify(encoder.encode(sentAgain)))).toEqual(atSecond);
       }),
       { numRuns: 100 },
     );

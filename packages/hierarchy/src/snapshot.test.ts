@@ -1,7 +1,14 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { HOUR, MINUTE, setup, T0 } from "../test/helpers";
-import { EnergyEngine, SNAPSHOT_VERSION } from "./index";
+import {
+  CaptureEncoder,
+  captureBuffers,
+  EnergyEngine,
+  encodeCapture,
+  reserveCapture,
+  SNAPSHOT_VERSION,
+} from "./index";
 
 function populated() {
   const s = setup({ timeZone: "Europe/Lisbon" });
@@ -41,6 +48,56 @@ describe("snapshot and restore", () => {
     expect(copy.view(company, T0 + 3 * MINUTE)).toEqual(
       original.engine.view(company, T0 + 3 * MINUTE),
     );
+  });
+
+  it("a capture encodes to the snapshot of its instant, elsewhere and later, and restores the same", () => {
+    const original = populated();
+    const capture = original.engine.capture();
+    const atCapture = roundTrip(original.engine);
+    // The engine moves on; the capture (copies) does not.
+    original.engine.ingest(original.a, { tsMs: T0 + 3 * MINUTE, energyWh: 0.5 });
+    const received = structuredClone(capture, { transfer: captureBuffers(capture) });
+    const encoded = JSON.parse(JSON.stringify(encodeCapture(received)));
+    expect(encoded).toEqual(atCapture);
+    const restored = EnergyEngine.restore(encoded, { timeZone: "Europe/Lisbon" });
+    if (!restored.ok) throw new Error(restored.error.message);
+    expect(restored.engine.ingest(original.a, { tsMs: T0 + 3 * MINUTE, energyWh: 0.5 })).toBe(
+      "reset",
+    );
+    expect(restored.engine.snapshot()).toEqual(original.engine.snapshot());
+  });
+
+  it("a series of captures reuses the buffers and sends only the names added since", () => {
+    const s = populated();
+    const encoder = new CaptureEncoder();
+    const first = s.engine.capture();
+    expect(first.nodes.nameFrom).toBe(0);
+    encoder.encode(first);
+    const c = s.meter("Coreflux/Porto/Kitchen/Kettle");
+    s.feed(c, [{ tsMs: T0 + 3 * MINUTE, energyWh: 10 }]);
+    const second = s.engine.capture(first);
+    expect(second.nodes.name).toEqual(["Kitchen", "Kettle"]);
+    expect(second.meters.meterId).toEqual(["switch:0"]);
+    expect(second.meters.active.refMwh!.buffer).toBe(first.meters.active.refMwh!.buffer);
+    expect(JSON.parse(JSON.stringify(encoder.encode(second)))).toEqual(roundTrip(s.engine));
+    // Room for growth, resident, reused by the next capture; the values stay what they were.
+    reserveCapture(second, 10);
+    expect(second.meters.active.refMwh!.buffer.byteLength).toBe(10 * 3 * 8);
+    expect(second.meters.active.refMwh!.length).toBe(3);
+    const third = s.engine.capture(second);
+    expect(third.meters.active.refMwh!.buffer).toBe(second.meters.active.refMwh!.buffer);
+    expect(JSON.parse(JSON.stringify(encoder.encode(third)))).toEqual(roundTrip(s.engine));
+    // A fresh encoder has not seen the names the second capture leaves out.
+    expect(() => new CaptureEncoder().encode(second)).toThrow(/names this encoder has not seen/);
+  });
+
+  it("encodeCapture refuses what is not a capture of this release", () => {
+    expect(() => encodeCapture({} as never)).toThrow(TypeError);
+    const capture = populated().engine.capture();
+    capture.meters.columns.energyMwh = new Float64Array(1);
+    expect(() => encodeCapture(capture)).toThrow(/column energyMwh/);
+    const other = populated().engine.capture();
+    expect(() => setup().engine.capture(other)).toThrow(/not of this engine/);
   });
 
   it("credits the whole gap when the first reading after a restore comes hours later", () => {

@@ -1,0 +1,332 @@
+import { MeterColumns, NodeColumns } from "./columns";
+import type { CounterTracker } from "./counter-tracker";
+import {
+  type AnyGrowable,
+  GrowableFloat64,
+  GrowableInt32,
+  GrowableUint8,
+  GrowableUint32,
+} from "./growable";
+import type { MeterEvidence } from "./meter-evidence";
+import { resolveOptions } from "./options";
+import { type EngineSnapshot, encodeSnapshot } from "./snapshot";
+
+/** A typed array of one captured column (exactly `count` elements). */
+export type CapturedColumn = Float64Array | Int32Array | Uint32Array | Uint8Array;
+
+/** The columns of one table of the engine, copied: column name → values. */
+export type CapturedColumns = Record<string, CapturedColumn>;
+
+/** Marks a capture; its layout belongs to one release of this package. */
+const CAPTURE_KIND = "coreflux.hierarchy.capture.1";
+
+/**
+ * The engine's state at one instant, as plain copies of the columns its snapshot encodes (see
+ * `EnergyEngine.capture`). Only typed arrays, strings and numbers: it survives the structured
+ * clone of `postMessage`, and {@link captureBuffers} lists its buffers for a zero-copy
+ * transfer. Its layout is internal to this release: encode it with a {@link CaptureEncoder} (or
+ * {@link encodeCapture}) of the same version of `@coreflux/hierarchy`; never store it.
+ */
+export interface EngineCapture {
+  kind: typeof CAPTURE_KIND;
+  timeZone: string;
+  latestTsMs: number;
+  clockMs: number;
+  /** Online meters from the head of the freshness list to its tail. */
+  freshOrder: Int32Array;
+  /** `name` holds the names of nodes `nameFrom .. count - 1` (the tree only grows). */
+  nodes: { count: number; nameFrom: number; name: string[]; columns: CapturedColumns };
+  /** `meterId` holds the ids of meters `idFrom .. count - 1`. */
+  meters: {
+    count: number;
+    idFrom: number;
+    meterId: string[];
+    columns: CapturedColumns;
+    active: CapturedColumns;
+    returned: CapturedColumns;
+    evidence: CapturedColumns;
+  };
+}
+
+/** What {@link captureEngine} reads from an engine. */
+export interface CaptureSource {
+  timeZone: string;
+  latestTsMs: number;
+  clockMs: number;
+  nodes: NodeColumns;
+  meters: MeterColumns;
+  /** Visits the online meters from the head of the freshness list to its tail. */
+  freshOrder: (visit: (meter: number) => void) => number;
+}
+
+// The columns the snapshot encodes, per table; nothing else is copied. A column missing here
+// makes `encodeCapture` differ from `snapshot()`, which the snapshot properties test catches.
+const NODE_COLUMNS = [
+  "parent",
+  "energyMwh",
+  "returnedMwh",
+  "hourKey",
+  "hourMwh",
+  "dayKey",
+  "dayMwh",
+  "monthKey",
+  "monthMwh",
+  "lastUpdateTsMs",
+  "availability",
+  "bootTsMs",
+] as const satisfies readonly (keyof NodeColumns)[];
+const METER_COLUMNS = [
+  "device",
+  "maxPowerW",
+  "limitSource",
+  "energyMwh",
+  "returnedMwh",
+  "powerMw",
+  "lastSeenTsMs",
+  "state",
+  "listKeyMs",
+] as const satisfies readonly (keyof MeterColumns)[];
+const COUNTER_COLUMNS = [
+  "refMwh",
+  "refSetTsMs",
+  "refSeenTsMs",
+  "refTimed",
+  "allowMwh",
+  "seenIntegralMwh",
+  "pendingKind",
+  "pendingMwh",
+  "pendingTsMs",
+  "pendingAllowMwh",
+  "pendingTimed",
+  "pendingAltMwh",
+  "pendingAltTsMs",
+  "pendingAltAllowMwh",
+  "epoch",
+  "epochStartTsMs",
+  "epochFloorMwh",
+  "prevRefMwh",
+  "prevSeenTsMs",
+  "epochCreditMwh",
+  "rateMwhPerMs",
+  "flowSeen",
+] as const satisfies readonly (keyof CounterTracker)[];
+const EVIDENCE_COLUMNS = [
+  "lastReportTsMs",
+  "counterArrivalTsMs",
+  "burstBaseTsMs",
+  "queueCounters",
+  "clockOffsetMs",
+  "hasPower",
+  "powerTsMs",
+  "sustainedW",
+  "importW",
+  "exportW",
+  "integralMwh",
+  "markTsMs",
+  "markIntegralMwh",
+] as const satisfies readonly (keyof MeterEvidence)[];
+
+const isGrowable = (v: unknown): v is AnyGrowable =>
+  v instanceof GrowableFloat64 ||
+  v instanceof GrowableInt32 ||
+  v instanceof GrowableUint32 ||
+  v instanceof GrowableUint8;
+
+/**
+ * Copies the first `count` values of the listed columns of `table`, into the buffers of
+ * `reuse` where they are large enough (a buffer used before is resident: no page faults), into
+ * new buffers sized like the live column otherwise (room to grow before the next capture).
+ */
+function copyColumns(
+  table: object,
+  keys: readonly string[],
+  count: number,
+  reuse: CapturedColumns | undefined,
+): CapturedColumns {
+  const source = table as Record<string, AnyGrowable>;
+  const out: CapturedColumns = {};
+  for (const key of keys) {
+    const data = source[key]!.data;
+    const old = reuse?.[key];
+    const Type = data.constructor as new (
+      buffer: ArrayBuffer,
+      byteOffset: number,
+      length: number,
+    ) => CapturedColumn;
+    const bytes = count * data.BYTES_PER_ELEMENT;
+    const buffer =
+      old !== undefined && old.constructor === Type && old.buffer.byteLength >= bytes
+        ? (old.buffer as ArrayBuffer)
+        : new ArrayBuffer(Math.max(data.length, count) * data.BYTES_PER_ELEMENT);
+    const copy = new Type(buffer, 0, count);
+    copy.set(data.subarray(0, count));
+    out[key] = copy;
+  }
+  return out;
+}
+
+/** Puts captured values into the growable columns of `table` (a fresh one). */
+function fillColumns(
+  table: object,
+  keys: readonly string[],
+  columns: CapturedColumns,
+  count: number,
+): void {
+  const target = table as Record<string, unknown>;
+  for (const key of keys) {
+    const column = target[key];
+    const values = columns[key];
+    if (!isGrowable(column) || values === undefined || values.length !== count)
+      throw new TypeError(`not a capture of this release (column ${key})`);
+    (column as { data: CapturedColumn }).data = values;
+  }
+}
+
+/**
+ * Copies an engine's columns (a memory copy per column). With `previous` — an earlier capture
+ * of the same engine, handed back once encoded — its buffers are reused and only the names
+ * added since it are included.
+ */
+export function captureEngine(source: CaptureSource, previous?: EngineCapture): EngineCapture {
+  const nodeCount = source.nodes.count;
+  const meterCount = source.meters.count;
+  const m = source.meters;
+  const nameFrom = previous === undefined ? 0 : previous.nodes.count;
+  const idFrom = previous === undefined ? 0 : previous.meters.count;
+  if (nameFrom > nodeCount || idFrom > meterCount)
+    throw new TypeError("the previous capture is not of this engine");
+  const online = source.freshOrder(() => {});
+  const oldOrder = previous?.freshOrder;
+  const freshOrder =
+    oldOrder !== undefined && oldOrder.buffer.byteLength >= online * 4
+      ? new Int32Array(oldOrder.buffer as ArrayBuffer, 0, online)
+      : new Int32Array(new ArrayBuffer(Math.max(meterCount, online) * 4), 0, online);
+  let k = 0;
+  source.freshOrder((meter) => {
+    freshOrder[k++] = meter;
+  });
+  const pm = previous?.meters;
+  return {
+    kind: CAPTURE_KIND,
+    timeZone: source.timeZone,
+    latestTsMs: source.latestTsMs,
+    clockMs: source.clockMs,
+    freshOrder,
+    nodes: {
+      count: nodeCount,
+      nameFrom,
+      name: source.nodes.name.slice(nameFrom),
+      columns: copyColumns(source.nodes, NODE_COLUMNS, nodeCount, previous?.nodes.columns),
+    },
+    meters: {
+      count: meterCount,
+      idFrom,
+      meterId: m.meterId.slice(idFrom),
+      columns: copyColumns(m, METER_COLUMNS, meterCount, pm?.columns),
+      active: copyColumns(m.active, COUNTER_COLUMNS, meterCount, pm?.active),
+      returned: copyColumns(m.returned, COUNTER_COLUMNS, meterCount, pm?.returned),
+      evidence: copyColumns(m.evidence, EVIDENCE_COLUMNS, meterCount, pm?.evidence),
+    },
+  };
+}
+
+/** The buffers of a capture, for the transfer list of `postMessage` (no copy on the way). */
+export function captureBuffers(capture: EngineCapture): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>([capture.freshOrder.buffer as ArrayBuffer]);
+  const m = capture.meters;
+  for (const table of [capture.nodes.columns, m.columns, m.active, m.returned, m.evidence]) {
+    for (const column of Object.values(table)) out.add(column.buffer as ArrayBuffer);
+  }
+  return [...out];
+}
+
+/**
+ * Encodes the captures of one engine into the snapshots `EnergyEngine.snapshot()` would have
+ * returned at their instants (the same documents, restorable by `EnergyEngine.restore`). Keeps
+ * the node names and meter ids it has seen, so that each capture after the first needs only
+ * the new ones (`engine.capture(previous)`). Pure and synchronous: made for a worker thread.
+ */
+export class CaptureEncoder {
+  private readonly names: string[] = [];
+  private readonly ids: string[] = [];
+
+  /**
+   * The snapshot of `capture`. The capture's arrays stay untouched (hand them back to the
+   * engine's thread for reuse).
+   *
+   * @throws TypeError when `capture` is not an {@link EngineCapture} of this release, or does
+   *   not follow the captures this encoder has seen.
+   */
+  encode(capture: EngineCapture): EngineSnapshot {
+    if (capture?.kind !== CAPTURE_KIND)
+      throw new TypeError("not an EngineCapture of this release of @coreflux/hierarchy");
+    const { nodes: cn, meters: cm } = capture;
+    if (cn.nameFrom > this.names.length || cm.idFrom > this.ids.length)
+      throw new TypeError("the capture refers to names this encoder has not seen");
+    if (cn.nameFrom + cn.name.length !== cn.count || cm.idFrom + cm.meterId.length !== cm.count)
+      throw new TypeError("not a capture of this release (name counts)");
+    this.names.length = cn.nameFrom;
+    for (const name of cn.name) this.names.push(name);
+    this.ids.length = cm.idFrom;
+    for (const id of cm.meterId) this.ids.push(id);
+
+    const nodes = new NodeColumns();
+    const meters = new MeterColumns(resolveOptions());
+    for (const name of this.names) nodes.name.push(name);
+    for (const id of this.ids) meters.meterId.push(id);
+    fillColumns(nodes, NODE_COLUMNS, cn.columns, cn.count);
+    fillColumns(meters, METER_COLUMNS, cm.columns, cm.count);
+    fillColumns(meters.active, COUNTER_COLUMNS, cm.active, cm.count);
+    fillColumns(meters.returned, COUNTER_COLUMNS, cm.returned, cm.count);
+    fillColumns(meters.evidence, EVIDENCE_COLUMNS, cm.evidence, cm.count);
+    return encodeSnapshot({
+      timeZone: capture.timeZone,
+      latestTsMs: capture.latestTsMs,
+      clockMs: capture.clockMs,
+      nodes,
+      meters,
+      freshOrder: Array.from(capture.freshOrder),
+    });
+  }
+}
+
+/**
+ * Encodes one complete capture (`engine.capture()` without `previous`); see
+ * {@link CaptureEncoder} for a series.
+ *
+ * @throws TypeError when `capture` is not a complete {@link EngineCapture} of this release.
+ */
+export function encodeCapture(capture: EngineCapture): EngineSnapshot {
+  return new CaptureEncoder().encode(capture);
+}
+
+/**
+ * Gives every buffer of `capture` room for `headroom` times its counts (new buffers, written
+ * once so that their memory is resident), so that the next capture of a growing engine copies
+ * into memory that is already there instead of faulting fresh pages in on the engine's thread.
+ * Call it where the time does not matter: in the worker, after encoding, before handing the
+ * capture back.
+ */
+export function reserveCapture(capture: EngineCapture, headroom = 1.25): void {
+  const m = capture.meters;
+  const grow = (columns: CapturedColumns, count: number): void => {
+    const want = Math.ceil(count * headroom);
+    for (const [key, column] of Object.entries(columns)) {
+      const bytes = want * column.BYTES_PER_ELEMENT;
+      if (column.buffer.byteLength >= bytes) continue;
+      const buffer = new ArrayBuffer(bytes);
+      new Uint8Array(buffer).fill(0);
+      const Type = column.constructor as new (
+        buffer: ArrayBuffer,
+        byteOffset: number,
+        length: number,
+      ) => CapturedColumn;
+      columns[key] = new Type(buffer, 0, column.length);
+    }
+  };
+  grow(capture.nodes.columns, capture.nodes.count);
+  for (const table of [m.columns, m.active, m.returned, m.evidence]) grow(table, m.count);
+  const order = { freshOrder: capture.freshOrder };
+  grow(order, m.count);
+  capture.freshOrder = order.freshOrder;
+}
