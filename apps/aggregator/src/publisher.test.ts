@@ -53,6 +53,7 @@ function publisherFor(
     fullRefreshEvery: number;
     queueCapacity: number;
     sliceMessages?: number;
+    sliceBudgetMs?: number;
   },
   nowMs: number,
 ): Publisher {
@@ -194,6 +195,43 @@ describe("Publisher", () => {
     expect(refreshed.cycle({ nowMs: T0 + 62_000, changed: [], engine }).published).toBe(8);
     expect(refreshed.finish(T0 + 62_000)).toBe(engine.nodeCount - 8);
     expect(refreshed.backlog).toBe(0);
+    await client.close();
+    await subscriber.close();
+    await broker.close();
+  });
+
+  it("a slice also ends when its time budget is spent, and the next turn goes on", async () => {
+    const { broker, received, subscriber } = await brokerWithCounter();
+    const client = createMqttClient({ url: broker.url });
+    await client.connect();
+    const engine = fleet(40);
+    const counts = new Counts();
+    const publisher = publisherFor(
+      engine,
+      client,
+      counts,
+      {
+        nested: false,
+        fullRefreshEvery: 1000,
+        queueCapacity: 10_000,
+        sliceMessages: 1000,
+        sliceBudgetMs: 0,
+      },
+      T0 + 60_000,
+    );
+    const report = publisher.cycle({
+      nowMs: T0 + 60_000,
+      changed: engine.takeChanges(T0 + 60_000),
+      engine,
+    });
+    // The clock is read every 16 messages: with no budget at all, a slice is 15 messages.
+    expect(report.published).toBe(15);
+    await new Promise((r) => setImmediate(r));
+    expect(publisher.backlog).toBe(engine.nodeCount - 30);
+    for (let i = 0; i < 200 && received.size < engine.nodeCount; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(received.size).toBe(engine.nodeCount);
+    expect([...received.values()].every((n) => n === 1)).toBe(true);
     await client.close();
     await subscriber.close();
     await broker.close();

@@ -1,5 +1,6 @@
 import {
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -96,5 +97,15 @@ describe("state file", () => {
     // What a write interrupted before its rename leaves: a temporary file next to the state.
     writeFileSync(join(folder, `.state.json.${process.pid}.tmp`), '{"format":"coreflux.aggre');
     expect(readState(path, 0)).toEqual({ kind: "ok", state: doc("Before") });
+  });
+
+  it("a rename that fails leaves no temporary file behind (both writers)", async () => {
+    const folder = dir();
+    const path = join(folder, "state.json");
+    // A directory where the file goes: writing the temporary file works, the rename does not.
+    mkdirSync(path);
+    await expect(writeState(path, doc())).rejects.toThrow();
+    expect(() => writeStateSync(path, doc())).toThrow();
+    expect(readdirSync(folder)).toEqual(["state.json"]);
   });
 });

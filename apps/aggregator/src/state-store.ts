@@ -6,6 +6,7 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  rmSync,
   writeSync,
 } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
@@ -136,7 +137,13 @@ export async function writeState(path: string, state: StateDocument): Promise<vo
     throw error;
   }
   await handle.close();
-  await rename(temporary, path);
+  try {
+    await rename(temporary, path);
+  } catch (error) {
+    // The old state stays; no temporary file is left behind next to it.
+    await rm(temporary, { force: true });
+    throw error;
+  }
   syncDirectory(dirname(path));
 }
 
@@ -162,7 +169,12 @@ export function writeJsonFileSync(path: string, value: unknown): void {
   } finally {
     closeSync(fd);
   }
-  renameSync(temporary, path);
+  try {
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
   syncDirectory(dirname(path));
 }
 

@@ -1,0 +1,26 @@
+import type { EngineCapture } from "@coreflux/hierarchy";
+import { STATE_FORMAT, STATE_VERSION, type StateDocument } from "./state-store";
+
+/** A state document without its engine snapshot: what the writer's thread adds it to. */
+export type StateMeta = Omit<StateDocument, "engine">;
+
+/** One state write handed to the writer's thread. */
+export interface StateWriteRequest {
+  id: number;
+  path: string;
+  meta: StateMeta;
+  capture: EngineCapture;
+}
+
+/** The state document of `meta` and an engine snapshot, keys in the file's usual order. */
+export function toStateDocument(meta: StateMeta, engine: unknown): StateDocument {
+  return {
+    format: STATE_FORMAT,
+    version: STATE_VERSION,
+    savedAtMs: meta.savedAtMs,
+    company: meta.company,
+    engine,
+    ...(meta.journalSeq === undefined ? {} : { journalSeq: meta.journalSeq }),
+    ...(meta.history === undefined ? {} : { history: meta.history }),
+  };
+}

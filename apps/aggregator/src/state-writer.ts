@@ -1,0 +1,109 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { captureBuffers, type EnergyEngine, type EngineCapture } from "@coreflux/hierarchy";
+import { type StateMeta, type StateWriteRequest, toStateDocument } from "./state-document";
+import { writeState } from "./state-store";
+
+/** The worker's script, next to the built service (`dist/state-writer-worker.js`). */
+const WORKER_URL = new URL("./state-writer-worker.js", import.meta.url);
+
+/** The worker's young generation, MB (V8's default is 16 per semi-space, more than it needs). */
+const WORKER_YOUNG_GENERATION_MB = 4;
+
+interface Reply {
+  id: number;
+  error?: string;
+  capture: EngineCapture;
+}
+
+/**
+ * Writes the state file from a worker thread. The thread that takes in readings only captures
+ * the engine — a memory copy of the columns its snapshot needs, into buffers reused from the
+ * previous write, about 5 ms at 100,000 meters — and hands it over; encoding the snapshot,
+ * `JSON.stringify` and the atomic write (the few hundred milliseconds at that size) happen in
+ * the worker, so a state write never stalls the intake. The file is the same as
+ * `writeState`'s. One write at a time: callers wait for each before the next.
+ *
+ * Where the worker's script is absent (the service run from its TypeScript sources, in tests)
+ * the state is encoded and written on the calling thread, as before.
+ */
+export class StateWriter {
+  private worker: Worker | undefined;
+  /** The last capture, handed back by the worker: its buffers carry the next one. */
+  private spare: EngineCapture | undefined;
+  private readonly waiting = new Map<number, { resolve(): void; reject(e: Error): void }>();
+  private nextId = 1;
+  private readonly threaded: boolean;
+
+  /**
+   * @param path the state file.
+   * @param workerUrl the worker's script (default: next to this module in `dist/`).
+   */
+  constructor(
+    private readonly path: string,
+    private readonly workerUrl: URL = WORKER_URL,
+  ) {
+    this.threaded = existsSync(fileURLToPath(workerUrl));
+    // Started now, not at the first write: a thread's start-up is no part of a publish cycle.
+    if (this.threaded) this.ensureWorker();
+  }
+
+  /** Whether writes run in a worker thread (false when running from sources). */
+  get inWorker(): boolean {
+    return this.threaded;
+  }
+
+  /**
+   * Captures `engine` now (take `meta` first: a history's credits must be absorbed before the
+   * capture) and writes the state file with it. Resolves once the file is on disk (fsync'ed and
+   * renamed); rejects with the worker's error otherwise, the old file untouched.
+   */
+  write(engine: EnergyEngine, meta: StateMeta): Promise<void> {
+    if (!this.threaded) return writeState(this.path, toStateDocument(meta, engine.snapshot()));
+    const worker = this.ensureWorker();
+    const capture = engine.capture(this.spare);
+    this.spare = undefined;
+    const id = this.nextId++;
+    const request: StateWriteRequest = { id, path: this.path, meta, capture };
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      worker.postMessage(request, captureBuffers(capture));
+    });
+  }
+
+  /** Stops the worker (a write in flight is abandoned: its temporary file never replaces the state). */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker !== undefined) await worker.terminate();
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker !== undefined) return this.worker;
+    // A small young generation: the thread works once a cycle, its garbage can wait, and its
+    // memory counts in the service's.
+    const worker = new Worker(this.workerUrl, {
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+    });
+    worker.unref();
+    worker.on("message", (reply: Reply) => {
+      const waiter = this.waiting.get(reply.id);
+      this.waiting.delete(reply.id);
+      // After a failure the next capture starts a new series (every name again).
+      this.spare = reply.error === undefined ? reply.capture : undefined;
+      if (reply.error === undefined) waiter?.resolve();
+      else waiter?.reject(new Error(reply.error));
+    });
+    const fail = (error: Error): void => {
+      if (this.worker === worker) this.worker = undefined;
+      this.spare = undefined;
+      for (const waiter of this.waiting.values()) waiter.reject(error);
+      this.waiting.clear();
+    };
+    worker.on("error", fail);
+    worker.on("exit", (code) => fail(new Error(`state writer thread exited (code ${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+}

@@ -1,0 +1,100 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { EnergyEngine } from "@coreflux/hierarchy";
+import { afterEach, describe, expect, it } from "vitest";
+import { STATE_FORMAT, STATE_VERSION } from "../src/state-store";
+import { StateWriter } from "../src/state-writer";
+
+// The worker's script exists once the package is built (the test task builds it first).
+const WORKER = new URL("../dist/state-writer-worker.js", import.meta.url);
+const T0 = Date.UTC(2026, 10, 2, 9, 0, 0);
+
+const dirs: string[] = [];
+const writers: StateWriter[] = [];
+afterEach(async () => {
+  for (const w of writers.splice(0)) await w.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function fleet(devices: number): { engine: EnergyEngine; handles: number[] } {
+  const engine = new EnergyEngine({ timeZone: "Europe/Lisbon" });
+  const handles: number[] = [];
+  for (let i = 0; i < devices; i++) {
+    const found = engine.meter(["Co", `Office${i % 3}`, `Room${i % 7}`, `Plug${i}`], "switch:0");
+    if (found.ok !== true) throw new Error("meter refused");
+    handles.push(found.meter);
+  }
+  return { engine, handles };
+}
+
+const meta = (journalSeq: number) => ({
+  format: STATE_FORMAT,
+  version: STATE_VERSION,
+  savedAtMs: T0,
+  company: "Co",
+  journalSeq,
+});
+
+describe("state writer thread", () => {
+  it("writes in a worker the state the engine had when write() was called, through a growing fleet", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "coreflux-state-writer-"));
+    dirs.push(dir);
+    const path = join(dir, "state.json");
+    const writer = new StateWriter(path, WORKER);
+    writers.push(writer);
+    expect(writer.inWorker).toBe(true);
+    const { engine, handles } = fleet(50);
+    for (let round = 0; round < 4; round++) {
+      for (const [i, h] of handles.entries())
+        engine.ingestValues(h, T0 + round * 60_000, 100 + i + round * 0.25, 15);
+      // More devices each round: the names sent grow, the buffers are reused or regrown.
+      for (let k = 0; k < 40; k++) {
+        const found = engine.meter(["Co", "Annex", `Room${round}`, `Heater${k}`], "switch:0");
+        if (found.ok !== true) throw new Error("meter refused");
+        handles.push(found.meter);
+      }
+      const expected = JSON.parse(JSON.stringify(engine.snapshot()));
+      const written = writer.write(engine, meta(round + 1));
+      // The engine moves on before the thread is done; the file holds the instant of write().
+      for (const [i, h] of handles.entries())
+        engine.ingestValues(h, T0 + round * 60_000 + 30_000, 100 + i + round * 0.25 + 0.1, 15);
+      await written;
+      const document = JSON.parse(readFileSync(path, "utf8"));
+      expect(document).toMatchObject({
+        format: STATE_FORMAT,
+        company: "Co",
+        journalSeq: round + 1,
+      });
+      expect(document.engine).toEqual(expected);
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      expect(EnergyEngine.restore(document.engine, { timeZone: "Europe/Lisbon" }).ok).toBe(true);
+    }
+  });
+
+  it("a failed write rejects, leaves nothing half-written, and the next write starts over", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "coreflux-state-writer-"));
+    dirs.push(dir);
+    const path = join(dir, "state.json");
+    const writer = new StateWriter(path, WORKER);
+    writers.push(writer);
+    const { engine, handles } = fleet(10);
+    engine.ingestValues(handles[0]!, T0, 5, 1);
+    await writer.write(engine, meta(1));
+    // A directory where the file goes: the rename fails after the thread encoded the capture.
+    rmSync(path);
+    mkdirSync(path);
+    await expect(writer.write(engine, meta(2))).rejects.toThrow();
+    expect(readdirSync(dir)).toEqual(["state.json"]);
+    rmSync(path, { recursive: true });
+    // New devices since: the next capture must carry every name again (the thread's names
+    // may be those of the failed write).
+    const found = engine.meter(["Co", "Annex", "Lab", "Scope"], "switch:0");
+    if (found.ok !== true) throw new Error("meter refused");
+    engine.ingestValues(found.meter, T0 + 60_000, 7, 1);
+    await writer.write(engine, meta(3));
+    const document = JSON.parse(readFileSync(path, "utf8"));
+    expect(document.journalSeq).toBe(3);
+    expect(document.engine).toEqual(JSON.parse(JSON.stringify(engine.snapshot())));
+  });
+});
