@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EnergyEngine } from "@coreflux/hierarchy";
 import { afterEach, describe, expect, it } from "vitest";
+import type { StateMeta } from "../src/state-document";
 import { STATE_FORMAT, STATE_VERSION } from "../src/state-store";
 import { StateWriter } from "../src/state-writer";
 
@@ -28,7 +29,7 @@ function fleet(devices: number): { engine: EnergyEngine; handles: number[] } {
   return { engine, handles };
 }
 
-const meta = (journalSeq: number) => ({
+const meta = (journalSeq: number): StateMeta => ({
   format: STATE_FORMAT,
   version: STATE_VERSION,
   savedAtMs: T0,
@@ -69,6 +70,14 @@ describe("state writer thread", () => {
       expect(document.engine).toEqual(expected);
       expect(statSync(path).mode & 0o777).toBe(0o600);
       expect(EnergyEngine.restore(document.engine, { timeZone: "Europe/Lisbon" }).ok).toBe(true);
+    }
+    // On Linux the writer's thread runs at a lower priority than the one that takes in readings.
+    if (process.platform === "linux") {
+      const nices = readdirSync(`/proc/${process.pid}/task`).map((tid) => {
+        const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+      });
+      expect(nices).toContain(10);
     }
   });
 
