@@ -263,6 +263,7 @@ function stallSection(r) {
     `- no state write or publish cycle blocks the event loop for more than 20 ms at 100,000 devices (steady window): ${w ? yes(w.eventLoopMaxMs <= 20) : "—"}`,
     `- zero loss: ${yes(r.loss.exact)} — ${fmt(r.loss.checked)} totals compared, ${fmt(r.loss.mismatched)} differ`,
     `- aggregator CPU ${fmt(a.cpuMs)} ms for ${fmt(a.messagesReceived)} messages (${fmt(a.cpuUsPerMessage, 1)} µs each, publishing and state writes of 100,000 nodes included); peak RSS ${fmt(a.peakRssMB)} MB`,
+    ...(r.notes ?? []).map((n) => `- ${n}`),
   ].join("\n");
 }
 
