@@ -154,7 +154,8 @@ describe("Publisher", () => {
     await broker.close();
   });
 
-  it("builds a large cycle in slices, one per turn of the event loop; finish() queues the rest at once", async () => {
+  /** A connected publisher over 40 devices whose first cycle publishes every node in slices. */
+  async function slicedCycle(slicing: { sliceMessages: number; sliceBudgetMs?: number }) {
     const { broker, received, subscriber } = await brokerWithCounter();
     const client = createMqttClient({ url: broker.url });
     await client.connect();
@@ -164,7 +165,7 @@ describe("Publisher", () => {
       engine,
       client,
       counts,
-      { nested: false, fullRefreshEvery: 1000, queueCapacity: 10_000, sliceMessages: 8 },
+      { nested: false, fullRefreshEvery: 1000, queueCapacity: 10_000, ...slicing },
       T0 + 60_000,
     );
     const report = publisher.cycle({
@@ -172,15 +173,31 @@ describe("Publisher", () => {
       changed: engine.takeChanges(T0 + 60_000),
       engine,
     });
+    /** Waits until every node arrived, then checks each arrived once. */
+    const allArrivedOnce = async () => {
+      for (let i = 0; i < 200 && received.size < engine.nodeCount; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(received.size).toBe(engine.nodeCount);
+      expect([...received.values()].every((n) => n === 1)).toBe(true);
+    };
+    const close = async () => {
+      await client.close();
+      await subscriber.close();
+      await broker.close();
+    };
+    return { client, engine, counts, publisher, report, allArrivedOnce, close };
+  }
+
+  it("builds a large cycle in slices, one per turn of the event loop; finish() queues the rest at once", async () => {
+    const { client, engine, counts, publisher, report, allArrivedOnce, close } = await slicedCycle({
+      sliceMessages: 8,
+    });
     // One slice now; the others follow turn by turn, each node once.
     expect(report.published).toBe(8);
     expect(publisher.backlog).toBe(engine.nodeCount - 8);
     await new Promise((r) => setImmediate(r));
     expect(publisher.backlog).toBe(engine.nodeCount - 16);
-    for (let i = 0; i < 200 && received.size < engine.nodeCount; i++)
-      await new Promise((r) => setTimeout(r, 20));
-    expect(received.size).toBe(engine.nodeCount);
-    expect([...received.values()].every((n) => n === 1)).toBe(true);
+    await allArrivedOnce();
     expect(counts.published).toBe(engine.nodeCount);
 
     // A full refresh before a stop: finish() hands every waiting node to the client now.
@@ -195,45 +212,19 @@ describe("Publisher", () => {
     expect(refreshed.cycle({ nowMs: T0 + 62_000, changed: [], engine }).published).toBe(8);
     expect(refreshed.finish(T0 + 62_000)).toBe(engine.nodeCount - 8);
     expect(refreshed.backlog).toBe(0);
-    await client.close();
-    await subscriber.close();
-    await broker.close();
+    await close();
   });
 
   it("a slice also ends when its time budget is spent, and the next turn goes on", async () => {
-    const { broker, received, subscriber } = await brokerWithCounter();
-    const client = createMqttClient({ url: broker.url });
-    await client.connect();
-    const engine = fleet(40);
-    const counts = new Counts();
-    const publisher = publisherFor(
-      engine,
-      client,
-      counts,
-      {
-        nested: false,
-        fullRefreshEvery: 1000,
-        queueCapacity: 10_000,
-        sliceMessages: 1000,
-        sliceBudgetMs: 0,
-      },
-      T0 + 60_000,
-    );
-    const report = publisher.cycle({
-      nowMs: T0 + 60_000,
-      changed: engine.takeChanges(T0 + 60_000),
-      engine,
+    const { engine, publisher, report, allArrivedOnce, close } = await slicedCycle({
+      sliceMessages: 1000,
+      sliceBudgetMs: 0,
     });
     // The clock is read every 16 messages: with no budget at all, a slice is 15 messages.
     expect(report.published).toBe(15);
     await new Promise((r) => setImmediate(r));
     expect(publisher.backlog).toBe(engine.nodeCount - 30);
-    for (let i = 0; i < 200 && received.size < engine.nodeCount; i++)
-      await new Promise((r) => setTimeout(r, 20));
-    expect(received.size).toBe(engine.nodeCount);
-    expect([...received.values()].every((n) => n === 1)).toBe(true);
-    await client.close();
-    await subscriber.close();
-    await broker.close();
+    await allArrivedOnce();
+    await close();
   });
 });
