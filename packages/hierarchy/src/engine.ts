@@ -550,7 +550,8 @@ export class EnergyEngine {
    * left to do (at 100,000 devices that have all reported, about 25 ms at once).
    */
   settle(maxDevices: number): number {
-    this.flush(Math.max(0, Math.floor(maxDevices)));
+    // NaN or a negative count settles nothing (and never corrupts the queue's length).
+    this.flush(maxDevices > 0 ? Math.floor(maxDevices) : 0);
     return this.queuedDevices.length;
   }
 

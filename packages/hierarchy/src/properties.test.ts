@@ -285,6 +285,8 @@ describe("engine properties", () => {
         play(settled, stream, undefined, () => {
           settled.settle(amounts[step++ % amounts.length]!);
         });
+        // Nonsense counts settle nothing.
+        expect(settled.settle(Number.NaN)).toBe(settled.settle(-3));
         expect(settled.snapshot()).toEqual(straight.snapshot());
         const sorted = (ids: number[]) => [...ids].sort((a, b) => a - b);
         expect(sorted(settled.takeChanges(truth.clockMs))).toEqual(
