@@ -304,17 +304,27 @@ export function encodeCapture(capture: EngineCapture): EngineSnapshot {
   return new CaptureEncoder().encode(capture);
 }
 
+/** How many nodes and meters a capture's buffers hold (see {@link captureRoom}). */
+export interface CaptureRoom {
+  nodes: number;
+  meters: number;
+}
+
 /**
- * Gives every buffer of `capture` room for `headroom` times its counts (new buffers, written
- * once so that their memory is resident), so that the next capture of a growing engine copies
- * into memory that is already there instead of faulting fresh pages in on the engine's thread.
- * Call it where the time does not matter: in the worker, after encoding, before handing the
- * capture back.
+ * Gives every buffer of `capture` room for `headroom` times its counts, and for at least
+ * `room` when given (new buffers, written once so that their memory is resident), so that the
+ * next capture of a growing engine copies into memory that is already there instead of faulting
+ * fresh pages in on the engine's thread. Call it where the time does not matter: in the
+ * worker, after encoding, before handing the capture back.
  */
-export function reserveCapture(capture: EngineCapture, headroom = 1.25): void {
+export function reserveCapture(
+  capture: EngineCapture,
+  headroom = 1.25,
+  room: CaptureRoom = { nodes: 0, meters: 0 },
+): void {
   const m = capture.meters;
-  const grow = (columns: CapturedColumns, count: number): void => {
-    const want = Math.ceil(count * headroom);
+  const grow = (columns: CapturedColumns, count: number, least: number): void => {
+    const want = Math.max(Math.ceil(count * headroom), least);
     for (const [key, column] of Object.entries(columns)) {
       const bytes = want * column.BYTES_PER_ELEMENT;
       if (column.buffer.byteLength >= bytes) continue;
@@ -328,9 +338,53 @@ export function reserveCapture(capture: EngineCapture, headroom = 1.25): void {
       columns[key] = new Type(buffer, 0, column.length);
     }
   };
-  grow(capture.nodes.columns, capture.nodes.count);
-  for (const table of [m.columns, m.active, m.returned, m.evidence]) grow(table, m.count);
+  grow(capture.nodes.columns, capture.nodes.count, room.nodes);
+  for (const table of [m.columns, m.active, m.returned, m.evidence])
+    grow(table, m.count, room.meters);
   const order = { freshOrder: capture.freshOrder };
-  grow(order, m.count);
+  grow(order, m.count, room.meters);
   capture.freshOrder = order.freshOrder;
+}
+
+/**
+ * The nodes and meters `capture`'s buffers hold: an `engine.capture(previous)` with at most
+ * these counts allocates nothing (its copies land in memory already resident).
+ */
+export function captureRoom(capture: EngineCapture): CaptureRoom {
+  const least = (columns: CapturedColumns): number => {
+    let out = Number.POSITIVE_INFINITY;
+    for (const column of Object.values(columns))
+      out = Math.min(out, column.buffer.byteLength / column.BYTES_PER_ELEMENT);
+    return out;
+  };
+  const m = capture.meters;
+  return {
+    nodes: least(capture.nodes.columns),
+    meters: Math.min(
+      least(m.columns),
+      least(m.active),
+      least(m.returned),
+      least(m.evidence),
+      capture.freshOrder.buffer.byteLength / 4,
+    ),
+  };
+}
+
+/**
+ * A capture of no nodes and no meters whose buffers hold `room` (resident memory): made where
+ * time does not matter (a worker), it serves as the `previous` of an engine's first capture,
+ * which then copies into it instead of allocating on the engine's thread. Its first real
+ * capture includes every name, as one without `previous` would.
+ */
+export function emptyCapture(room: CaptureRoom): EngineCapture {
+  const capture = captureEngine({
+    timeZone: "UTC",
+    latestTsMs: Number.NEGATIVE_INFINITY,
+    clockMs: Number.NEGATIVE_INFINITY,
+    nodes: new NodeColumns(),
+    meters: new MeterColumns(resolveOptions()),
+    freshOrder: () => 0,
+  });
+  reserveCapture(capture, 1, room);
+  return capture;
 }

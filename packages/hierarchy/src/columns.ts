@@ -1,10 +1,12 @@
 import { CounterTracker } from "./counter-tracker";
 import {
+  type AnyGrowable,
   ensureAll,
   GrowableFloat64,
   GrowableInt32,
   GrowableUint8,
   GrowableUint32,
+  GrowthPlan,
 } from "./growable";
 import { MeterEvidence } from "./meter-evidence";
 import type { ResolvedOptions } from "./options";
@@ -20,6 +22,56 @@ export const LimitSource = { default: 0, rating: 1, override: 2 } as const;
 
 /** Marks a bucket key that has never been set (real keys are whole-second instants >= 0). */
 export const NO_PERIOD = -1;
+
+/**
+ * A table's growth preparation starts once it is this full: early enough that a fleet being
+ * discovered at thousands of devices a second finds the grown storage resident, late enough
+ * that a table which stopped growing seldom holds its next growth's memory for nothing.
+ */
+const PREPARE_GROWTH_FILL = 0.75;
+
+/**
+ * Grows a table's columns to hold `count` rows: into a plan's storage (see {@link GrowthPlan})
+ * when one is there and large enough, otherwise by doubling. Returns the new capacity.
+ */
+function growTo(
+  columns: readonly AnyGrowable[],
+  capacity: number,
+  count: number,
+  plan: GrowthPlan | undefined,
+): number {
+  if (plan !== undefined && plan.capacity >= count && plan.apply()) {
+    // Columns the plan did not cover (none, unless one grew on its own) grow the usual way.
+    ensureAll(columns, plan.capacity - 1);
+    return plan.capacity;
+  }
+  const grown = Math.max(16, count, capacity * 2);
+  ensureAll(columns, grown - 1);
+  return grown;
+}
+
+/**
+ * Once a table is {@link PREPARE_GROWTH_FILL} full and `growing` (it grew since the previous
+ * call), makes up to `maxBytes` more of its next growth's storage resident (a
+ * {@link GrowthPlan} to twice the capacity); a plan once started is finished. Returns the plan,
+ * or undefined while there is none. A table that does not grow (a restored engine is exactly
+ * full) never holds a second copy's memory for nothing.
+ */
+function prepareGrowthOf(
+  columns: readonly AnyGrowable[],
+  count: number,
+  capacity: number,
+  plan: GrowthPlan | undefined,
+  maxBytes: number,
+  growing: boolean,
+): GrowthPlan | undefined {
+  const started = plan !== undefined && plan.capacity > capacity;
+  if (!started && (!growing || capacity === 0 || count < capacity * PREPARE_GROWTH_FILL))
+    return undefined;
+  const next = started ? plan : new GrowthPlan(columns, capacity * 2);
+  next.touch(maxBytes);
+  return next;
+}
 
 /**
  * Per-node columns. A node is either a group (has child nodes) or a device (has meters); a
@@ -87,11 +139,31 @@ export class NodeColumns {
 
   private capacity = 0;
 
+  private plan: GrowthPlan | undefined;
+
   /** Makes room for `count` nodes at once (one growth instead of many). */
   reserve(count: number): void {
     if (count <= this.capacity) return;
-    this.capacity = Math.max(16, count, this.capacity * 2);
-    ensureAll(this.columns(), this.capacity - 1);
+    this.capacity = growTo(this.columns(), this.capacity, count, this.plan);
+    this.plan = undefined;
+  }
+
+  /** The count at the previous {@link prepareGrowth} (-1: none yet). */
+  private preparedAtCount = -1;
+
+  /** See {@link prepareGrowthOf}; true while some remains. */
+  prepareGrowth(maxBytes: number): boolean {
+    const growing = this.preparedAtCount >= 0 && this.count > this.preparedAtCount;
+    this.preparedAtCount = this.count;
+    this.plan = prepareGrowthOf(
+      this.columns(),
+      this.count,
+      this.capacity,
+      this.plan,
+      maxBytes,
+      growing,
+    );
+    return this.plan?.resident === false;
   }
 
   private columns() {
@@ -189,30 +261,51 @@ export class MeterColumns {
 
   private capacity = 0;
 
+  private plan: GrowthPlan | undefined;
+
   /** Makes room for `count` meters at once. */
   reserve(count: number): void {
     if (count <= this.capacity) return;
-    this.capacity = Math.max(16, count, this.capacity * 2);
-    ensureAll(
-      [
-        this.device,
-        this.nextInDevice,
-        this.maxPowerW,
-        this.limitSource,
-        this.energyMwh,
-        this.returnedMwh,
-        this.powerMw,
-        this.lastSeenTsMs,
-        this.state,
-        this.listKeyMs,
-        this.prev,
-        this.next,
-        ...this.active.columns(),
-        ...this.returned.columns(),
-        ...this.evidence.columns(),
-      ],
-      this.capacity - 1,
+    this.capacity = growTo(this.columns(), this.capacity, count, this.plan);
+    this.plan = undefined;
+  }
+
+  /** The count at the previous {@link prepareGrowth} (-1: none yet). */
+  private preparedAtCount = -1;
+
+  /** See {@link prepareGrowthOf}; true while some remains. */
+  prepareGrowth(maxBytes: number): boolean {
+    const growing = this.preparedAtCount >= 0 && this.count > this.preparedAtCount;
+    this.preparedAtCount = this.count;
+    this.plan = prepareGrowthOf(
+      this.columns(),
+      this.count,
+      this.capacity,
+      this.plan,
+      maxBytes,
+      growing,
     );
+    return this.plan?.resident === false;
+  }
+
+  private columns(): AnyGrowable[] {
+    return [
+      this.device,
+      this.nextInDevice,
+      this.maxPowerW,
+      this.limitSource,
+      this.energyMwh,
+      this.returnedMwh,
+      this.powerMw,
+      this.lastSeenTsMs,
+      this.state,
+      this.listKeyMs,
+      this.prev,
+      this.next,
+      ...this.active.columns(),
+      ...this.returned.columns(),
+      ...this.evidence.columns(),
+    ];
   }
 
   /** Appends a meter of `device`; returns its index. */

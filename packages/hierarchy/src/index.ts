@@ -8,8 +8,11 @@ export {
   type CapturedColumn,
   type CapturedColumns,
   CaptureEncoder,
+  type CaptureRoom,
   captureBuffers,
+  captureRoom,
   type EngineCapture,
+  emptyCapture,
   encodeCapture,
   reserveCapture,
 } from "./capture";

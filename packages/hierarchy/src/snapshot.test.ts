@@ -4,7 +4,9 @@ import { HOUR, MINUTE, setup, T0 } from "../test/helpers";
 import {
   CaptureEncoder,
   captureBuffers,
+  captureRoom,
   EnergyEngine,
+  emptyCapture,
   encodeCapture,
   reserveCapture,
   SNAPSHOT_VERSION,
@@ -89,6 +91,26 @@ describe("snapshot and restore", () => {
     expect(JSON.parse(JSON.stringify(encoder.encode(third)))).toEqual(roundTrip(s.engine));
     // A fresh encoder has not seen the names the second capture leaves out.
     expect(() => new CaptureEncoder().encode(second)).toThrow(/names this encoder has not seen/);
+  });
+
+  it("an empty capture made ahead holds the first real capture without allocating", () => {
+    const s = populated();
+    const blank = emptyCapture({ nodes: 40, meters: 20 });
+    expect(blank.nodes.count).toBe(0);
+    expect(captureRoom(blank)).toEqual({ nodes: 40, meters: 20 });
+    // Across a thread and back, as the state writer's worker hands it over.
+    const received = structuredClone(blank, { transfer: captureBuffers(blank) });
+    const first = s.engine.capture(received);
+    expect(first.nodes.nameFrom).toBe(0);
+    expect(first.meters.active.refMwh!.buffer).toBe(received.meters.active.refMwh!.buffer);
+    expect(first.nodes.columns.parent!.buffer).toBe(received.nodes.columns.parent!.buffer);
+    expect(first.freshOrder.buffer).toBe(received.freshOrder.buffer);
+    expect(JSON.parse(JSON.stringify(encodeCapture(first)))).toEqual(roundTrip(s.engine));
+    // Room asked for beyond the headroom, for a fleet that grew faster than it.
+    reserveCapture(first, 1.25, { nodes: 100, meters: 60 });
+    expect(captureRoom(first)).toEqual({ nodes: 100, meters: 60 });
+    reserveCapture(first, 1.25, { nodes: 10, meters: 10 });
+    expect(captureRoom(first)).toEqual({ nodes: 100, meters: 60 });
   });
 
   it("encodeCapture refuses what is not a capture of this release", () => {
