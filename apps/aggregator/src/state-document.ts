@@ -1,4 +1,4 @@
-import type { EngineCapture } from "@coreflux/hierarchy";
+import type { CaptureRoom, EngineCapture } from "@coreflux/hierarchy";
 import { STATE_FORMAT, STATE_VERSION, type StateDocument } from "./state-store";
 
 /** A state document without its engine snapshot: what the writer's thread adds it to. */
@@ -6,10 +6,22 @@ export type StateMeta = Omit<StateDocument, "engine">;
 
 /** One state write handed to the writer's thread. */
 export interface StateWriteRequest {
+  kind: "write";
   id: number;
   path: string;
   meta: StateMeta;
   capture: EngineCapture;
+}
+
+/**
+ * What the state writer asks its thread before a write the buffers it has cannot hold: room
+ * for `room` nodes and meters, in `capture`'s buffers grown (or in an empty capture), resident.
+ */
+export interface StateRoomRequest {
+  kind: "room";
+  id: number;
+  capture: EngineCapture | undefined;
+  room: CaptureRoom;
 }
 
 /** The state document of `meta` and an engine snapshot, keys in the file's usual order. */

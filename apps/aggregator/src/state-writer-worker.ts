@@ -6,8 +6,8 @@
 import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
 import { parentPort } from "node:worker_threads";
-import { CaptureEncoder, captureBuffers, reserveCapture } from "@coreflux/hierarchy";
-import { type StateWriteRequest, toStateDocument } from "./state-document";
+import { CaptureEncoder, captureBuffers, emptyCapture, reserveCapture } from "@coreflux/hierarchy";
+import { type StateRoomRequest, type StateWriteRequest, toStateDocument } from "./state-document";
 import { writeState } from "./state-store";
 
 let encoder = new CaptureEncoder();
@@ -24,9 +24,24 @@ try {
   // Not Linux, or not allowed: the same priority as the service.
 }
 
-parentPort?.on("message", (request: StateWriteRequest) => {
-  void handle(request);
+parentPort?.on("message", (request: StateWriteRequest | StateRoomRequest) => {
+  if (request.kind === "room") makeRoom(request);
+  else void handle(request);
 });
+
+/** Grows (or makes) the buffers of the next capture here, where page faults stall nothing. */
+function makeRoom(request: StateRoomRequest): void {
+  let error: string | undefined;
+  let capture = request.capture;
+  try {
+    if (capture === undefined) capture = emptyCapture(request.room);
+    else reserveCapture(capture, 1, request.room);
+  } catch (failure) {
+    error = failure instanceof Error ? failure.message : String(failure);
+  }
+  const buffers = capture === undefined ? [] : captureBuffers(capture);
+  parentPort?.postMessage({ id: request.id, error, capture }, buffers);
+}
 
 async function handle(request: StateWriteRequest): Promise<void> {
   const { capture } = request;

@@ -106,4 +106,52 @@ describe("state writer thread", () => {
     expect(document.journalSeq).toBe(3);
     expect(document.engine).toEqual(JSON.parse(JSON.stringify(engine.snapshot())));
   });
+
+  it("has the thread make the capture's buffers before a write the ones it has cannot hold", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "coreflux-state-writer-"));
+    dirs.push(dir);
+    const path = join(dir, "state.json");
+    const writer = new StateWriter(path, WORKER);
+    writers.push(writer);
+    const { engine, handles } = fleet(100);
+    for (const h of handles) engine.ingestValues(h, T0, 12, 3);
+    // No buffers yet: the thread makes them; then they hold the engine.
+    const first = writer.makeRoom(engine);
+    expect(first).toBeInstanceOf(Promise);
+    await first;
+    expect(writer.makeRoom(engine)).toBeUndefined();
+    await writer.write(engine, meta(1));
+    // Handed back with a quarter more room: a few more devices need nothing.
+    for (let k = 0; k < 10; k++) engine.meter(["Co", "Annex", "Lab", `Probe${k}`], "switch:0");
+    expect(writer.makeRoom(engine)).toBeUndefined();
+    // A fleet that doubled does; the names already sent are not sent again, and the file is whole.
+    for (let k = 0; k < 150; k++) {
+      const found = engine.meter(["Co", "Annex", "Hall", `Lamp${k}`], "switch:0");
+      if (found.ok !== true) throw new Error("meter refused");
+      engine.ingestValues(found.meter, T0 + 60_000, k, 1);
+    }
+    const grown = writer.makeRoom(engine);
+    expect(grown).toBeInstanceOf(Promise);
+    await grown;
+    expect(writer.makeRoom(engine)).toBeUndefined();
+    await writer.write(engine, meta(2));
+    const document = JSON.parse(readFileSync(path, "utf8"));
+    expect(document.journalSeq).toBe(2);
+    expect(document.engine).toEqual(JSON.parse(JSON.stringify(engine.snapshot())));
+  });
+
+  it("makes no room when writing on the calling thread (no worker script)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "coreflux-state-writer-"));
+    dirs.push(dir);
+    const path = join(dir, "state.json");
+    const writer = new StateWriter(path, new URL("./no-such-worker.js", WORKER));
+    writers.push(writer);
+    expect(writer.inWorker).toBe(false);
+    const { engine } = fleet(5);
+    expect(writer.makeRoom(engine)).toBeUndefined();
+    await writer.write(engine, meta(1));
+    expect(JSON.parse(readFileSync(path, "utf8")).engine).toEqual(
+      JSON.parse(JSON.stringify(engine.snapshot())),
+    );
+  });
 });
