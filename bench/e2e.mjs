@@ -80,6 +80,31 @@ function cpuMsOf(pid) {
   }
 }
 
+/** The stalls bench/loop-stalls.cjs recorded in the aggregator, or undefined (not Linux). */
+function readStalls(file) {
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Stalls of the event loop over 20 ms: how many, the longest, the most the thread ran during
+ * one (its own work and GC: what the code can answer for; the rest of a stall it waited for a
+ * CPU, or slept), and the five longest.
+ */
+function stallSummary(list) {
+  const worst = [...list].sort((a, b) => b.stallMs - a.stallMs).slice(0, 5);
+  return {
+    over20ms: list.length,
+    maxMs: Math.max(0, ...list.map((x) => x.stallMs)),
+    maxRunMs: Math.max(0, ...list.map((x) => x.runMs)),
+    over20msRunning: list.filter((x) => x.runMs > 20).length,
+    worst: worst.map(({ stallMs, runMs, waitMs }) => ({ stallMs, runMs, waitMs })),
+  };
+}
+
 /** Peak resident set size of a process, MB (VmHWM). */
 function peakRssMbOf(pid) {
   try {
@@ -170,11 +195,14 @@ try {
     ].join("\n"),
   );
   const profileArgs = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  // Paced runs: each stall of the event loop, and how much of it the aggregator was running.
+  const stallArgs = pacedS === undefined ? [] : ["--require", join(root, "bench/loop-stalls.cjs")];
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const aggregator = spawn(
     process.execPath,
     [
       ...profileArgs,
+      ...stallArgs,
       // For experiments: extra Node options for the aggregator alone (e.g. --trace-gc).
       ...(arg("aggregator-node-args", "").split(" ").filter(Boolean) ?? []),
       join(root, "apps/aggregator/dist/cli.js"),
@@ -302,6 +330,7 @@ try {
   // readings create 100,000 devices' nodes) and before the simulator's last burst (every
   // channel's final counter and every device's "online false" at once, as fast as it can).
   let steadyWindow;
+  let steadyEpochMs;
   const loopParts = [];
   const steadyWindowDone =
     pacedS === undefined
@@ -314,10 +343,12 @@ try {
           await sleep(fromMs);
           // Each scrape reads the monitor since the previous one, then resets it.
           loopParts.push(loopStats(await (await fetch(metricsUrl)).text()));
+          const fromEpochMs = Date.now();
           await sleep(toMs - fromMs);
           const inWindow = loopStats(await (await fetch(metricsUrl)).text());
           loopParts.push(inWindow);
           steadyWindow = { fromS: fromMs / 1000, toS: toMs / 1000, ...inWindow };
+          steadyEpochMs = [fromEpochMs, Date.now()];
         })();
   const simExit = new Promise((resolve) => sim.once("exit", (code) => resolve(code)));
   let simCode;
@@ -486,6 +517,11 @@ try {
   const subPeakRss = peakRssMbOf(sub.pid);
   aggregator.kill("SIGTERM");
   await new Promise((resolve) => aggregator.once("exit", resolve));
+  const stalls = readStalls(join(dir, "loop-stalls.json"));
+  if (steadyWindow !== undefined && stalls !== undefined) {
+    const [from, to] = steadyEpochMs;
+    steadyWindow.stalls = stallSummary(stalls.filter((x) => x.atMs >= from && x.atMs <= to));
+  }
   const keepLog = arg("aggregator-log", undefined);
   if (keepLog !== undefined) writeFileSync(keepLog, aggregatorLog);
   sub.kill("SIGTERM");
@@ -534,6 +570,11 @@ try {
       /** Event-loop delay over the run (stream, publish cycles, state writes), ms. */
       eventLoopMaxMs: eventLoop.maxMs,
       eventLoopP99Ms: eventLoop.p99Ms,
+      /**
+       * Paced runs: the stalls over 20 ms of the whole run (start-up included, the stop's final
+       * write not), each split into the time the aggregator's thread ran and waited for a CPU.
+       */
+      ...(stalls === undefined ? {} : { stalls: stallSummary(stalls) }),
       /** Paced runs: the same over the steady window (fleet known, before the last burst). */
       ...(steadyWindow === undefined ? {} : { steadyWindow }),
     },

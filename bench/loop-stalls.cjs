@@ -1,0 +1,58 @@
+// Loaded into the aggregator by bench/e2e.mjs (`node --require`) in paced runs: records every
+// stall of its event loop longer than 20 ms, with how much of it the thread spent running
+// (its own work, GC included) and waiting for a CPU (the machine busy with the simulator, the
+// broker and the other subscriber), from the kernel's per-thread schedstat. Written on exit to
+// `loop-stalls.json` beside the aggregator's --config file. Linux only (elsewhere: no file).
+"use strict";
+const { isMainThread } = require("node:worker_threads");
+const { openSync, readSync, writeFileSync } = require("node:fs");
+const { dirname, join } = require("node:path");
+
+const TICK_MS = 5;
+const STALL_MS = 20;
+
+function start() {
+  const configAt = process.argv.indexOf("--config");
+  if (configAt === -1) return;
+  const out = join(dirname(process.argv[configAt + 1]), "loop-stalls.json");
+  let fd;
+  try {
+    fd = openSync("/proc/thread-self/schedstat", "r");
+  } catch {
+    return;
+  }
+  const buffer = Buffer.alloc(128);
+  /** [ns on a CPU, ns waiting for one] of this thread so far. */
+  const sched = () => {
+    const n = readSync(fd, buffer, 0, buffer.length, 0);
+    const [run, wait] = buffer.toString("latin1", 0, n).split(" ");
+    return [Number(run), Number(wait)];
+  };
+  const stalls = [];
+  let stopped = false;
+  let last = performance.now();
+  let [lastRun, lastWait] = sched();
+  setInterval(() => {
+    const now = performance.now();
+    const [run, wait] = sched();
+    const stallMs = now - last - TICK_MS;
+    if (stallMs > STALL_MS && !stopped) {
+      stalls.push({
+        atMs: Math.round(performance.timeOrigin + now),
+        stallMs: Math.round(stallMs * 10) / 10,
+        runMs: Math.round((run - lastRun) / 1e5) / 10,
+        waitMs: Math.round((wait - lastWait) / 1e5) / 10,
+      });
+    }
+    last = now;
+    lastRun = run;
+    lastWait = wait;
+  }, TICK_MS).unref();
+  // The stop's final state write is not part of the run.
+  process.on("SIGTERM", () => {
+    stopped = true;
+  });
+  process.on("exit", () => writeFileSync(out, JSON.stringify(stalls)));
+}
+
+if (isMainThread) start();
