@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { HistoryStats } from "./history/history-output";
+import { LoopTasks } from "./loop-tasks";
 
 /**
  * Plain counters the hot path increments (a property add, no label hashing); Prometheus reads
@@ -107,6 +108,8 @@ export class Metrics {
   readonly counts = new Counts();
   readonly cycleSeconds: Histogram;
   readonly stateWriteSeconds: Histogram;
+  /** How long the service's own tasks hold the event loop. */
+  readonly loopTasks: LoopTasks;
 
   constructor(gauges: () => TreeGauges) {
     const counts = this.counts;
@@ -262,6 +265,7 @@ export class Metrics {
       buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5],
       registers,
     });
+    this.loopTasks = new LoopTasks(this.registry);
     collectProcessMetrics(this.registry);
   }
 }

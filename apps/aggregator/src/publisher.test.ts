@@ -2,6 +2,7 @@ import { EnergyEngine } from "@coreflux/hierarchy";
 import { createMqttClient, startEmbeddedBroker } from "@coreflux/mqtt-adapter";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
+import type { TimeTask } from "./loop-tasks";
 import { Counts } from "./metrics";
 import { buildMessage } from "./output/build-payload";
 import {
@@ -155,7 +156,11 @@ describe("Publisher", () => {
   });
 
   /** A connected publisher over 40 devices whose first cycle publishes every node in slices. */
-  async function slicedCycle(slicing: { sliceMessages: number; sliceBudgetMs?: number }) {
+  async function slicedCycle(slicing: {
+    sliceMessages: number;
+    sliceBudgetMs?: number;
+    timeTask?: TimeTask;
+  }) {
     const { broker, received, subscriber } = await brokerWithCounter();
     const client = createMqttClient({ url: broker.url });
     await client.connect();
@@ -216,15 +221,23 @@ describe("Publisher", () => {
   });
 
   it("a slice also ends when its time budget is spent, and the next turn goes on", async () => {
+    const timed: string[] = [];
     const { engine, publisher, report, allArrivedOnce, close } = await slicedCycle({
       sliceMessages: 1000,
       sliceBudgetMs: 0,
+      timeTask: (task, work) => {
+        timed.push(task);
+        return work();
+      },
     });
     // The clock is read every 16 messages: with no budget at all, a slice is 15 messages.
     expect(report.published).toBe(15);
     await new Promise((r) => setImmediate(r));
     expect(publisher.backlog).toBe(engine.nodeCount - 30);
     await allArrivedOnce();
+    // Every slice after the cycle's own was measured as one task.
+    expect(timed.length).toBe(Math.ceil(engine.nodeCount / 15) - 1);
+    expect(new Set(timed)).toEqual(new Set(["publish_slice"]));
     await close();
   });
 });

@@ -259,6 +259,7 @@ export async function startService(
       nested: config.publish.nested,
       fullRefreshEvery: config.publish.full_refresh_every,
       queueCapacity: PUBLISH_QUEUE_MESSAGES,
+      timeTask: metrics.loopTasks.time,
     },
     clock,
   );
@@ -279,7 +280,8 @@ export async function startService(
     }
   };
 
-  const cycle = (): void => {
+  const cycle = (): void => metrics.loopTasks.time("publish_cycle", publishCycleNow);
+  const publishCycleNow = (): void => {
     const started = performance.now();
     const nowMs = clock();
     const publishCycle = takeCycle(engine, nowMs, placement);
@@ -329,7 +331,8 @@ export async function startService(
     const journalSeq = rotateJournal();
     const meta = stateMeta(journalSeq);
     const historySeq = history?.snapshotSeq ?? 0;
-    return stateWriter.write(engine, meta).then(
+    const written = metrics.loopTasks.time("state_capture", () => stateWriter.write(engine, meta));
+    return written.then(
       () => {
         metrics.stateWriteSeconds.observe((performance.now() - writeStarted) / 1000);
         removeJournalThrough(journal, journalSeq, log);
@@ -404,8 +407,10 @@ export async function startService(
   // so that a growing fleet's devices never wait while tens of megabytes are faulted in at once.
   let settling = false;
   const settleSome = (): void => {
-    const waiting = engine.settle(SETTLE_DEVICES_PER_TURN) > 0;
-    settling = engine.prepareGrowth(GROWTH_BYTES_PER_TURN) || waiting;
+    settling = metrics.loopTasks.time("settle", () => {
+      const waiting = engine.settle(SETTLE_DEVICES_PER_TURN) > 0;
+      return engine.prepareGrowth(GROWTH_BYTES_PER_TURN) || waiting;
+    });
     if (settling) setImmediate(settleSome);
   };
   // One chain of turns at a time: the timer does not start a second beside a running one.

@@ -91,7 +91,9 @@ describe("Home Assistant discovery (built CLI, real Mosquitto)", () => {
     expect(lamp.state_topic).toBe(`${company}/Porto/Meeting Room/Lamp/status/EnergyConsumed`);
     expect(lamp.availability_topic).toBe(`${company}/aggregator/status`);
     expect(lamp.device.via_device).toBe(byName.get("Porto / Meeting Room")!.device.identifiers[0]);
-    // The template's field is in the payload on the state topic.
+    // The template's field is in the payload on the state topic (the company's total, which
+    // the set-up waited for, can arrive before the lamp's own).
+    await waitFor(() => observer.raw.has(lamp.state_topic), "the lamp's state topic");
     const published = JSON.parse(observer.raw.get(lamp.state_topic)!);
     expect(published.TotalEnergyConsumed).toBe(0.5);
     expect(lamp.components.energy!.value_template).toContain("value_json.TotalEnergyConsumed");

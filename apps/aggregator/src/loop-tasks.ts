@@ -1,0 +1,65 @@
+import { Gauge, Histogram, type Registry } from "prom-client";
+
+/** The service's own turns of the event loop whose duration is measured. */
+export type LoopTask = "publish_cycle" | "publish_slice" | "state_capture" | "settle";
+
+const LOOP_TASKS: readonly LoopTask[] = [
+  "publish_cycle",
+  "publish_slice",
+  "state_capture",
+  "settle",
+];
+
+/** Runs `work` as one measured task (see {@link LoopTasks.time}). */
+export type TimeTask = <T>(task: LoopTask, work: () => T) => T;
+
+/**
+ * How long each of the service's own synchronous tasks held the event loop: a publish cycle's
+ * turn (collecting changes, the first publisher slice, the outputs), each later publisher
+ * slice, a state write's capture, a settle turn. Readings wait while one runs, so these say
+ * which part of the service delays intake, apart from garbage collection and a busy machine
+ * (`coreflux_nodejs_eventloop_lag_*` sees all of those together). Exposed as
+ * `coreflux_event_loop_task_seconds{task}` (a histogram) and
+ * `coreflux_event_loop_task_max_seconds{task}` (the longest since the previous scrape).
+ */
+export class LoopTasks {
+  private readonly histogram: Histogram<"task">;
+  private readonly longest = new Map<LoopTask, number>();
+
+  constructor(registry: Registry) {
+    this.histogram = new Histogram({
+      name: "coreflux_event_loop_task_seconds",
+      help: "Time one of the service's own tasks held the event loop (publish cycle, publisher slice, state capture, settle)",
+      labelNames: ["task"],
+      buckets: [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1],
+      registers: [registry],
+    });
+    const longest = this.longest;
+    new Gauge({
+      name: "coreflux_event_loop_task_max_seconds",
+      help: "Longest time one of the service's own tasks held the event loop since the previous scrape",
+      labelNames: ["task"],
+      registers: [registry],
+      collect() {
+        for (const task of LOOP_TASKS) this.set({ task }, longest.get(task) ?? 0);
+        longest.clear();
+      },
+    });
+  }
+
+  /** Runs `work` now and records how long it took as one `task`; returns what it returns. */
+  readonly time: TimeTask = (task, work) => {
+    const startedMs = performance.now();
+    try {
+      return work();
+    } finally {
+      this.observe(task, (performance.now() - startedMs) / 1000);
+    }
+  };
+
+  /** Records one run of `task` that took `seconds`. */
+  observe(task: LoopTask, seconds: number): void {
+    this.histogram.observe({ task }, seconds);
+    if (seconds > (this.longest.get(task) ?? 0)) this.longest.set(task, seconds);
+  }
+}
