@@ -39,9 +39,16 @@ const loopStats = (text) => {
         .find((l) => l.startsWith(`${name} `))
         ?.split(" ")[1],
     ) * 1000;
+  /** The longest run of each of the aggregator's own tasks since the previous scrape, ms. */
+  const tasksMaxMs = {};
+  for (const line of text.split("\n")) {
+    const m = /^coreflux_event_loop_task_max_seconds\{task="([a-z_]+)"\} (\S+)$/.exec(line);
+    if (m) tasksMaxMs[m[1]] = Number(m[2]) * 1000;
+  }
   return {
     eventLoopMaxMs: value("coreflux_nodejs_eventloop_lag_max_seconds"),
     eventLoopP99Ms: value("coreflux_nodejs_eventloop_lag_p99_seconds"),
+    tasksMaxMs,
   };
 };
 /** The steady window of a paced run starts this long after the simulator (ms)... */
@@ -510,7 +517,12 @@ try {
   const eventLoop = {
     maxMs: Math.max(...loopParts.map((p) => p.eventLoopMaxMs)),
     p99Ms: Math.max(...loopParts.map((p) => p.eventLoopP99Ms)),
+    tasksMaxMs: {},
   };
+  for (const part of loopParts) {
+    for (const [task, ms] of Object.entries(part.tasksMaxMs))
+      eventLoop.tasksMaxMs[task] = Math.max(eventLoop.tasksMaxMs[task] ?? 0, ms);
+  }
 
   // 7. Stop everything; the aggregator writes its CPU profile on a clean exit.
   const aggregatorPeakRss = peakRssMbOf(aggregator.pid);
@@ -570,6 +582,8 @@ try {
       /** Event-loop delay over the run (stream, publish cycles, state writes), ms. */
       eventLoopMaxMs: eventLoop.maxMs,
       eventLoopP99Ms: eventLoop.p99Ms,
+      /** The longest run of each of the aggregator's own tasks over the run, ms (its /metrics). */
+      tasksMaxMs: eventLoop.tasksMaxMs,
       /**
        * Paced runs: the stalls over 20 ms of the whole run (start-up included, the stop's final
        * write not), each split into the time the aggregator's thread ran and waited for a CPU.

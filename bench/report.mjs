@@ -267,6 +267,30 @@ function stallTable(a) {
   ];
 }
 
+/** The longest run of each of the aggregator's own tasks (its /metrics), per window. */
+function taskLines(a) {
+  const names = {
+    publish_cycle: "publish cycle's turn",
+    publish_slice: "later publisher slice",
+    state_capture: "state write's capture",
+    settle: "settle turn",
+    history_write: "SQLite history write",
+  };
+  const line = (label, tasks) =>
+    `- longest of the aggregator's own tasks (\`coreflux_event_loop_task_max_seconds\`), ${label}: ${Object.entries(
+      names,
+    )
+      .filter(([k]) => tasks[k] !== undefined)
+      .map(([k, name]) => `${name} ${fmt(tasks[k], 1)} ms`)
+      .join(", ")}`;
+  const out = [];
+  if (a.steadyWindow?.tasksMaxMs && Object.keys(a.steadyWindow.tasksMaxMs).length > 0)
+    out.push(line("steady window", a.steadyWindow.tasksMaxMs));
+  if (a.tasksMaxMs && Object.keys(a.tasksMaxMs).length > 0)
+    out.push(line("whole run", a.tasksMaxMs));
+  return out;
+}
+
 /** BENCHMARKS.md from the results object. */
 function stallSection(r) {
   const a = r.aggregator;
@@ -287,7 +311,13 @@ function stallSection(r) {
     `| whole run (from start-up, which reads a config of 100,000 \`[[devices]]\` rules, through 100,000 devices appearing in the first seconds, to the simulator's last burst of every final counter at once) | ${fmt(a.eventLoopMaxMs, 1)} ms | ≤ ${fmt(a.eventLoopP99Ms, 1)} ms |`,
     "",
     ...stallTable(a),
-    `- no state write or publish cycle blocks the event loop for more than 20 ms at 100,000 devices (steady window): ${w ? yes(w.eventLoopMaxMs <= 20) : "—"}${w?.stalls ? `; the longest the aggregator's thread itself ran during a stall there: ${fmt(w.stalls.maxRunMs, 1)} ms (${yes(w.stalls.maxRunMs <= 20)} for its own work)` : ""}`,
+    ...taskLines(a),
+    `- the event loop never stands still more than 20 ms at 100,000 devices (steady window, whatever the cause): ${w ? yes(w.eventLoopMaxMs <= 20) : "—"}${w?.stalls ? `; the longest the aggregator's thread itself ran during a stall there: ${fmt(w.stalls.maxRunMs, 1)} ms (${yes(w.stalls.maxRunMs <= 20)} for its own work)` : ""}`,
+    ...(w?.tasksMaxMs && Object.keys(w.tasksMaxMs).length > 0
+      ? [
+          `- no state write or publish cycle blocks the event loop for more than 20 ms at 100,000 devices (steady window, each task timed): ${yes(Math.max(w.tasksMaxMs.publish_cycle ?? 0, w.tasksMaxMs.publish_slice ?? 0, w.tasksMaxMs.state_capture ?? 0) <= 20)}`,
+        ]
+      : []),
     `- zero loss: ${yes(r.loss.exact)} — ${fmt(r.loss.checked)} totals compared, ${fmt(r.loss.mismatched)} differ`,
     `- aggregator CPU ${fmt(a.cpuMs)} ms for ${fmt(a.messagesReceived)} messages (${fmt(a.cpuUsPerMessage, 1)} µs each, publishing and state writes of 100,000 nodes included); peak RSS ${fmt(a.peakRssMB)} MB`,
     ...(r.notes ?? []).map((n) => `- ${n}`),

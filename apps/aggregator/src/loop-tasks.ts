@@ -1,13 +1,19 @@
 import { Gauge, Histogram, type Registry } from "prom-client";
 
 /** The service's own turns of the event loop whose duration is measured. */
-export type LoopTask = "publish_cycle" | "publish_slice" | "state_capture" | "settle";
+export type LoopTask =
+  | "publish_cycle"
+  | "publish_slice"
+  | "state_capture"
+  | "settle"
+  | "history_write";
 
 const LOOP_TASKS: readonly LoopTask[] = [
   "publish_cycle",
   "publish_slice",
   "state_capture",
   "settle",
+  "history_write",
 ];
 
 /** Runs `work` as one measured task (see {@link LoopTasks.time}). */
@@ -16,7 +22,8 @@ export type TimeTask = <T>(task: LoopTask, work: () => T) => T;
 /**
  * How long each of the service's own synchronous tasks held the event loop: a publish cycle's
  * turn (collecting changes, the first publisher slice, the outputs), each later publisher
- * slice, a state write's capture, a settle turn. Readings wait while one runs, so these say
+ * slice, a state write's capture, a settle turn, a history batch written to SQLite (whose
+ * driver is synchronous). Readings wait while one runs, so these say
  * which part of the service delays intake, apart from garbage collection and a busy machine
  * (`coreflux_nodejs_eventloop_lag_*` sees all of those together). Exposed as
  * `coreflux_event_loop_task_seconds{task}` (a histogram) and
@@ -29,7 +36,7 @@ export class LoopTasks {
   constructor(registry: Registry) {
     this.histogram = new Histogram({
       name: "coreflux_event_loop_task_seconds",
-      help: "Time one of the service's own tasks held the event loop (publish cycle, publisher slice, state capture, settle)",
+      help: "Time one of the service's own tasks held the event loop (publish cycle, publisher slice, state capture, settle, SQLite history write)",
       labelNames: ["task"],
       buckets: [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1],
       registers: [registry],

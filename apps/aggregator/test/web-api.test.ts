@@ -105,6 +105,12 @@ describe("the web view's API (built CLI, real Mosquitto)", () => {
     }
     expect(rows.reduce((n, r) => n + r.energyWh, 0)).toBe(2.75);
     expect(new Set(rows.map((r) => r.path))).toEqual(new Set(["Porto", "Lisbon"]));
+    // Each batch written to SQLite (a synchronous driver) is timed as an event-loop task.
+    const metrics = await (await fetch(`${openUrl}/metrics`)).text();
+    const writes = /^coreflux_event_loop_task_seconds_count\{task="history_write"\} (\d+)$/m.exec(
+      metrics,
+    );
+    expect(Number(writes?.[1])).toBeGreaterThan(0);
     for (const bad of [
       `from=${from}&to=${to}&by=week`,
       `from=yesterday&to=${to}`,

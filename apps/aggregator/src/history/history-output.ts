@@ -79,6 +79,12 @@ export class HistoryOutput implements CycleOutput {
   private spillFailing = false;
   private readonly queuedAtMs = new Map<number, number>();
   private readonly stats = { rowsWritten: 0, writeFailures: 0 };
+  /**
+   * Told how long each batch write took, when the database is SQLite: its driver is
+   * synchronous, so that is how long the write held the event loop (MariaDB's waits on the
+   * network instead, and is not reported).
+   */
+  onBlockingWrite: ((seconds: number) => void) | undefined;
 
   private constructor(
     private readonly engine: EnergyEngine,
@@ -252,7 +258,10 @@ export class HistoryOutput implements CycleOutput {
     const head = this.queue.head();
     if (head === undefined || this.store === undefined) return false;
     try {
+      const startedMs = performance.now();
       await this.store.write(head);
+      if (this.options.open.url.startsWith("sqlite:"))
+        this.onBlockingWrite?.((performance.now() - startedMs) / 1000);
       this.queue.shift();
       for (const seq of this.queuedAtMs.keys()) if (seq <= head.seq) this.queuedAtMs.delete(seq);
       this.stats.rowsWritten += head.rows.length;
