@@ -25,10 +25,13 @@ export const NO_PERIOD = -1;
 
 /**
  * A table's growth preparation starts once it is this full: early enough that a fleet being
- * discovered at thousands of devices a second finds the grown storage resident, late enough
- * that a table which stopped growing seldom holds its next growth's memory for nothing.
+ * discovered at thousands of devices a second finds the grown storage resident (at 100,000
+ * meters the last eighth before a doubling is 8,000 meters, the 1 MB slices take well under a
+ * second), late enough that a table which stopped growing seldom holds its next growth's memory
+ * for nothing. At three quarters the 13,623 meters of the 10,000-device benchmark fleet (83 % of
+ * 16,384) held 17 MB they never used.
  */
-const PREPARE_GROWTH_FILL = 0.75;
+const PREPARE_GROWTH_FILL = 0.875;
 
 /**
  * Grows a table's columns to hold `count` rows: into a plan's storage (see {@link GrowthPlan})

@@ -557,12 +557,12 @@ export class EnergyEngine {
 
   /**
    * Makes up to about `maxBytes` of the memory the tables' next growth will take resident now,
-   * once a table is three quarters full and grew since the previous call; returns true while
+   * once a table is seven eighths full and grew since the previous call; returns true while
    * some remains (call it again in a later turn, and every second or so while idle). A table that grows (a new device's meters, its room, its office) then copies
    * into memory that is already there: fresh pages are mapped on first write, which on a
    * virtual machine costs milliseconds per megabyte, and growing a 100,000-meter engine at once
    * stalled the ingesting thread for 200-500 ms (measured). The price is the next growth's
-   * memory, held from three quarters full on while the fleet grows (a fleet that stopped
+   * memory, held from seven eighths full on while the fleet grows (a fleet that stopped
    * growing, or a restored engine, starts no plan). A non-positive or NaN budget does nothing.
    */
   prepareGrowth(maxBytes: number): boolean {

@@ -10,11 +10,11 @@ const planOf = (table: NodeColumns) => (table as unknown as { plan?: GrowthPlan 
 describe("growth prepared ahead", () => {
   it("plans nothing while a table has room, then grows into the storage it made resident", () => {
     const nodes = new NodeColumns();
-    for (let k = 0; k < 11; k++) nodes.add(`n${k}`, k - 1);
-    // 11 of 16: below three quarters.
+    for (let k = 0; k < 13; k++) nodes.add(`n${k}`, k - 1);
+    // 13 of 16: below seven eighths.
     expect(nodes.prepareGrowth(1 << 20)).toBe(false);
     expect(planOf(nodes)).toBeUndefined();
-    nodes.add("n11", 10);
+    nodes.add("n13", 12);
     expect(nodes.prepareGrowth(64)).toBe(true);
     let turns = 1;
     while (nodes.prepareGrowth(64)) turns++;
@@ -22,7 +22,7 @@ describe("growth prepared ahead", () => {
     const plan = planOf(nodes)!;
     expect(plan.capacity).toBe(32);
     nodes.energyMwh.data[11] = 1234;
-    for (let k = 12; k < 20; k++) nodes.add(`n${k}`, k - 1);
+    for (let k = 14; k < 20; k++) nodes.add(`n${k}`, k - 1);
     expect(nodes.parent.data.buffer).toBe(plan.buffer);
     expect(nodes.energyMwh.data.buffer).toBe(plan.buffer);
     expect(nodes.parent.data.length).toBe(32);
