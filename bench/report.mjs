@@ -280,7 +280,8 @@ function taskLines(a) {
     `- longest of the aggregator's own tasks (\`coreflux_event_loop_task_max_seconds\`), ${label}: ${Object.entries(
       names,
     )
-      .filter(([k]) => tasks[k] !== undefined)
+      // A task that never ran reads 0 (a history write without [history]).
+      .filter(([k]) => tasks[k] > 0)
       .map(([k, name]) => `${name} ${fmt(tasks[k], 1)} ms`)
       .join(", ")}`;
   const out = [];
