@@ -18,6 +18,16 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+/** A writer of `state.json` in a new temporary folder (both cleaned up after the test). */
+function writerInTempDir(workerUrl: URL): { dir: string; path: string; writer: StateWriter } {
+  const dir = mkdtempSync(join(tmpdir(), "coreflux-state-writer-"));
+  dirs.push(dir);
+  const path = join(dir, "state.json");
+  const writer = new StateWriter(path, workerUrl);
+  writers.push(writer);
+  return { dir, path, writer };
+}
+
 function fleet(devices: number): { engine: EnergyEngine; handles: number[] } {
   const engine = new EnergyEngine({ timeZone: "Europe/Lisbon" });
   const handles: number[] = [];
@@ -39,11 +49,7 @@ const meta = (journalSeq: number): StateMeta => ({
 
 describe("state writer thread", () => {
   it("writes in a worker the state the engine had when write() was called, through a growing fleet", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "coreflux-state-writer-"));
-    dirs.push(dir);
-    const path = join(dir, "state.json");
-    const writer = new StateWriter(path, WORKER);
-    writers.push(writer);
+    const { path, writer } = writerInTempDir(WORKER);
     expect(writer.inWorker).toBe(true);
     const { engine, handles } = fleet(50);
     for (let round = 0; round < 4; round++) {
@@ -82,11 +88,7 @@ describe("state writer thread", () => {
   });
 
   it("a failed write rejects, leaves nothing half-written, and the next write starts over", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "coreflux-state-writer-"));
-    dirs.push(dir);
-    const path = join(dir, "state.json");
-    const writer = new StateWriter(path, WORKER);
-    writers.push(writer);
+    const { dir, path, writer } = writerInTempDir(WORKER);
     const { engine, handles } = fleet(10);
     engine.ingestValues(handles[0]!, T0, 5, 1);
     await writer.write(engine, meta(1));
@@ -108,11 +110,7 @@ describe("state writer thread", () => {
   });
 
   it("has the thread make the capture's buffers before a write the ones it has cannot hold", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "coreflux-state-writer-"));
-    dirs.push(dir);
-    const path = join(dir, "state.json");
-    const writer = new StateWriter(path, WORKER);
-    writers.push(writer);
+    const { path, writer } = writerInTempDir(WORKER);
     const { engine, handles } = fleet(100);
     for (const h of handles) engine.ingestValues(h, T0, 12, 3);
     // No buffers yet: the thread makes them; then they hold the engine.
@@ -141,11 +139,7 @@ describe("state writer thread", () => {
   });
 
   it("makes no room when writing on the calling thread (no worker script)", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "coreflux-state-writer-"));
-    dirs.push(dir);
-    const path = join(dir, "state.json");
-    const writer = new StateWriter(path, new URL("./no-such-worker.js", WORKER));
-    writers.push(writer);
+    const { path, writer } = writerInTempDir(new URL("./no-such-worker.js", WORKER));
     expect(writer.inWorker).toBe(false);
     const { engine } = fleet(5);
     expect(writer.makeRoom(engine)).toBeUndefined();

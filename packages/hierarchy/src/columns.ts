@@ -34,46 +34,50 @@ export const NO_PERIOD = -1;
 const PREPARE_GROWTH_FILL = 0.875;
 
 /**
- * Grows a table's columns to hold `count` rows: into a plan's storage (see {@link GrowthPlan})
- * when one is there and large enough, otherwise by doubling. Returns the new capacity.
+ * A table's capacity and the preparation of its next growth (the node and the meter tables
+ * each have one). Growth goes into a {@link GrowthPlan}'s storage when one is ready, by
+ * doubling otherwise.
  */
-function growTo(
-  columns: readonly AnyGrowable[],
-  capacity: number,
-  count: number,
-  plan: GrowthPlan | undefined,
-): number {
-  if (plan !== undefined && plan.capacity >= count && plan.apply()) {
-    // Columns the plan did not cover (none, unless one grew on its own) grow the usual way.
-    ensureAll(columns, plan.capacity - 1);
-    return plan.capacity;
-  }
-  const grown = Math.max(16, count, capacity * 2);
-  ensureAll(columns, grown - 1);
-  return grown;
-}
+class TableGrowth {
+  /** Rows the columns hold. */
+  capacity = 0;
+  private plan: GrowthPlan | undefined;
+  /** The count at the previous {@link prepare} (-1: none yet). */
+  private preparedAtCount = -1;
 
-/**
- * Once a table is {@link PREPARE_GROWTH_FILL} full and `growing` (it grew since the previous
- * call), makes up to `maxBytes` more of its next growth's storage resident (a
- * {@link GrowthPlan} to twice the capacity); a plan once started is finished. Returns the plan,
- * or undefined while there is none. A table that does not grow (a restored engine is exactly
- * full) never holds a second copy's memory for nothing.
- */
-function prepareGrowthOf(
-  columns: readonly AnyGrowable[],
-  count: number,
-  capacity: number,
-  plan: GrowthPlan | undefined,
-  maxBytes: number,
-  growing: boolean,
-): GrowthPlan | undefined {
-  const started = plan !== undefined && plan.capacity > capacity;
-  if (!started && (!growing || capacity === 0 || count < capacity * PREPARE_GROWTH_FILL))
-    return undefined;
-  const next = started ? plan : new GrowthPlan(columns, capacity * 2);
-  next.touch(maxBytes);
-  return next;
+  /** Grows `columns` to hold `count` rows at once (one growth instead of many). */
+  reserve(columns: readonly AnyGrowable[], count: number): void {
+    if (count <= this.capacity) return;
+    const plan = this.plan;
+    this.plan = undefined;
+    if (plan !== undefined && plan.capacity >= count && plan.apply()) {
+      this.capacity = plan.capacity;
+      // Columns the plan did not cover (none, unless one grew on its own) grow the usual way.
+      ensureAll(columns, this.capacity - 1);
+      return;
+    }
+    this.capacity = Math.max(16, count, this.capacity * 2);
+    ensureAll(columns, this.capacity - 1);
+  }
+
+  /**
+   * Once the table is {@link PREPARE_GROWTH_FILL} full and grew since the previous call, makes
+   * up to `maxBytes` more of its next growth's storage resident (a plan to twice the capacity);
+   * a plan once started is finished. A table that does not grow (a restored engine is exactly
+   * full) never holds a second copy's memory for nothing. True while some remains.
+   */
+  prepare(columns: readonly AnyGrowable[], count: number, maxBytes: number): boolean {
+    const growing = this.preparedAtCount >= 0 && count > this.preparedAtCount;
+    this.preparedAtCount = count;
+    const started = this.plan !== undefined && this.plan.capacity > this.capacity;
+    if (!started) {
+      this.plan = undefined;
+      if (!growing || this.capacity === 0 || count < this.capacity * PREPARE_GROWTH_FILL)
+        return false;
+      this.plan = new GrowthPlan(columns, this.capacity * 2);
+    }
+    return this.plan!.touch(maxBytes);
+  }
 }
 
 /**
@@ -140,33 +144,16 @@ export class NodeColumns {
     return this.name.length;
   }
 
-  private capacity = 0;
-
-  private plan: GrowthPlan | undefined;
+  private readonly growth = new TableGrowth();
 
   /** Makes room for `count` nodes at once (one growth instead of many). */
   reserve(count: number): void {
-    if (count <= this.capacity) return;
-    this.capacity = growTo(this.columns(), this.capacity, count, this.plan);
-    this.plan = undefined;
+    this.growth.reserve(this.columns(), count);
   }
 
-  /** The count at the previous {@link prepareGrowth} (-1: none yet). */
-  private preparedAtCount = -1;
-
-  /** See {@link prepareGrowthOf}; true while some remains. */
+  /** See `TableGrowth.prepare`: the next growth made resident ahead, a slice a call. */
   prepareGrowth(maxBytes: number): boolean {
-    const growing = this.preparedAtCount >= 0 && this.count > this.preparedAtCount;
-    this.preparedAtCount = this.count;
-    this.plan = prepareGrowthOf(
-      this.columns(),
-      this.count,
-      this.capacity,
-      this.plan,
-      maxBytes,
-      growing,
-    );
-    return this.plan?.resident === false;
+    return this.growth.prepare(this.columns(), this.count, maxBytes);
   }
 
   private columns() {
@@ -213,7 +200,7 @@ export class NodeColumns {
   /** Appends a node; returns its index. */
   add(name: string, parent: number): number {
     const index = this.name.length;
-    if (index >= this.capacity) this.reserve(index + 1);
+    if (index >= this.growth.capacity) this.reserve(index + 1);
     this.name.push(name);
     this.childByName.push(undefined);
     this.parent.data[index] = parent;
@@ -262,33 +249,16 @@ export class MeterColumns {
     return this.meterId.length;
   }
 
-  private capacity = 0;
-
-  private plan: GrowthPlan | undefined;
+  private readonly growth = new TableGrowth();
 
   /** Makes room for `count` meters at once. */
   reserve(count: number): void {
-    if (count <= this.capacity) return;
-    this.capacity = growTo(this.columns(), this.capacity, count, this.plan);
-    this.plan = undefined;
+    this.growth.reserve(this.columns(), count);
   }
 
-  /** The count at the previous {@link prepareGrowth} (-1: none yet). */
-  private preparedAtCount = -1;
-
-  /** See {@link prepareGrowthOf}; true while some remains. */
+  /** See `TableGrowth.prepare`: the next growth made resident ahead, a slice a call. */
   prepareGrowth(maxBytes: number): boolean {
-    const growing = this.preparedAtCount >= 0 && this.count > this.preparedAtCount;
-    this.preparedAtCount = this.count;
-    this.plan = prepareGrowthOf(
-      this.columns(),
-      this.count,
-      this.capacity,
-      this.plan,
-      maxBytes,
-      growing,
-    );
-    return this.plan?.resident === false;
+    return this.growth.prepare(this.columns(), this.count, maxBytes);
   }
 
   private columns(): AnyGrowable[] {
@@ -314,7 +284,7 @@ export class MeterColumns {
   /** Appends a meter of `device`; returns its index. */
   add(meterId: string, device: number, maxPowerW: number, limitSource: number): number {
     const index = this.meterId.length;
-    if (index >= this.capacity) this.reserve(index + 1);
+    if (index >= this.growth.capacity) this.reserve(index + 1);
     this.meterId.push(meterId);
     this.device.data[index] = device;
     this.maxPowerW.data[index] = maxPowerW;

@@ -5,7 +5,8 @@ import type { GrowthPlan } from "./growable";
 import { EnergyEngine } from "./index";
 
 /** The plan a table holds (white box: the test looks at where the columns moved). */
-const planOf = (table: NodeColumns) => (table as unknown as { plan?: GrowthPlan }).plan;
+const planOf = (table: NodeColumns) =>
+  (table as unknown as { growth: { plan?: GrowthPlan } }).growth.plan;
 
 describe("growth prepared ahead", () => {
   it("plans nothing while a table has room, then grows into the storage it made resident", () => {
