@@ -6,6 +6,7 @@
 //                      [--journal false] [--nodered <path of node-red's red.js>]
 //                      [--paced <seconds>] [--speed <x>]
 //                      [--aggregator-node-args "<node options>"] [--aggregator-log <file>]
+//                      [--history <period minutes>]
 // With --paced, the simulator publishes in (simulated) real time for that long instead of
 // flooding: the load a fleet of that size really sends, which leaves the machine CPU to spare,
 // so the event-loop delay shows the aggregator's own pauses rather than a starved scheduler.
@@ -62,6 +63,11 @@ const profileDir = arg("profile", undefined);
 const intervalS = Number(arg("interval", "10"));
 /** `--journal false` runs the aggregator without its state journal (to measure what it costs). */
 const journal = arg("journal", "true") !== "false";
+/**
+ * `--history <minutes>`: the aggregator also writes a SQLite history with periods of that many
+ * minutes (in the run's folder), so its writes are timed among the event-loop tasks.
+ */
+const historyMinutes = arg("history", undefined);
 /** `--nodered <red.js>`: also run Node-RED's flow on the stream (bench/nodered.mjs installs it). */
 const noderedJs = arg("nodered", undefined);
 const company = "Bench";
@@ -195,6 +201,11 @@ try {
       `[publish]\ninterval_seconds = ${intervalS}\nnested = false`,
       `[state]\npath = "${statePath}"\njournal = ${journal}`,
       "[http]\nport = 0",
+      ...(historyMinutes === undefined
+        ? []
+        : [
+            `[history]\nurl = "sqlite:${join(dir, "history.db")}"\nperiod_minutes = ${Number(historyMinutes)}`,
+          ]),
       '[log]\nlevel = "info"\nformat = "json"',
       `[limits]\nmax_devices = ${Math.max(20_000, totalDevices + 1000)}`,
       ...placements.map((p) => `[[devices]]\nmatch = "${p.match}"\npath = "${p.path}"`),
@@ -563,6 +574,8 @@ try {
       "the simulator's default mix (Plus Plug S, Pro 4PM, PM Mini, Pro 3EM, Gen1 Plug S, Gen1 EM)",
     qos,
     stateJournal: journal,
+    /** Period width of the SQLite history the aggregator wrote, minutes (absent: none). */
+    ...(historyMinutes === undefined ? {} : { historyPeriodMinutes: Number(historyMinutes) }),
     messagesPublished: published,
     /** Faults the simulator injected, by kind (none unless it was given --faults). */
     faults: truth.faults,
