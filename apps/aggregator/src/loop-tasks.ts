@@ -1,20 +1,15 @@
 import { Gauge, Histogram, type Registry } from "prom-client";
 
-/** The service's own turns of the event loop whose duration is measured. */
-export type LoopTask =
-  | "publish_cycle"
-  | "publish_slice"
-  | "state_capture"
-  | "settle"
-  | "history_write";
-
-const LOOP_TASKS: readonly LoopTask[] = [
+const LOOP_TASKS = [
   "publish_cycle",
   "publish_slice",
   "state_capture",
   "settle",
   "history_write",
-];
+] as const;
+
+/** The service's own turns of the event loop whose duration is measured. */
+export type LoopTask = (typeof LOOP_TASKS)[number];
 
 /** Runs `work` as one measured task (see {@link LoopTasks.time}). */
 export type TimeTask = <T>(task: LoopTask, work: () => T) => T;
@@ -23,8 +18,8 @@ export type TimeTask = <T>(task: LoopTask, work: () => T) => T;
  * How long each of the service's own synchronous tasks held the event loop: a publish cycle's
  * turn (collecting changes, the first publisher slice, the outputs), each later publisher
  * slice, a state write's capture, a settle turn, a history batch written to SQLite (whose
- * driver is synchronous). Readings wait while one runs, so these say
- * which part of the service delays intake, apart from garbage collection and a busy machine
+ * driver is synchronous). Readings wait while one runs, so these say which part of the service
+ * delays intake, apart from garbage collection and a busy machine
  * (`coreflux_nodejs_eventloop_lag_*` sees all of those together). Exposed as
  * `coreflux_event_loop_task_seconds{task}` (a histogram) and
  * `coreflux_event_loop_task_max_seconds{task}` (the longest since the previous scrape).

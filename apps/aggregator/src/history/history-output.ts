@@ -5,6 +5,7 @@ import {
   type HistoryStore,
   type OpenHistoryOptions,
   openHistory,
+  parseHistoryUrl,
   redactHistoryUrl,
 } from "@coreflux/history";
 import type { Logger } from "pino";
@@ -85,6 +86,8 @@ export class HistoryOutput implements CycleOutput {
    * network instead, and is not reported).
    */
   onBlockingWrite: ((seconds: number) => void) | undefined;
+  /** Whether the open store is SQLite (known once it opened). */
+  private synchronousStore = false;
 
   private constructor(
     private readonly engine: EnergyEngine,
@@ -260,8 +263,7 @@ export class HistoryOutput implements CycleOutput {
     try {
       const startedMs = performance.now();
       await this.store.write(head);
-      if (this.options.open.url.startsWith("sqlite:"))
-        this.onBlockingWrite?.((performance.now() - startedMs) / 1000);
+      if (this.synchronousStore) this.onBlockingWrite?.((performance.now() - startedMs) / 1000);
       this.queue.shift();
       for (const seq of this.queuedAtMs.keys()) if (seq <= head.seq) this.queuedAtMs.delete(seq);
       this.stats.rowsWritten += head.rows.length;
@@ -288,6 +290,7 @@ export class HistoryOutput implements CycleOutput {
     if (this.store !== undefined || this.closed) return;
     try {
       this.store = await openHistory(this.options.open);
+      this.synchronousStore = parseHistoryUrl(this.options.open.url).engine === "sqlite";
       if (this.failingSince !== undefined) {
         this.log.info(
           { url: redactHistoryUrl(this.options.open.url) },
