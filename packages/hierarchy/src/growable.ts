@@ -149,7 +149,6 @@ function growingColumns(columns: readonly AnyGrowable[], length: number): AnyGro
 export class GrowthPlan {
   private readonly growing: AnyGrowable[];
   private readonly views: TypedArrayLike[];
-  private readonly initials: number[];
   /** The storage the planned columns move into. */
   readonly buffer: ArrayBuffer;
   private column = 0;
@@ -170,7 +169,6 @@ export class GrowthPlan {
       offset += capacity * c.data.BYTES_PER_ELEMENT + CACHE_LINE_BYTES;
       return view;
     });
-    this.initials = this.growing.map((c) => c.initialValue);
   }
 
   /** Whether every byte of the plan's buffer has been written. */
@@ -188,7 +186,7 @@ export class GrowthPlan {
       const view = this.views[this.column]!;
       const width = view.BYTES_PER_ELEMENT;
       const n = Math.min(view.length - this.element, Math.max(1, Math.floor(budget / width)));
-      view.fill(this.initials[this.column]!, this.element, this.element + n);
+      view.fill(this.growing[this.column]!.initialValue, this.element, this.element + n);
       this.element += n;
       budget -= n * width;
       if (this.element >= view.length) {
