@@ -119,6 +119,13 @@ describe("Publisher", () => {
       publishQueue: { maxMessages: 10, maxBytes: 1 << 20, maxInFlight: 5 },
     });
     await client.connect();
+    // What was in flight each time the publisher queued a message.
+    const inFlightAtPublish: number[] = [];
+    const publish = client.publish.bind(client);
+    client.publish = (...args: Parameters<typeof publish>) => {
+      inFlightAtPublish.push(client.stats().inFlight);
+      return publish(...args);
+    };
     const engine = fleet(40);
     const counts = new Counts();
     const publisher = publisherFor(
@@ -146,6 +153,9 @@ describe("Publisher", () => {
     expect([...received.values()].every((n) => n === 1)).toBe(true);
     expect(client.stats().dropped).toBe(0);
     expect(counts.published).toBe(engine.nodeCount);
+    // The rest is queued as soon as the queue has gone out, while the last messages are still in
+    // flight: the connection never idles waiting for confirmations between batches.
+    expect(inFlightAtPublish.slice(10).some((n) => n > 0)).toBe(true);
     // Nothing changed: the next cycle publishes nothing.
     expect(
       publisher.cycle({ nowMs: T0 + 61_000, changed: engine.takeChanges(T0 + 61_000), engine }),

@@ -54,7 +54,7 @@ export interface CycleReport {
  * all of them. Nodes wait in a set (at most one entry per node, so memory is bounded by the
  * tree) and are built when they are sent, so a node that changes twice is published once with
  * its latest values. When the client's queue is full the rest waits until the client has
- * flushed what it holds: intake never stalls and nothing is dropped.
+ * sent what it holds: intake never stalls and nothing is dropped.
  */
 export class Publisher {
   private readonly waiting = new Set<NodeId>();
@@ -102,7 +102,7 @@ export class Publisher {
   /**
    * Publishes waiting nodes while the client's queue has room, one slice per turn of the event
    * loop; returns how many this turn. What the queue has no room for is published once the
-   * client has flushed it; what the slice left goes in the next turn.
+   * client has sent what it holds; what the slice left goes in the next turn.
    */
   pump(nowMs: number, sliced = true): number {
     if (this.waiting.size === 0) return 0;
@@ -154,7 +154,9 @@ export class Publisher {
     }
     if (this.waiting.size > 0 && !this.flushing) {
       this.flushing = true;
-      this.client.flush().then(
+      // Once the queue has gone out (the last messages may still be in flight): built messages
+      // never wait long in memory, and the connection never waits for the next ones.
+      this.client.whenQueueEmpty().then(
         () => {
           this.flushing = false;
           this.laterSlice();

@@ -12,6 +12,10 @@ import {
 import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { HistoryState } from "./history/history-output";
+import { jsonBlocks } from "./json-chunks";
+
+/** Characters of JSON text per write of a state file (about as many bytes). */
+const WRITE_BLOCK_CHARS = 1 << 20;
 
 /** Marks an aggregator state document. */
 export const STATE_FORMAT = "coreflux.aggregator.state";
@@ -129,7 +133,14 @@ export async function writeState(path: string, state: StateDocument): Promise<vo
   );
   try {
     await handle.chmod(0o600);
-    await handle.writeFile(JSON.stringify(state));
+    // In blocks: the document's whole text (and its bytes) is never in memory at once.
+    for (const block of jsonBlocks(state, WRITE_BLOCK_CHARS)) {
+      const data = Buffer.from(block);
+      let written = 0;
+      while (written < data.length) {
+        written += (await handle.write(data, written, data.length - written)).bytesWritten;
+      }
+    }
     await handle.sync();
   } catch (error) {
     await handle.close();
@@ -162,9 +173,11 @@ export function writeJsonFileSync(path: string, value: unknown): void {
   const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
   try {
     fchmodSync(fd, 0o600);
-    const data = Buffer.from(JSON.stringify(value));
-    let written = 0;
-    while (written < data.length) written += writeSync(fd, data, written, data.length - written);
+    for (const block of jsonBlocks(value, WRITE_BLOCK_CHARS)) {
+      const data = Buffer.from(block);
+      let written = 0;
+      while (written < data.length) written += writeSync(fd, data, written, data.length - written);
+    }
     fsyncSync(fd);
   } finally {
     closeSync(fd);

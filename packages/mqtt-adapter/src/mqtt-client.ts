@@ -258,6 +258,16 @@ export class MqttClient {
     return this.#pump.whenIdle();
   }
 
+  /**
+   * Resolves when nothing waits in the queue, though messages may still be in flight (unlike
+   * {@link flush}): queueing the next batch then keeps the connection busy without holding many
+   * built messages in memory. Waits across reconnects; rejects with `CLOSED` if `close()` comes
+   * first.
+   */
+  whenQueueEmpty(): Promise<void> {
+    return this.#pump.whenQueueEmpty();
+  }
+
   /** A snapshot of the counters. */
   stats(): MqttClientStats {
     return {

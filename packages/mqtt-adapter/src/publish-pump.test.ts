@@ -102,6 +102,50 @@ describe("PublishPump", () => {
     );
   });
 
+  it("whenQueueEmpty resolves once the last queued message is in flight, whenIdle once it is confirmed", async () => {
+    const { pump, sent } = harness();
+    const order: string[] = [];
+    await pump.whenQueueEmpty(); // nothing queued: at once
+    for (let i = 0; i < 3; i++) pump.enqueue(`t/${i}`, payload, 1, false);
+    void pump.whenQueueEmpty().then(() => order.push(`queue empty, ${pump.inFlight} in flight`));
+    void pump.whenIdle().then(() => order.push("idle"));
+    pump.setConnected(true);
+    await turn();
+    // Two in flight (maxInFlight), one still queued: neither has resolved.
+    expect(order).toEqual([]);
+    sent[0]?.done();
+    await turn();
+    await turn();
+    expect(order).toEqual(["queue empty, 2 in flight"]);
+    sent[1]?.done();
+    sent[2]?.done();
+    await turn();
+    expect(order).toEqual(["queue empty, 2 in flight", "idle"]);
+    // A message lost in flight goes back to the queue: the queue is not empty until resent.
+    pump.enqueue("t/3", payload, 1, false);
+    await turn();
+    pump.setConnected(false);
+    expect(pump.queued).toBe(1);
+    let emptied = false;
+    void pump.whenQueueEmpty().then(() => {
+      emptied = true;
+    });
+    await turn();
+    expect(emptied).toBe(false);
+    pump.setConnected(true);
+    await turn();
+    await turn();
+    expect(emptied).toBe(true);
+  });
+
+  it("close rejects whenQueueEmpty waiters too", async () => {
+    const { pump } = harness();
+    pump.enqueue("t", payload, 1, false);
+    const waiting = pump.whenQueueEmpty();
+    pump.close();
+    await expect(waiting).rejects.toMatchObject({ code: "CLOSED" });
+  });
+
   it("close drops the queue, fails what is in flight and rejects idle waiters", async () => {
     const { pump, sent } = harness();
     pump.setConnected(true);

@@ -76,7 +76,8 @@ export class PublishPump {
   #scheduled = false;
   #running = false;
   #full = false;
-  #idleWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  /** Waiters of {@link whenIdle} (`queueOnly` false) and {@link whenQueueEmpty} (true). */
+  #idleWaiters: { queueOnly: boolean; resolve: () => void; reject: (error: Error) => void }[] = [];
   published = 0;
   dropped = 0;
   failed = 0;
@@ -203,7 +204,20 @@ export class PublishPump {
   /** Resolves when nothing is queued or in flight; rejects with `CLOSED` if `close()` comes first. */
   whenIdle(): Promise<void> {
     if (this.idle) return Promise.resolve();
-    return new Promise((resolve, reject) => this.#idleWaiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) =>
+      this.#idleWaiters.push({ queueOnly: false, resolve, reject }),
+    );
+  }
+
+  /**
+   * Resolves when nothing is queued (messages may still be in flight): the moment to queue more
+   * without leaving the connection idle. Rejects with `CLOSED` if `close()` comes first.
+   */
+  whenQueueEmpty(): Promise<void> {
+    if (this.#queue.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) =>
+      this.#idleWaiters.push({ queueOnly: true, resolve, reject }),
+    );
   }
 
   /** Stops for good: everything still queued is dropped (`CLOSED`), everything in flight failed. */
@@ -331,10 +345,11 @@ export class PublishPump {
       this.#full = false;
       this.#listener.drain();
     }
-    if (this.#idleWaiters.length > 0 && this.idle) {
+    if (this.#idleWaiters.length > 0 && this.#queue.length === 0) {
+      const idle = this.idle;
       const waiters = this.#idleWaiters;
-      this.#idleWaiters = [];
-      for (const waiter of waiters) waiter.resolve();
+      this.#idleWaiters = waiters.filter((w) => !(w.queueOnly || idle));
+      for (const waiter of waiters) if (waiter.queueOnly || idle) waiter.resolve();
     }
   }
 }
