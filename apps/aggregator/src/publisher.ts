@@ -59,7 +59,7 @@ export interface CycleReport {
 export class Publisher {
   private readonly waiting = new Set<NodeId>();
   private cycles = 0;
-  private flushing = false;
+  private refillPending = false;
   private sliceScheduled = false;
 
   constructor(
@@ -152,18 +152,18 @@ export class Publisher {
       }
       return published;
     }
-    if (this.waiting.size > 0 && !this.flushing) {
-      this.flushing = true;
+    if (this.waiting.size > 0 && !this.refillPending) {
+      this.refillPending = true;
       // Once the queue has gone out (the last messages may still be in flight): built messages
       // never wait long in memory, and the connection never waits for the next ones.
       this.client.whenQueueEmpty().then(
         () => {
-          this.flushing = false;
+          this.refillPending = false;
           this.laterSlice();
         },
         () => {
           // The client was closed: what waits is published by the next process from its state.
-          this.flushing = false;
+          this.refillPending = false;
         },
       );
     }
