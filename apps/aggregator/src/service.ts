@@ -67,7 +67,7 @@ export { StartupError } from "./startup-error";
  * Messages the client's publish queue may hold; the publisher keeps the rest waiting as node ids
  * and builds them when the queue has gone out. Two slices' worth: 10,000 held built messages
  * long enough to reach V8's old generation, and peak RSS in the 10,000-device benchmark was
- * 294-339 MB against 225-246 MB with 1,000 (BENCHMARKS.md).
+ * 306-346 MB against 222-248 MB with 1,000 (BENCHMARKS.md).
  */
 const PUBLISH_QUEUE_MESSAGES = 1_000;
 
