@@ -53,6 +53,7 @@ function publisherFor(
     nested: boolean;
     fullRefreshEvery: number;
     queueCapacity: number;
+    stopQueueCapacity?: number;
     sliceMessages?: number;
     sliceBudgetMs?: number;
   },
@@ -160,6 +161,37 @@ describe("Publisher", () => {
     expect(
       publisher.cycle({ nowMs: T0 + 61_000, changed: engine.takeChanges(T0 + 61_000), engine }),
     ).toMatchObject({ changed: 0, published: 0, waiting: 0 });
+    await client.close();
+    await subscriber.close();
+    await broker.close();
+  });
+
+  it("before a stop, finish() may fill the queue up to stopQueueCapacity, beyond a cycle's room", async () => {
+    const { broker, subscriber } = await brokerWithCounter();
+    const client = createMqttClient({
+      url: broker.url,
+      publishQueue: { maxMessages: 100, maxBytes: 1 << 20, maxInFlight: 5 },
+    });
+    await client.connect();
+    const engine = fleet(40);
+    const publisher = publisherFor(
+      engine,
+      client,
+      new Counts(),
+      { nested: false, fullRefreshEvery: 1000, queueCapacity: 10, stopQueueCapacity: 30 },
+      T0 + 60_000,
+    );
+    const report = publisher.cycle({
+      nowMs: T0 + 60_000,
+      changed: engine.takeChanges(T0 + 60_000),
+      engine,
+    });
+    expect(report.published).toBe(10);
+    // Nothing has left yet (the client sends in a later turn): 10 queued, 20 more fit.
+    expect(client.stats().queued).toBe(10);
+    expect(publisher.finish(T0 + 60_000)).toBe(20);
+    expect(client.stats().queued).toBe(30);
+    expect(publisher.backlog).toBe(engine.nodeCount - 30);
     await client.close();
     await subscriber.close();
     await broker.close();

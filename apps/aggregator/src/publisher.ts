@@ -15,6 +15,11 @@ export interface PublisherOptions {
   /** Room left in the client's publish queue; the rest waits for `drain`. */
   queueCapacity: number;
   /**
+   * Room the last cycle before a stop ({@link Publisher.finish}) may take in the client's queue
+   * (default `queueCapacity`): everything it cannot queue waits for the next process.
+   */
+  stopQueueCapacity?: number;
+  /**
    * Messages built in one turn of the event loop at most (default {@link SLICE_MESSAGES}): the
    * rest of a large cycle follows in `setImmediate` slices, so that intake never waits for a
    * whole cycle's payloads.
@@ -106,7 +111,10 @@ export class Publisher {
    */
   pump(nowMs: number, sliced = true): number {
     if (this.waiting.size === 0) return 0;
-    const queueRoom = this.options.queueCapacity - this.client.stats().queued;
+    const capacity = sliced
+      ? this.options.queueCapacity
+      : (this.options.stopQueueCapacity ?? this.options.queueCapacity);
+    const queueRoom = capacity - this.client.stats().queued;
     const slice = sliced ? (this.options.sliceMessages ?? SLICE_MESSAGES) : queueRoom;
     const room = Math.min(queueRoom, slice);
     const budgetMs = sliced ? (this.options.sliceBudgetMs ?? SLICE_BUDGET_MS) : Infinity;

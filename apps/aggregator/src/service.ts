@@ -71,6 +71,12 @@ export { StartupError } from "./startup-error";
  */
 const PUBLISH_QUEUE_MESSAGES = 1_000;
 
+/**
+ * Messages the client's publish queue holds at most, and what the last cycle before a stop may
+ * queue: a stop publishes a whole cycle's changes of a large fleet before the client closes.
+ */
+const PUBLISH_QUEUE_STOP_MESSAGES = 10_000;
+
 /** Starts the aggregator described by `config`. */
 export async function startService(
   config: AggregatorConfig,
@@ -266,6 +272,7 @@ export async function startService(
       nested: config.publish.nested,
       fullRefreshEvery: config.publish.full_refresh_every,
       queueCapacity: PUBLISH_QUEUE_MESSAGES,
+      stopQueueCapacity: PUBLISH_QUEUE_STOP_MESSAGES,
       timeTask: metrics.loopTasks.time,
     },
     clock,
@@ -795,7 +802,7 @@ function toClientOptions(
     subscriptions,
     statusTopic,
     publishQueue: {
-      maxMessages: PUBLISH_QUEUE_MESSAGES,
+      maxMessages: PUBLISH_QUEUE_STOP_MESSAGES,
       maxBytes: 64 * 1024 * 1024,
       maxInFlight: 100,
     },
