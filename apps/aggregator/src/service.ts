@@ -64,10 +64,10 @@ export interface Service {
 export { StartupError } from "./startup-error";
 
 /**
- * Messages the client's publish queue may hold; the publisher keeps the rest waiting as node ids
- * and builds them when the queue has gone out. Two slices' worth: 10,000 held built messages
- * long enough to reach V8's old generation, and peak RSS in the 10,000-device benchmark was
- * 306-346 MB against 222-248 MB with 1,000 (BENCHMARKS.md).
+ * Messages a running cycle keeps in the client's publish queue at most; the publisher keeps the
+ * rest waiting as node ids and builds them when the queue has gone out. Two slices' worth:
+ * 10,000 held built messages long enough to reach V8's old generation, and peak RSS in the
+ * 10,000-device benchmark was 306-346 MB against 222-248 MB with 1,000 (BENCHMARKS.md).
  */
 const PUBLISH_QUEUE_MESSAGES = 1_000;
 
