@@ -124,6 +124,17 @@ if (only.includes("history")) {
     smoke ? "5" : "120",
     ...(smoke ? [] : ["--mariadb", "auto"]),
   ]);
+  // A publish cycle of a 100,000-device company at a new period: every node changed.
+  if (!smoke) {
+    results.history.large = runJson("history write of 100,000 rows", node, [
+      "packages/history/bench/write.mjs",
+      "--json",
+      "--nodes",
+      "100000",
+      "--cycles",
+      "5",
+    ]);
+  }
 }
 if (only.includes("e2e")) {
   const e2eArgs = [

@@ -1,3 +1,4 @@
+import { copyFileSync } from "node:fs";
 import { defineConfig } from "tsup";
 
 export default defineConfig({
@@ -10,4 +11,6 @@ export default defineConfig({
   platform: "node",
   treeshake: true,
   shims: true,
+  // The SQLite connection's thread runs this file as it is (see src/sqlite-driver.ts).
+  onSuccess: async () => copyFileSync("src/sqlite-worker.cjs", "dist/sqlite-worker.cjs"),
 });

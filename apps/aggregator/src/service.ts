@@ -143,8 +143,6 @@ export async function startService(
       history: history?.statistics,
     };
   });
-  if (history !== undefined)
-    history.onBlockingWrite = (seconds) => metrics.loopTasks.observe("history_write", seconds);
   const intake = new Intake(engine, placement, metrics.counts, log.child({ module: "intake" }), {
     maxDevices: config.limits.max_devices,
     maxPayloadBytes: config.limits.max_payload_bytes,

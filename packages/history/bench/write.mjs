@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { openHistory } from "../dist/index.js";
 
 const args = process.argv.slice(2);
@@ -41,6 +41,7 @@ async function measure(url) {
   const paths = tree(nodes);
   const slotMs = Math.floor(Date.UTC(2026, 10, 3, 9) / 900_000) * 900_000;
   const times = [];
+  const stalls = [];
   const totals = new Map(paths.map((p) => [p, 0]));
   for (let c = 0; c <= cycles; c++) {
     const rows = paths.map((path, i) => {
@@ -60,10 +61,17 @@ async function measure(url) {
         observedAtMs: slotMs + c * 10_000,
       };
     });
+    // How long the caller's event loop stood still during the write (readings wait that long).
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    delay.enable();
     const started = performance.now();
     await store.write({ seq: c + 1, rows });
     // The first write creates the nodes: a one-time cost, reported apart.
     times.push(performance.now() - started);
+    // A last turn, so a stall that lasted until the write's end is counted too.
+    await new Promise((resolve) => setImmediate(resolve));
+    delay.disable();
+    stalls.push(delay.max / 1e6);
   }
   await store.close();
   const [first, ...steady] = times;
@@ -74,6 +82,8 @@ async function measure(url) {
     medianMs: round(q(0.5)),
     p95Ms: round(q(0.95)),
     maxMs: round(steady[steady.length - 1]),
+    // The longest event-loop delay during any write, the first one included.
+    loopMaxMs: round(Math.max(...stalls)),
   };
 }
 
@@ -105,14 +115,15 @@ try {
     ...(mariadbUrl ? { mariadb: await onMariadb(mariadbUrl) } : {}),
     budgetMs: 10,
   };
-  result.withinBudget = result.sqlite.medianMs <= result.budgetMs;
+  // What the budget is for: how long a cycle's write holds the aggregator's event loop.
+  result.withinBudget = result.sqlite.loopMaxMs <= result.budgetMs;
   if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else {
     for (const engine of ["sqlite", "mariadb"]) {
       const r = result[engine];
       if (r)
         console.log(
-          `${engine}: ${nodes} rows per cycle: median ${r.medianMs} ms, p95 ${r.p95Ms} ms, max ${r.maxMs} ms (first cycle, creating the nodes: ${r.firstCycleMs} ms)`,
+          `${engine}: ${nodes} rows per cycle: median ${r.medianMs} ms, p95 ${r.p95Ms} ms, max ${r.maxMs} ms (first cycle, creating the nodes: ${r.firstCycleMs} ms); event loop held up to ${r.loopMaxMs} ms`,
         );
     }
   }

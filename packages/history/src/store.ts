@@ -14,6 +14,15 @@ import type {
 } from "./types";
 import { type HistoryLocation, parseHistoryUrl, redactHistoryUrl } from "./url";
 
+/**
+ * Rows per statement list sent to the database: SQLite's thread or MariaDB's batch takes a
+ * batch in pieces of this many, so building one piece holds the caller for about a millisecond.
+ */
+const ROWS_PER_CALL = 1_000;
+
+/** Paths per `SELECT ... WHERE path IN (...)` when looking up the ids of new nodes. */
+const PATHS_PER_LOOKUP = 500;
+
 /** Period widths a history can have, minutes (all divide an hour, so periods align to UTC hours). */
 export const PERIOD_MINUTES = [1, 5, 15, 60] as const;
 
@@ -81,7 +90,8 @@ export async function openHistory(options: OpenHistoryOptions): Promise<HistoryS
 }
 
 async function connect(location: HistoryLocation, options: OpenHistoryOptions): Promise<SqlDriver> {
-  if (location.engine === "sqlite") return openSqlite(location.file, options.readOnly === true);
+  if (location.engine === "sqlite")
+    return await openSqlite(location.file, options.readOnly === true);
   return openMariadb(
     { ...location, password: options.password ?? location.password },
     options.connectTimeoutMs,
@@ -208,38 +218,49 @@ export class HistoryStore {
           [this.seqKey],
         );
         if (Number(found[0]?.value ?? 0) >= batch.seq) return false;
-        const absolute: unknown[][] = [];
-        const additive: unknown[][] = [];
+        // Absolute rows first, then additive ones, then the hours they change, each sent in
+        // pieces: a large batch never holds the calling thread for long in one go.
         const hours = new Map<string, HourAccumulator>();
-        for (const row of batch.rows) {
-          const nodeId = this.nodeIds.get(row.path)!;
-          (row.additive ? additive : absolute).push([
-            nodeId,
-            toSqlTime(row.periodStartMs),
-            row.energyMwh,
-            row.returnedEnergyMwh,
-            ...observed(row),
-          ]);
-          this.addToHour(hours, nodeId, row);
+        for (const additive of [false, true]) {
+          const rows = batch.rows.filter((row) => row.additive === additive);
+          const statement = additive ? sql.periodAdditive : sql.periodAbsolute;
+          for (let from = 0; from < rows.length; from += ROWS_PER_CALL) {
+            const params: unknown[][] = [];
+            for (const row of rows.slice(from, from + ROWS_PER_CALL)) {
+              const nodeId = this.nodeIds.get(row.path)!;
+              params.push([
+                nodeId,
+                toSqlTime(row.periodStartMs),
+                row.energyMwh,
+                row.returnedEnergyMwh,
+                ...observed(row),
+              ]);
+              this.addToHour(hours, nodeId, row);
+            }
+            await tx.runMany(statement, params);
+          }
         }
-        await tx.runMany(sql.periodAbsolute, absolute);
-        await tx.runMany(sql.periodAdditive, additive);
-        await tx.runMany(
-          sql.hour,
-          [...hours.values()].map((h) => [
-            h.nodeId,
-            toSqlTime(h.hourStartMs),
-            toSqlTime(h.dayStartMs),
-            toSqlTime(h.monthStartMs),
-            h.energyMwh,
-            h.returnedEnergyMwh,
-            h.peakPowerW ?? null,
-            h.devices?.online ?? null,
-            h.devices?.stale ?? null,
-            h.devices?.offline ?? null,
-            h.observedAtMs === undefined ? null : toSqlTime(h.observedAtMs),
-          ]),
-        );
+        const changedHours = [...hours.values()];
+        for (let from = 0; from < changedHours.length; from += ROWS_PER_CALL) {
+          await tx.runMany(
+            sql.hour,
+            changedHours
+              .slice(from, from + ROWS_PER_CALL)
+              .map((h) => [
+                h.nodeId,
+                toSqlTime(h.hourStartMs),
+                toSqlTime(h.dayStartMs),
+                toSqlTime(h.monthStartMs),
+                h.energyMwh,
+                h.returnedEnergyMwh,
+                h.peakPowerW ?? null,
+                h.devices?.online ?? null,
+                h.devices?.stale ?? null,
+                h.devices?.offline ?? null,
+                h.observedAtMs === undefined ? null : toSqlTime(h.observedAtMs),
+              ]),
+          );
+        }
         await this.upsertMeta(tx, this.seqKey, String(batch.seq));
         return true;
       });
@@ -367,28 +388,60 @@ export class HistoryStore {
       }
     }
     if (missing.size === 0) return;
-    const ordered = [...missing].sort((a, b) => depthOf(a) - depthOf(b));
+    const byDepth = new Map<number, string[]>();
+    for (const path of missing) {
+      const depth = depthOf(path);
+      const same = byDepth.get(depth);
+      if (same === undefined) byDepth.set(depth, [path]);
+      else same.push(path);
+    }
     const insert =
       this.driver.dialect === "sqlite"
         ? "INSERT OR IGNORE INTO nodes (path, level, name, parent_id) VALUES (?, ?, ?, ?)"
         : "INSERT IGNORE INTO nodes (path, level, name, parent_id) VALUES (?, ?, ?, ?)";
-    // One transaction for every new node, ancestors first (each finds its parent's id); the
-    // ids are remembered once it committed.
+    // One transaction for every new node, a level at a time from the company down (each node
+    // finds its parent's id, made a level before); the ids are remembered once it committed.
     const created = new Map<string, number>();
     const idOf = (path: string) => created.get(path) ?? this.nodeIds.get(path);
     await this.driver.transaction(async (tx) => {
-      for (const path of ordered) {
-        const cut = path.lastIndexOf("/");
-        const parentPath = path === "" ? undefined : cut < 0 ? "" : path.slice(0, cut);
-        const name = path === "" ? this.options.company : path.slice(cut + 1);
-        await tx.run(insert, [
-          path,
-          levelOfPath(path),
-          name,
-          parentPath === undefined ? null : idOf(parentPath)!,
-        ]);
-        const found = await tx.all<{ id: number }>("SELECT id FROM nodes WHERE path = ?", [path]);
-        created.set(path, Number(found[0]!.id));
+      for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
+        const paths = byDepth.get(depth)!;
+        for (let from = 0; from < paths.length; from += ROWS_PER_CALL) {
+          await tx.runMany(
+            insert,
+            paths.slice(from, from + ROWS_PER_CALL).map((path) => {
+              const cut = path.lastIndexOf("/");
+              const parentPath = path === "" ? undefined : cut < 0 ? "" : path.slice(0, cut);
+              const name = path === "" ? this.options.company : path.slice(cut + 1);
+              return [
+                path,
+                levelOfPath(path),
+                name,
+                parentPath === undefined ? null : idOf(parentPath)!,
+              ];
+            }),
+          );
+        }
+        for (let from = 0; from < paths.length; from += PATHS_PER_LOOKUP) {
+          const some = paths.slice(from, from + PATHS_PER_LOOKUP);
+          const found = await tx.all<{ id: number; path: string }>(
+            `SELECT id, path FROM nodes WHERE path IN (${some.map(() => "?").join(", ")})`,
+            some,
+          );
+          const ids = new Map(found.map((node) => [node.path, Number(node.id)]));
+          for (const path of some) {
+            let id = ids.get(path);
+            // MariaDB compares paths by its collation (case-insensitive by default): a path
+            // that only matched another spelling is looked up the way it was inserted.
+            if (id === undefined) {
+              const one = await tx.all<{ id: number }>("SELECT id FROM nodes WHERE path = ?", [
+                path,
+              ]);
+              id = Number(one[0]!.id);
+            }
+            created.set(path, id);
+          }
+        }
       }
     });
     for (const [path, id] of created) this.nodeIds.set(path, id);

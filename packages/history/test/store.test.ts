@@ -143,6 +143,35 @@ describe.each(ENGINES)("history store on $engine", ({ scratch }) => {
     expect(byPath.get("Porto/Kitchen/Plug")!.parentId).toBe(byPath.get("Porto/Kitchen")!.id);
   });
 
+  it("writes a batch larger than one statement list whole: new nodes a level at a time, every row once", async () => {
+    const s = await open();
+    const t = Date.UTC(2026, 10, 3, 9, 0);
+    // 2,600 devices in 26 rooms of 2 offices (more than 1,000 rows and 500 new paths per
+    // piece), half absolute and half additive, over two periods of one hour.
+    const rows: PeriodRow[] = [];
+    for (let d = 0; d < 2_600; d++) {
+      const path = `Office${d % 2}/Room${d % 26}/Plug${d}`;
+      rows.push(row(path, t, d + 1));
+      rows.push(row(path, t + Q, 2, { additive: true, energyDeltaMwh: 2 }));
+    }
+    expect(await s.write({ seq: 1, rows })).toBe(true);
+    expect(await s.write({ seq: 1, rows })).toBe(false);
+    const nodes = await s.nodes();
+    expect(nodes).toHaveLength(1 + 2 + 26 + 2_600);
+    const byPath = new Map(nodes.map((n) => [n.path, n]));
+    for (const n of nodes) {
+      if (n.path === "") continue;
+      const parent = n.path.includes("/") ? n.path.slice(0, n.path.lastIndexOf("/")) : "";
+      expect(n.parentId).toBe(byPath.get(parent)!.id);
+    }
+    const hours = await s.report({ fromMs: t, toMs: t + H, by: "hour", level: "device" });
+    expect(hours).toHaveLength(2_600);
+    const sumMwh = hours.reduce((n, h) => n + h.energyMwh, 0);
+    expect(sumMwh).toBe((2_600 * 2_601) / 2 + 2_600 * 2);
+    const periods = await s.report({ fromMs: t, toMs: t + H, by: "period", level: "device" });
+    expect(periods).toHaveLength(5_200);
+  });
+
   it("sums local days and months across DST: a 23-hour and a 25-hour day", async () => {
     const s = await open();
     // Europe/Lisbon: 2026-03-29 has 23 hours, 2026-10-25 has 25. One row of 1 Wh per quarter-hour.

@@ -5,7 +5,6 @@ import {
   type HistoryStore,
   type OpenHistoryOptions,
   openHistory,
-  parseHistoryUrl,
   redactHistoryUrl,
 } from "@coreflux/history";
 import type { Logger } from "pino";
@@ -80,14 +79,6 @@ export class HistoryOutput implements CycleOutput {
   private spillFailing = false;
   private readonly queuedAtMs = new Map<number, number>();
   private readonly stats = { rowsWritten: 0, writeFailures: 0 };
-  /**
-   * Told how long each batch write took, when the database is SQLite: its driver is
-   * synchronous, so that is how long the write held the event loop (MariaDB's waits on the
-   * network instead, and is not reported).
-   */
-  onBlockingWrite: ((seconds: number) => void) | undefined;
-  /** Whether the open store is SQLite (known once it opened). */
-  private synchronousStore = false;
 
   private constructor(
     private readonly engine: EnergyEngine,
@@ -261,9 +252,7 @@ export class HistoryOutput implements CycleOutput {
     const head = this.queue.head();
     if (head === undefined || this.store === undefined) return false;
     try {
-      const startedMs = performance.now();
       await this.store.write(head);
-      if (this.synchronousStore) this.onBlockingWrite?.((performance.now() - startedMs) / 1000);
       this.queue.shift();
       for (const seq of this.queuedAtMs.keys()) if (seq <= head.seq) this.queuedAtMs.delete(seq);
       this.stats.rowsWritten += head.rows.length;
@@ -290,7 +279,6 @@ export class HistoryOutput implements CycleOutput {
     if (this.store !== undefined || this.closed) return;
     try {
       this.store = await openHistory(this.options.open);
-      this.synchronousStore = parseHistoryUrl(this.options.open.url).engine === "sqlite";
       if (this.failingSince !== undefined) {
         this.log.info(
           { url: redactHistoryUrl(this.options.open.url) },
