@@ -491,6 +491,38 @@ export class EnergyEngine {
     return map ? [...map.values()] : [];
   }
 
+  /** A node's own name (the last segment of its path). */
+  nameOf(node: NodeId): string {
+    this.checkNode(node);
+    return this.nodes.name[node]!;
+  }
+
+  /** A node's parent, or undefined for a root (a company). */
+  parentOf(node: NodeId): NodeId | undefined {
+    this.checkNode(node);
+    const parent = this.nodes.parent.data[node]!;
+    return parent < 0 ? undefined : parent;
+  }
+
+  /**
+   * A node's power, W, and its devices by state: the part of {@link view} an output samples
+   * for many nodes each cycle, without building the whole view (its path, periods and meters).
+   * As of the last {@link takeChanges} or {@link settle}: readings queued since are not in it
+   * yet, and none of them is settled here (a view settles every queued device first).
+   */
+  liveState(node: NodeId): { powerW: number; devices: StateCounts } {
+    this.checkNode(node);
+    const n = this.nodes;
+    return {
+      powerW: n.powerMw.data[node]! / 1000,
+      devices: counts(
+        n.devicesOnline.data[node]!,
+        n.devicesStale.data[node]!,
+        n.devicesOffline.data[node]!,
+      ),
+    };
+  }
+
   /** Meters of a device, newest first (empty for a group). */
   metersOf(node: NodeId): MeterHandle[] {
     this.checkNode(node);
