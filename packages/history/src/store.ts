@@ -378,7 +378,10 @@ export class HistoryStore {
 
   private async ensureNodes(rows: readonly PeriodRow[]): Promise<void> {
     const missing = new Set<string>();
-    for (const row of rows) {
+    for (let i = 0; i < rows.length; i++) {
+      // A turn of the event loop every piece: a large batch is looked through in slices.
+      if (i > 0 && i % ROWS_PER_CALL === 0) await new Promise((resolve) => setImmediate(resolve));
+      const row = rows[i]!;
       if (this.nodeIds.has(row.path)) continue;
       // Ancestors first, so each node finds its parent's id.
       const segments = row.path === "" ? [] : row.path.split("/");
