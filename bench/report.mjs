@@ -285,6 +285,7 @@ function taskLines(a) {
     publish_slice: "later publisher slice",
     state_capture: "state write's capture",
     settle: "settle turn",
+    history_slice: "later history slice",
     // Before the SQLite history had a thread of its own, its writes were timed here.
     history_write: "SQLite history write",
   };

@@ -1,6 +1,12 @@
 import { Gauge, Histogram, type Registry } from "prom-client";
 
-const LOOP_TASKS = ["publish_cycle", "publish_slice", "state_capture", "settle"] as const;
+const LOOP_TASKS = [
+  "publish_cycle",
+  "publish_slice",
+  "state_capture",
+  "settle",
+  "history_slice",
+] as const;
 
 /** The service's own turns of the event loop whose duration is measured. */
 export type LoopTask = (typeof LOOP_TASKS)[number];
@@ -11,8 +17,9 @@ export type TimeTask = <T>(task: LoopTask, work: () => T) => T;
 /**
  * How long each of the service's own synchronous tasks held the event loop: a publish cycle's
  * turn (collecting changes, the first publisher slice, the outputs), each later publisher
- * slice, a state write's capture, a settle turn. (A SQLite history's batches are written on the
- * history's own thread, so they are not among them.) Readings wait while one runs, so these say which part of the service
+ * slice, a state write's capture, a settle turn, a later slice of the history's observations (a
+ * SQLite history's batches are written on the history's own thread, so they are not among
+ * them). Readings wait while one runs, so these say which part of the service
  * delays intake, apart from garbage collection and a busy machine
  * (`coreflux_nodejs_eventloop_lag_*` sees all of those together). Exposed as
  * `coreflux_event_loop_task_seconds{task}` (a histogram) and
@@ -25,7 +32,7 @@ export class LoopTasks {
   constructor(registry: Registry) {
     this.histogram = new Histogram({
       name: "coreflux_event_loop_task_seconds",
-      help: "Time one of the service's own tasks held the event loop (publish cycle, publisher slice, state capture, settle)",
+      help: "Time one of the service's own tasks held the event loop (publish cycle, publisher slice, state capture, settle, history slice)",
       labelNames: ["task"],
       buckets: [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1],
       registers: [registry],

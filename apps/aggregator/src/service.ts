@@ -143,14 +143,18 @@ export async function startService(
       history: history?.statistics,
     };
   });
+  if (history !== undefined) history.timeTask = metrics.loopTasks.time;
   const intake = new Intake(engine, placement, metrics.counts, log.child({ module: "intake" }), {
     maxDevices: config.limits.max_devices,
     maxPayloadBytes: config.limits.max_payload_bytes,
   });
 
   let changedSinceSave = false;
-  /** The state now; the history's credits are taken first, so both hold the same ones. */
-  const stateMeta = (journalSeq: number): StateMeta => {
+  /**
+   * The state now; the history's credits are taken first, so both hold the same ones. For the
+   * writer's thread (`toThread`) the history's paths it already has are left out.
+   */
+  const stateMeta = (journalSeq: number, toThread = false): StateMeta => {
     history?.absorb(clock());
     return {
       format: STATE_FORMAT,
@@ -158,7 +162,16 @@ export async function startService(
       savedAtMs: clock(),
       company,
       journalSeq,
-      ...(history === undefined ? {} : { history: history.snapshot() }),
+      ...(history === undefined
+        ? {}
+        : {
+            history: toThread
+              ? history.packedSnapshot(
+                  stateWriter.historyPathsKnown,
+                  stateWriter.takeHistoryBuffers(),
+                )
+              : history.packedSnapshot(),
+          }),
     };
   };
   const stateDocument = (journalSeq: number): StateDocument =>
@@ -341,9 +354,13 @@ export async function startService(
     changedSinceSave = false;
     const writeStarted = performance.now();
     const journalSeq = rotateJournal();
-    const meta = stateMeta(journalSeq);
-    const historySeq = history?.snapshotSeq ?? 0;
-    const written = metrics.loopTasks.time("state_capture", () => stateWriter.write(engine, meta));
+    let historySeq = 0;
+    // The capture includes taking the history's credits and packing its state.
+    const written = metrics.loopTasks.time("state_capture", () => {
+      const meta = stateMeta(journalSeq, true);
+      historySeq = history?.snapshotSeq ?? 0;
+      return stateWriter.write(engine, meta);
+    });
     return written.then(
       () => {
         metrics.stateWriteSeconds.observe((performance.now() - writeStarted) / 1000);
@@ -421,7 +438,10 @@ export async function startService(
   const settleSome = (): void => {
     settling = metrics.loopTasks.time("settle", () => {
       const waiting = engine.settle(SETTLE_DEVICES_PER_TURN) > 0;
-      return engine.prepareGrowth(GROWTH_BYTES_PER_TURN) || waiting;
+      // The history takes the credits of the devices settled so far, a slice a turn (a state
+      // capture then finds little left to take).
+      const crediting = !waiting && history?.takeCredits(HISTORY_CREDIT_BUDGET_MS) === true;
+      return engine.prepareGrowth(GROWTH_BYTES_PER_TURN) || waiting || crediting;
     });
     if (settling) setImmediate(settleSome);
   };
@@ -439,6 +459,7 @@ export async function startService(
     cycle();
     // The rest of the last cycle's slices, queued before the client closes.
     publisher.finish(clock());
+    history?.finish();
     await saving;
     await stateWriter.close();
     // What the final state includes is also in the journal, should that write fail.
@@ -753,6 +774,8 @@ function nextTurn(): Promise<void> {
 
 /** How often the engine's queued reading effects are carried up the tree, ms. */
 const SETTLE_EVERY_MS = 1000;
+/** Time the history's share of a settle turn may take, ms. */
+const HISTORY_CREDIT_BUDGET_MS = 6;
 /** Devices settled per turn of the event loop (about 1-2 ms of work). */
 const SETTLE_DEVICES_PER_TURN = 5000;
 /**

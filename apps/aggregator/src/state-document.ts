@@ -1,8 +1,18 @@
 import type { CaptureRoom, EngineCapture } from "@coreflux/hierarchy";
+import {
+  isPackedHistoryState,
+  type PackedHistoryState,
+  unpackHistoryState,
+} from "./history/packed-state";
 import { STATE_FORMAT, STATE_VERSION, type StateDocument } from "./state-store";
 
-/** A state document without its engine snapshot: what the writer's thread adds it to. */
-export type StateMeta = Omit<StateDocument, "engine">;
+/**
+ * A state document without its engine snapshot: what the writer's thread adds it to. Its
+ * history may come packed (unpacked by {@link toStateDocument}).
+ */
+export type StateMeta = Omit<StateDocument, "engine" | "history"> & {
+  history?: StateDocument["history"] | PackedHistoryState;
+};
 
 /** One state write handed to the writer's thread. */
 export interface StateWriteRequest {
@@ -33,6 +43,12 @@ export function toStateDocument(meta: StateMeta, engine: unknown): StateDocument
     company: meta.company,
     engine,
     ...(meta.journalSeq === undefined ? {} : { journalSeq: meta.journalSeq }),
-    ...(meta.history === undefined ? {} : { history: meta.history }),
+    ...(meta.history === undefined
+      ? {}
+      : {
+          history: isPackedHistoryState(meta.history)
+            ? unpackHistoryState(meta.history)
+            : meta.history,
+        }),
   };
 }

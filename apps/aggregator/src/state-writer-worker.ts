@@ -7,10 +7,13 @@ import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
 import { parentPort } from "node:worker_threads";
 import { CaptureEncoder, captureBuffers, emptyCapture, reserveCapture } from "@coreflux/hierarchy";
+import { isPackedHistoryState, packedBuffers, ReceivedPaths } from "./history/packed-state";
 import { type StateRoomRequest, type StateWriteRequest, toStateDocument } from "./state-document";
 import { writeState } from "./state-store";
 
 let encoder = new CaptureEncoder();
+/** The history paths sent so far (each write sends only the new ones). */
+const historyPaths = new ReceivedPaths();
 
 /** How much lower this thread's priority is (nice 10: the intake first). */
 const WORKER_NICE = 10;
@@ -46,10 +49,17 @@ function makeRoom(request: StateRoomRequest): void {
 async function handle(request: StateWriteRequest): Promise<void> {
   const { capture } = request;
   let error: string | undefined;
+  /** The packed history's buffers, handed back for the next state's. */
+  let historyBuffers: ArrayBuffer[] = [];
   try {
     // A capture with every name starts a new series (after a failure, or the first).
     if (capture.nodes.nameFrom === 0) encoder = new CaptureEncoder();
-    await writeState(request.path, toStateDocument(request.meta, encoder.encode(capture)));
+    let meta = request.meta;
+    if (meta.history !== undefined && isPackedHistoryState(meta.history)) {
+      historyBuffers = packedBuffers(meta.history);
+      meta = { ...meta, history: historyPaths.complete(meta.history) };
+    }
+    await writeState(request.path, toStateDocument(meta, encoder.encode(capture)));
   } catch (failure) {
     error = failure instanceof Error ? failure.message : String(failure);
   }
@@ -58,5 +68,8 @@ async function handle(request: StateWriteRequest): Promise<void> {
   capture.nodes.name = [];
   capture.meters.meterId = [];
   reserveCapture(capture);
-  parentPort?.postMessage({ id: request.id, error, capture }, captureBuffers(capture));
+  parentPort?.postMessage({ id: request.id, error, capture, historyBuffers }, [
+    ...captureBuffers(capture),
+    ...historyBuffers,
+  ]);
 }

@@ -7,6 +7,7 @@ import {
   type EnergyEngine,
   type EngineCapture,
 } from "@coreflux/hierarchy";
+import { isPackedHistoryState, packedBuffers } from "./history/packed-state";
 import {
   type StateMeta,
   type StateRoomRequest,
@@ -28,6 +29,8 @@ interface Reply {
   id: number;
   error?: string;
   capture: EngineCapture | undefined;
+  /** The buffers of the write's packed history state, back for the next one. */
+  historyBuffers?: ArrayBuffer[];
 }
 
 /**
@@ -50,6 +53,10 @@ export class StateWriter {
   private readonly waiting = new Map<number, { resolve(): void; reject(e: Error): void }>();
   private nextId = 1;
   private readonly threaded: boolean;
+  /** History paths the thread holds (from the writes that succeeded since it started). */
+  private historyPaths = 0;
+  /** Buffers of a previous packed history state, for the next one. */
+  private historyBuffers: ArrayBuffer[] = [];
 
   /**
    * @param path the state file.
@@ -62,6 +69,21 @@ export class StateWriter {
     this.threaded = existsSync(fileURLToPath(workerUrl));
     // Started now, not at the first write: a thread's start-up is no part of a publish cycle.
     if (this.threaded) this.ensureWorker();
+  }
+
+  /**
+   * How many history paths the writer's thread already has: a packed history state for the next
+   * {@link write} needs only the paths from this index on (0 without a thread, or after a failure).
+   */
+  get historyPathsKnown(): number {
+    return this.threaded ? this.historyPaths : 0;
+  }
+
+  /** The buffers the thread handed back, for the next packed history state (once). */
+  takeHistoryBuffers(): ArrayBuffer[] {
+    const buffers = this.historyBuffers;
+    this.historyBuffers = [];
+    return buffers;
   }
 
   /** Whether writes run in a worker thread (false when running from sources). */
@@ -114,9 +136,22 @@ export class StateWriter {
     this.spare = undefined;
     const id = this.nextId++;
     const request: StateWriteRequest = { kind: "write", id, path: this.path, meta, capture };
+    const history = meta.history;
+    const packed = history !== undefined && isPackedHistoryState(history) ? history : undefined;
+    // Until the reply, the thread may or may not have this write's paths.
+    this.historyPaths = 0;
     return new Promise<void>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      worker.postMessage(request, captureBuffers(capture));
+      this.waiting.set(id, {
+        resolve: () => {
+          if (packed !== undefined) this.historyPaths = packed.pathsFrom + packed.paths.length;
+          resolve();
+        },
+        reject,
+      });
+      worker.postMessage(request, [
+        ...captureBuffers(capture),
+        ...(packed === undefined ? [] : packedBuffers(packed)),
+      ]);
     });
   }
 
@@ -140,12 +175,14 @@ export class StateWriter {
       this.waiting.delete(reply.id);
       // After a failure the next capture starts a new series (every name again).
       this.spare = reply.error === undefined ? reply.capture : undefined;
+      this.historyBuffers = reply.historyBuffers ?? [];
       if (reply.error === undefined) waiter?.resolve();
       else waiter?.reject(new Error(reply.error));
     });
     const fail = (error: Error): void => {
       if (this.worker === worker) this.worker = undefined;
       this.spare = undefined;
+      this.historyPaths = 0;
       for (const waiter of this.waiting.values()) waiter.reject(error);
       this.waiting.clear();
     };

@@ -3,6 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EnergyEngine } from "@coreflux/hierarchy";
 import { afterEach, describe, expect, it } from "vitest";
+import type { HistoryState } from "../src/history/history-output";
+import {
+  BufferPool,
+  type PackedHistoryState,
+  PathTable,
+  packBatch,
+} from "../src/history/packed-state";
+import { PeriodLedger } from "../src/history/period-ledger";
 import type { StateMeta } from "../src/state-document";
 import { STATE_FORMAT, STATE_VERSION } from "../src/state-store";
 import { StateWriter } from "../src/state-writer";
@@ -107,6 +115,57 @@ describe("state writer thread", () => {
     const document = JSON.parse(readFileSync(path, "utf8"));
     expect(document.journalSeq).toBe(3);
     expect(document.engine).toEqual(JSON.parse(JSON.stringify(engine.snapshot())));
+  });
+
+  it("writes a packed history as the file's history: new paths only, buffers back, all again after a failure", async () => {
+    const { path, writer } = writerInTempDir(WORKER);
+    const { engine } = fleet(3);
+    const table = new PathTable();
+    const ledger = new PeriodLedger(60_000, T0 - 60_000, undefined, table);
+    let seq = 0;
+    /** Credits `paths`, cuts, writes the state with the history packed; what the file must hold. */
+    const write = async (paths: string[]): Promise<HistoryState> => {
+      ledger.credit(paths, T0, 10 * paths.length, 0);
+      ledger.observe(paths[0]!, T0 + 1_000, 42.5, { online: 1, stale: 0, offline: 0 });
+      const batch = ledger.cut(T0 + 2_000)!;
+      const expected: HistoryState = {
+        ledger: ledger.snapshot(),
+        queue: [{ seq: batch.seq, rows: batch.rows }],
+        spilledThroughSeq: 0,
+      };
+      const pool = new BufferPool(writer.takeHistoryBuffers());
+      const from = writer.historyPathsKnown;
+      const history: PackedHistoryState = {
+        packed: true,
+        paths: table.paths.slice(from),
+        pathsFrom: from,
+        ledger: ledger.pack(pool),
+        queue: [packBatch(batch, table, pool)],
+        spilledThroughSeq: 0,
+      };
+      seq++;
+      await writer.write(engine, { ...meta(seq), history });
+      return expected;
+    };
+    const first = await write(["Porto/Kitchen/Plug", "Porto/Kitchen", "Porto", ""]);
+    expect(JSON.parse(readFileSync(path, "utf8")).history).toEqual(first);
+    expect(writer.historyPathsKnown).toBe(4);
+    // Only the new paths travel; the thread completes the table; the buffers came back.
+    const second = await write(["Lisbon/Lab/Em", "Lisbon/Lab", "Lisbon", ""]);
+    expect(JSON.parse(readFileSync(path, "utf8")).history).toEqual(second);
+    expect(writer.historyPathsKnown).toBe(7);
+    const back = writer.takeHistoryBuffers();
+    expect(back.length).toBeGreaterThan(0);
+    expect(back.every((b) => b.byteLength > 0)).toBe(true);
+    // A failed write: the thread may not have its paths, so the next one sends them all.
+    rmSync(path);
+    mkdirSync(path);
+    await expect(write(["Porto/Hall/Lamp", "Porto/Hall", "Porto", ""])).rejects.toThrow();
+    expect(writer.historyPathsKnown).toBe(0);
+    rmSync(path, { recursive: true });
+    const fourth = await write(["Faro/Desk/Fan", "Faro/Desk", "Faro", ""]);
+    expect(JSON.parse(readFileSync(path, "utf8")).history).toEqual(fourth);
+    expect(writer.historyPathsKnown).toBe(table.size);
   });
 
   it("has the thread make the capture's buffers before a write the ones it has cannot hold", async () => {

@@ -1,4 +1,5 @@
 import type { HistoryBatch, PeriodRow } from "@coreflux/history";
+import { rowCount } from "./packed-state";
 import type { SpillFile } from "./spill-file";
 
 /**
@@ -58,7 +59,7 @@ export class BatchQueue {
    */
   restore(inMemory: readonly HistoryBatch[], spilledThroughSeq: number): void {
     this.batches = [...inMemory].sort((a, b) => a.seq - b.seq);
-    this.memoryRows = this.batches.reduce((n, b) => n + b.rows.length, 0);
+    this.memoryRows = this.batches.reduce((n, b) => n + rowCount(b), 0);
     this.spill?.restore(this.batches[0]?.seq ?? 0, spilledThroughSeq);
     if (this.batches.length === 0) this.takeFromSpill();
   }
@@ -66,7 +67,7 @@ export class BatchQueue {
   /** Adds a batch (seqs must increase); merges or spills the newest when too many wait. */
   push(batch: HistoryBatch): void {
     this.batches.push(batch);
-    this.memoryRows += batch.rows.length;
+    this.memoryRows += rowCount(batch);
     if (this.batches.length > this.maxBatches) this.compact();
     if (
       this.memoryRows > this.maxMemoryRows &&
@@ -83,14 +84,14 @@ export class BatchQueue {
       }
       this.spillError = undefined;
       this.batches = [head!];
-      this.memoryRows = head!.rows.length;
+      this.memoryRows = rowCount(head!);
     }
   }
 
   /** Drops the oldest batch (it was written, or the database had it already). */
   shift(): void {
     const done = this.batches.shift();
-    if (done !== undefined) this.memoryRows -= done.rows.length;
+    if (done !== undefined) this.memoryRows -= rowCount(done);
     this.takeFromSpill();
   }
 
@@ -99,7 +100,7 @@ export class BatchQueue {
     const next = this.spill?.shift();
     if (next === undefined) return;
     this.batches.unshift(next);
-    this.memoryRows += next.rows.length;
+    this.memoryRows += rowCount(next);
   }
 
   /**
@@ -111,7 +112,7 @@ export class BatchQueue {
     if (head === undefined || tail.length < 2) return;
     const merged = mergeBatches(tail);
     this.batches = [head, merged];
-    this.memoryRows = head.rows.length + merged.rows.length;
+    this.memoryRows = rowCount(head) + merged.rows.length;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { EnergyEngine, NodeId } from "@coreflux/hierarchy";
+import type { CreditPiece, EnergyEngine, NodeId } from "@coreflux/hierarchy";
 import {
   type HistoryBatch,
   HistoryError,
@@ -8,8 +8,17 @@ import {
   redactHistoryUrl,
 } from "@coreflux/history";
 import type { Logger } from "pino";
+import type { TimeTask } from "../loop-tasks";
 import type { CycleOutput, PublishCycle } from "../output/cycle-output";
 import { BatchQueue } from "./batch-queue";
+import {
+  BufferPool,
+  PackedBatch,
+  type PackedHistoryState,
+  PathTable,
+  packBatch,
+  rowCount,
+} from "./packed-state";
 import { type LedgerSnapshot, PeriodLedger } from "./period-ledger";
 import { SpillFile } from "./spill-file";
 
@@ -50,6 +59,12 @@ export interface HistoryStats {
   backlogSeconds: number;
 }
 
+/** Marks a hidden node in the path cache. */
+const HIDDEN = Symbol("hidden");
+
+/** Time one slice of a cycle's observations may take, ms (checked every 1,024 nodes). */
+export const OBSERVE_SLICE_BUDGET_MS = 8;
+
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
 const PRUNE_EVERY_MS = 3_600_000;
@@ -67,6 +82,12 @@ export class HistoryOutput implements CycleOutput {
   private readonly ledger: PeriodLedger;
   private readonly queue: BatchQueue;
   private readonly paths = new Map<NodeId, string[]>();
+  /** Every path of a packed snapshot so far, by a stable index. */
+  private readonly pathTable = new PathTable();
+  /** Each node's path below the company, by node id ({@link HIDDEN} for a hidden level). */
+  private readonly nodePaths: (string | typeof HIDDEN)[] = [];
+  /** The paths of hidden nodes (their children's paths start with them). */
+  private readonly fullPaths = new Map<NodeId, string>();
   private store: HistoryStore | undefined;
   private durableSeq = 0;
   private writing = false;
@@ -78,7 +99,16 @@ export class HistoryOutput implements CycleOutput {
   private lastPruneMs = 0;
   private spillFailing = false;
   private readonly queuedAtMs = new Map<number, number>();
+  /** The nodes of the cycle in progress still to observe. */
+  private observing: { nodes: readonly NodeId[]; next: number; nowMs: number } | undefined;
+  private observeTimer: NodeJS.Immediate | undefined;
+  /** Runs each slice of observations as a measured task of the event loop (the service's). */
+  timeTask: TimeTask = (_task, work) => work();
   private readonly stats = { rowsWritten: 0, writeFailures: 0 };
+  /** Buffers of batches written, for the next cut (resident already: no page faults). */
+  private cutSpare: ArrayBuffer[] = [];
+  /** Credits taken from the engine, the ones from `next` on not yet in the ledger. */
+  private credits: { pieces: CreditPiece[]; next: number } = { pieces: [], next: 0 };
 
   private constructor(
     private readonly engine: EnergyEngine,
@@ -88,7 +118,7 @@ export class HistoryOutput implements CycleOutput {
     restored: HistoryState | undefined,
   ) {
     const slotMs = options.open.periodMinutes * 60_000;
-    this.ledger = new PeriodLedger(slotMs, clock(), restored?.ledger);
+    this.ledger = new PeriodLedger(slotMs, clock(), restored?.ledger, this.pathTable);
     this.queue = new BatchQueue(new SpillFile(options.spillPath), options.maxMemoryRows);
     this.queue.restore(restored?.queue ?? [], restored?.spilledThroughSeq ?? 0);
     const head = this.queue.head();
@@ -131,18 +161,58 @@ export class HistoryOutput implements CycleOutput {
     return this.store;
   }
 
+  /**
+   * Observes the cycle's nodes (power and device states, for the peaks and states of the
+   * period). A new period observes every node: a large tree is observed in slices of
+   * {@link OBSERVE_SLICE_BUDGET_MS} over the next turns of the event loop. Batches are cut by
+   * the state capture ({@link absorb}), which is when they can become durable: a capture in
+   * the middle of the slices takes the observations made so far, the rest go in the next batch.
+   */
   cycle(c: PublishCycle): void {
+    // A previous cycle's remainder first (a slice runs every turn: rarely anything is left).
+    this.finish();
     const slotMs = Math.floor(c.nowMs / this.ledger.slotMs) * this.ledger.slotMs;
     // A new period starts with every node observed once; then the nodes that changed.
     const nodes = slotMs !== this.lastSlotMs ? allNodes(c.engine) : c.changed;
     this.lastSlotMs = slotMs;
-    for (const id of nodes) {
-      const view = c.engine.view(id, c.nowMs);
-      if (this.options.hidden?.(view.path) === true) continue;
-      this.ledger.observe(view.path.slice(1).join("/"), c.nowMs, view.powerW, view.devices);
+    this.observing = { nodes, next: 0, nowMs: c.nowMs };
+    // The first slice in the cycle's own turn; the later ones are tasks of their own.
+    if (this.observe(OBSERVE_SLICE_BUDGET_MS)) this.observeTimer = setImmediate(this.observeSlice);
+  }
+
+  /** Completes the cycle in progress now (the rest of its observations, its credits, its batch). */
+  finish(): void {
+    if (this.observing === undefined) return;
+    if (this.observeTimer !== undefined) clearImmediate(this.observeTimer);
+    this.observeTimer = undefined;
+    this.observe(Number.POSITIVE_INFINITY);
+  }
+
+  /** A later slice, timed as a task of the event loop; schedules the next while nodes remain. */
+  private observeSlice = (): void => {
+    this.observeTimer = undefined;
+    const more = this.timeTask("history_slice", () => this.observe(OBSERVE_SLICE_BUDGET_MS));
+    if (more) this.observeTimer = setImmediate(this.observeSlice);
+  };
+
+  /** Observes nodes of the cycle in progress for at most `budgetMs`; true while nodes remain. */
+  private observe(budgetMs: number): boolean {
+    const job = this.observing;
+    if (job === undefined) return false;
+    const startedMs = performance.now();
+    const { nodes, nowMs } = job;
+    while (job.next < nodes.length) {
+      const id = nodes[job.next++]!;
+      const path = this.pathOf(id);
+      if (path !== undefined) {
+        const live = this.engine.liveState(id);
+        this.ledger.observe(path, nowMs, live.powerW, live.devices, id);
+      }
+      if ((job.next & 1023) === 0 && performance.now() - startedMs > budgetMs) return true;
     }
-    this.absorb(c.nowMs);
-    if (c.nowMs - this.lastPruneMs > PRUNE_EVERY_MS) this.prune(c.nowMs);
+    this.observing = undefined;
+    if (nowMs - this.lastPruneMs > PRUNE_EVERY_MS) this.prune(nowMs);
+    return false;
   }
 
   /**
@@ -150,15 +220,10 @@ export class HistoryOutput implements CycleOutput {
    * state document calls it right before the engine's snapshot, so both hold the same credits.
    */
   absorb(nowMs: number): void {
-    for (const piece of this.engine.takeCredits()) {
-      this.ledger.credit(
-        this.pathsOf(piece.device),
-        piece.slotStartMs,
-        piece.energyMwh,
-        piece.returnedEnergyMwh,
-      );
-    }
-    const batch = this.ledger.cut(nowMs);
+    this.takeCredits();
+    const pool = new BufferPool(this.cutSpare);
+    const batch = this.ledger.cut(nowMs, pool);
+    this.cutSpare = pool.remaining();
     if (batch === undefined) return;
     const spilledBefore = this.queue.spilledRows;
     this.queue.push(batch);
@@ -180,18 +245,69 @@ export class HistoryOutput implements CycleOutput {
     }
   }
 
-  /** True when batches were cut that no state on disk includes yet. */
-  get undurable(): boolean {
-    return this.ledger.upcomingSeq - 1 > this.durableSeq;
+  /**
+   * Moves what the engine credited since the last call into the ledger, for at most `budgetMs`
+   * (what is left waits for the next call); true while credits wait. No batch is cut. The
+   * service calls it every second, so that the next {@link absorb} (in a state capture, which
+   * readings wait for) finds a second's credits to take rather than a cycle's. Safe at any
+   * time: every state capture takes the rest and cuts (see {@link absorb}) before it snapshots
+   * the ledger, and credits taken and not yet in a state on disk come back from the journal.
+   */
+  takeCredits(budgetMs = Number.POSITIVE_INFINITY): boolean {
+    const taken = this.engine.takeCredits();
+    if (this.credits.next >= this.credits.pieces.length) this.credits = { pieces: taken, next: 0 };
+    else for (const piece of taken) this.credits.pieces.push(piece);
+    const startedMs = performance.now();
+    const { pieces } = this.credits;
+    while (this.credits.next < pieces.length) {
+      const piece = pieces[this.credits.next++]!;
+      this.ledger.credit(
+        this.pathsOf(piece.device),
+        piece.slotStartMs,
+        piece.energyMwh,
+        piece.returnedEnergyMwh,
+        piece.device,
+      );
+      if ((this.credits.next & 255) === 0 && performance.now() - startedMs > budgetMs) return true;
+    }
+    this.credits = { pieces: [], next: 0 };
+    return false;
   }
 
-  /** The ledger and waiting batches, for the state file (call {@link absorb} first). */
-  snapshot(): HistoryState {
+  /**
+   * True when the ledger changed since the last cut, or batches were cut that no state on disk
+   * includes yet: a state write would make history durable.
+   */
+  get undurable(): boolean {
+    return this.ledger.changed || this.ledger.upcomingSeq - 1 > this.durableSeq;
+  }
+
+  /**
+   * The ledger and the waiting batches for the state file (call {@link absorb} first), packed
+   * for the state writer's thread (see {@link PackedHistoryState}; `unpackHistoryState` gives the
+   * {@link HistoryState} the file holds): a few milliseconds to hand over at 100,000 nodes
+   * instead of hundreds. The paths before `pathsFrom` are left out (the thread has them);
+   * `spare` buffers (handed back by the thread) are filled before new memory is taken.
+   */
+  packedSnapshot(pathsFrom = 0, spare: readonly ArrayBuffer[] = []): PackedHistoryState {
+    const table = this.pathTable;
+    const pool = new BufferPool(spare);
+    const ledger = this.ledger.pack(pool);
+    const queue = this.queue.inMemory().map((batch) => packBatch(batch, table, pool));
+    const from = Math.min(pathsFrom, table.size);
     return {
-      ledger: this.ledger.snapshot(),
-      queue: [...this.queue.inMemory()],
+      packed: true,
+      paths: table.paths.slice(from),
+      pathsFrom: from,
+      ledger,
+      queue,
       spilledThroughSeq: this.queue.spilledThroughSeq,
     };
+  }
+
+  /** Paths the packed snapshots name so far (pass it as `pathsFrom` to send only newer ones). */
+  get pathCount(): number {
+    return this.pathTable.size;
   }
 
   /** The last batch seq a {@link snapshot} taken now would include. */
@@ -207,6 +323,7 @@ export class HistoryOutput implements CycleOutput {
 
   /** Writes what is durable (for at most `deadlineMs`), then closes the database. */
   async close(deadlineMs = 3_000): Promise<void> {
+    this.finish();
     this.closed = true;
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     const until = Date.now() + deadlineMs;
@@ -247,15 +364,25 @@ export class HistoryOutput implements CycleOutput {
     });
   }
 
+  /** Keeps a written batch's buffers for the next cuts (the two largest pairs at most). */
+  private recycle(batch: PackedBatch): void {
+    this.cutSpare.push(batch.pathIndex.buffer as ArrayBuffer, batch.values.buffer as ArrayBuffer);
+    this.cutSpare.sort((a, b) => b.byteLength - a.byteLength);
+    this.cutSpare.length = Math.min(this.cutSpare.length, 4);
+  }
+
   /** Writes the oldest batch; false (logged once per outage) when the database refused. */
   private async writeHead(): Promise<boolean> {
     const head = this.queue.head();
     if (head === undefined || this.store === undefined) return false;
     try {
+      // A cut batch's row objects are made in slices now, not all at once in the write.
+      if (head instanceof PackedBatch) await head.materialize();
       await this.store.write(head);
       this.queue.shift();
+      if (head instanceof PackedBatch) this.recycle(head);
       for (const seq of this.queuedAtMs.keys()) if (seq <= head.seq) this.queuedAtMs.delete(seq);
-      this.stats.rowsWritten += head.rows.length;
+      this.stats.rowsWritten += rowCount(head);
       this.retryMs = RETRY_MIN_MS;
       if (this.failingSince !== undefined) {
         this.log.info(
@@ -353,15 +480,57 @@ export class HistoryOutput implements CycleOutput {
   private pathsOf(id: NodeId): string[] {
     let paths = this.paths.get(id);
     if (paths === undefined) {
-      const full = this.engine.view(id, 0).path;
       paths = [];
-      for (let depth = full.length; depth >= 1; depth--) {
-        const path = full.slice(0, depth);
-        if (this.options.hidden?.(path) !== true) paths.push(path.slice(1).join("/"));
+      for (
+        let node: NodeId | undefined = id;
+        node !== undefined;
+        node = this.engine.parentOf(node)
+      ) {
+        const path = this.pathOf(node);
+        if (path !== undefined) paths.push(path);
       }
       this.paths.set(id, paths);
     }
     return paths;
+  }
+
+  /**
+   * The path below the company of a node (`""` for the company), made once per node and shared
+   * by every row of it; undefined for a hidden level.
+   */
+  private pathOf(id: NodeId): string | undefined {
+    const known = this.nodePaths[id];
+    if (known !== undefined) return known === HIDDEN ? undefined : known;
+    const parent = this.engine.parentOf(id);
+    let path: string;
+    if (parent === undefined) path = "";
+    else {
+      // The parent's path even when it is hidden: a path names every level.
+      this.pathOf(parent);
+      const above = this.nodePaths[parent]!;
+      const parentPath = above === HIDDEN ? this.fullPaths.get(parent)! : above;
+      path = parentPath === "" ? this.engine.nameOf(id) : `${parentPath}/${this.engine.nameOf(id)}`;
+    }
+    const hidden = this.options.hidden;
+    if (hidden !== undefined) {
+      const full = [this.companyOf(id), ...(path === "" ? [] : path.split("/"))];
+      if (hidden(full)) {
+        this.fullPaths.set(id, path);
+        this.nodePaths[id] = HIDDEN;
+        return undefined;
+      }
+    }
+    this.nodePaths[id] = path;
+    return path;
+  }
+
+  /** The name of the company (root) above `id`. */
+  private companyOf(id: NodeId): string {
+    let node = id;
+    for (let up = this.engine.parentOf(node); up !== undefined; up = this.engine.parentOf(node)) {
+      node = up;
+    }
+    return this.engine.nameOf(node);
   }
 }
 

@@ -86,7 +86,8 @@ export class SpillFile {
   /** Appends `batches` (seqs above {@link throughSeq}) and makes them durable. */
   append(batches: readonly HistoryBatch[]): void {
     if (batches.length === 0) return;
-    const text = batches.map((b) => `${JSON.stringify(b)}\n`).join("");
+    // Only the batch's own fields (a ledger's batch also carries its path indexes).
+    const text = batches.map((b) => `${JSON.stringify({ seq: b.seq, rows: b.rows })}\n`).join("");
     const data = Buffer.from(text);
     const fd = openSync(this.path, "a", 0o600);
     try {
