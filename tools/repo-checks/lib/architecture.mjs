@@ -74,7 +74,15 @@ export const PACKAGE_RULES = {
   },
   "@coreflux/history": {
     allowedDependencies: ["better-sqlite3", "mariadb"],
-    allowedImports: ["better-sqlite3", "mariadb", "node:fs", "node:module", "node:path"],
+    // node:worker_threads: the SQLite connection has a thread of its own.
+    allowedImports: [
+      "better-sqlite3",
+      "mariadb",
+      "node:fs",
+      "node:module",
+      "node:path",
+      "node:worker_threads",
+    ],
     forbidNodeGlobals: false,
     forbidClock: false,
     forbiddenWord: /shelly|mqtt|hierarchy/i,
