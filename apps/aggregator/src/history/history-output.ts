@@ -305,12 +305,7 @@ export class HistoryOutput implements CycleOutput {
     };
   }
 
-  /** Paths the packed snapshots name so far (pass it as `pathsFrom` to send only newer ones). */
-  get pathCount(): number {
-    return this.pathTable.size;
-  }
-
-  /** The last batch seq a {@link snapshot} taken now would include. */
+  /** The last batch seq a {@link packedSnapshot} taken now would include. */
   get snapshotSeq(): number {
     return this.ledger.upcomingSeq - 1;
   }

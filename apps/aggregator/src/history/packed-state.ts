@@ -249,29 +249,10 @@ export function unpackHistoryState(packed: PackedHistoryState): HistoryState {
       orNull(v[o + 7]!),
     ]);
   }
-  const queue: HistoryBatch[] = packed.queue.map((b) => {
-    const rows: PeriodRow[] = [];
-    for (let i = 0; i < b.path.length; i++) {
-      const v = b.values;
-      const o = i * ROW_STRIDE;
-      const online = v[o + 7]!;
-      rows.push({
-        path: paths[b.path[i]!]!,
-        periodStartMs: v[o]!,
-        energyMwh: v[o + 1]!,
-        returnedEnergyMwh: v[o + 2]!,
-        energyDeltaMwh: v[o + 3]!,
-        returnedEnergyDeltaMwh: v[o + 4]!,
-        additive: v[o + 5] === 1,
-        peakPowerW: orUndefined(v[o + 6]!),
-        devices: Number.isNaN(online)
-          ? undefined
-          : { online, stale: v[o + 8]!, offline: v[o + 9]! },
-        observedAtMs: orUndefined(v[o + 10]!),
-      });
-    }
-    return { seq: b.seq, rows };
-  });
+  const queue: HistoryBatch[] = packed.queue.map((b) => ({
+    seq: b.seq,
+    rows: new PackedBatch(b.seq, b.path, b.values, paths).rows,
+  }));
   return {
     ledger: { slotMs: ledger.slotMs, floorMs: ledger.floorMs, nextSeq: ledger.nextSeq, entries },
     queue,
