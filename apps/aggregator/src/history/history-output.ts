@@ -401,7 +401,11 @@ export class HistoryOutput implements CycleOutput {
     if (this.store !== undefined || this.closed) return;
     try {
       this.store = await openHistory(this.options.open);
-      if (this.failingSince !== undefined) {
+      const head = this.queue.head();
+      const rowsWait = head !== undefined && head.seq <= this.durableSeq;
+      // With rows waiting, the outage ends when they are written ("is back", in writeHead): a
+      // write that fails right after the connection came back is the same outage, not a new one.
+      if (this.failingSince !== undefined && !rowsWait) {
         this.log.info(
           { url: redactHistoryUrl(this.options.open.url) },
           "history database reachable again",
