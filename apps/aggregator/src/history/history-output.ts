@@ -423,7 +423,10 @@ export class HistoryOutput implements CycleOutput {
       this.pump();
     } catch (error) {
       const unreachable = error instanceof HistoryError && error.code === "CONNECT_FAILED";
-      if (!unreachable) throw error;
+      // At the start a database that cannot be used stops the service (start() says why). Later,
+      // on a reconnect nobody awaits, any failure (a server still starting, a file replaced) is
+      // an outage that goes on: logged once, retried.
+      if (!unreachable && atStart) throw error;
       this.noteFailure(error);
       this.scheduleRetry();
     }
