@@ -104,8 +104,6 @@ export function isPackedHistoryState(
   return (state as Partial<PackedHistoryState>).packed === true;
 }
 
-const orNaN = (x: number | undefined): number => (x === undefined ? Number.NaN : x);
-
 /**
  * A batch as a ledger cuts it: its rows' numbers in a typed array ({@link ROW_STRIDE} per row)
  * and their paths by index, so that cutting 100,000 rows in a state capture costs a copy, not
@@ -203,20 +201,52 @@ export function packBatch(
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
     path[i] = table.of(r.path);
-    const o = i * ROW_STRIDE;
-    values[o] = r.periodStartMs;
-    values[o + 1] = r.energyMwh;
-    values[o + 2] = r.returnedEnergyMwh;
-    values[o + 3] = r.energyDeltaMwh;
-    values[o + 4] = r.returnedEnergyDeltaMwh;
-    values[o + 5] = r.additive ? 1 : 0;
-    values[o + 6] = orNaN(r.peakPowerW);
-    values[o + 7] = orNaN(r.devices?.online);
-    values[o + 8] = orNaN(r.devices?.stale);
-    values[o + 9] = orNaN(r.devices?.offline);
-    values[o + 10] = orNaN(r.observedAtMs);
+    putRow(
+      values,
+      i,
+      r.periodStartMs,
+      r.energyMwh,
+      r.returnedEnergyMwh,
+      r.energyDeltaMwh,
+      r.returnedEnergyDeltaMwh,
+      r.additive,
+      r.peakPowerW,
+      r.devices,
+      r.observedAtMs,
+    );
   }
   return { seq: batch.seq, path, values };
+}
+
+/**
+ * Writes row `i`'s {@link ROW_STRIDE} numbers into `values` (`NaN` for what is undefined): the
+ * one place that knows the row layout, besides {@link PackedBatch}'s reading of it.
+ */
+export function putRow(
+  values: Float64Array,
+  i: number,
+  periodStartMs: number,
+  energyMwh: number,
+  returnedEnergyMwh: number,
+  energyDeltaMwh: number,
+  returnedEnergyDeltaMwh: number,
+  additive: boolean,
+  peakPowerW: number | undefined,
+  devices: PeriodRow["devices"],
+  observedAtMs: number | undefined,
+): void {
+  const o = i * ROW_STRIDE;
+  values[o] = periodStartMs;
+  values[o + 1] = energyMwh;
+  values[o + 2] = returnedEnergyMwh;
+  values[o + 3] = energyDeltaMwh;
+  values[o + 4] = returnedEnergyDeltaMwh;
+  values[o + 5] = additive ? 1 : 0;
+  values[o + 6] = peakPowerW ?? Number.NaN;
+  values[o + 7] = devices?.online ?? Number.NaN;
+  values[o + 8] = devices?.stale ?? Number.NaN;
+  values[o + 9] = devices?.offline ?? Number.NaN;
+  values[o + 10] = observedAtMs ?? Number.NaN;
 }
 
 const orNull = (x: number): number | null => (Number.isNaN(x) ? null : x);

@@ -5,6 +5,7 @@ import {
   PackedBatch,
   type PackedHistoryState,
   PathTable,
+  putRow,
   ROW_STRIDE,
 } from "./packed-state";
 
@@ -229,18 +230,19 @@ export class PeriodLedger {
     for (const e of dirty) {
       e.dirty = false;
       pathIndex[i] = e.pathIndex;
-      const o = i * ROW_STRIDE;
-      v[o] = e.slotStartMs;
-      v[o + 1] = e.energyMwh;
-      v[o + 2] = e.returnedEnergyMwh;
-      v[o + 3] = e.energyMwh - e.batchedEnergyMwh;
-      v[o + 4] = e.returnedEnergyMwh - e.batchedReturnedMwh;
-      v[o + 5] = e.slotStartMs < this.floorMs ? 1 : 0;
-      v[o + 6] = e.peakPowerW ?? Number.NaN;
-      v[o + 7] = e.devices?.online ?? Number.NaN;
-      v[o + 8] = e.devices?.stale ?? Number.NaN;
-      v[o + 9] = e.devices?.offline ?? Number.NaN;
-      v[o + 10] = e.observedAtMs ?? Number.NaN;
+      putRow(
+        v,
+        i,
+        e.slotStartMs,
+        e.energyMwh,
+        e.returnedEnergyMwh,
+        e.energyMwh - e.batchedEnergyMwh,
+        e.returnedEnergyMwh - e.batchedReturnedMwh,
+        e.slotStartMs < this.floorMs,
+        e.peakPowerW,
+        e.devices,
+        e.observedAtMs,
+      );
       e.batchedEnergyMwh = e.energyMwh;
       e.batchedReturnedMwh = e.returnedEnergyMwh;
       this.place(e);
@@ -248,14 +250,20 @@ export class PeriodLedger {
     }
     for (const l of this.late.values()) {
       pathIndex[i] = this.pathTable.of(l.path);
-      const o = i * ROW_STRIDE;
-      v[o] = l.slotStartMs;
-      v[o + 1] = l.energyMwh;
-      v[o + 2] = l.returnedEnergyMwh;
-      v[o + 3] = l.energyMwh;
-      v[o + 4] = l.returnedEnergyMwh;
-      v[o + 5] = 1;
-      for (let k = 6; k < ROW_STRIDE; k++) v[o + k] = Number.NaN;
+      // Energy for a period no longer tracked: an amount to add, no power or states.
+      putRow(
+        v,
+        i,
+        l.slotStartMs,
+        l.energyMwh,
+        l.returnedEnergyMwh,
+        l.energyMwh,
+        l.returnedEnergyMwh,
+        true,
+        undefined,
+        undefined,
+        undefined,
+      );
       i++;
     }
     this.late = new Map();
