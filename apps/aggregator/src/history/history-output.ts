@@ -59,9 +59,6 @@ export interface HistoryStats {
   backlogSeconds: number;
 }
 
-/** Marks a hidden node in the path cache. */
-const HIDDEN = Symbol("hidden");
-
 /** Time one slice of a cycle's observations may take, ms (checked every 1,024 nodes). */
 export const OBSERVE_SLICE_BUDGET_MS = 8;
 
@@ -84,10 +81,10 @@ export class HistoryOutput implements CycleOutput {
   private readonly paths = new Map<NodeId, string[]>();
   /** Every path of a packed snapshot so far, by a stable index. */
   private readonly pathTable = new PathTable();
-  /** Each node's path below the company, by node id ({@link HIDDEN} for a hidden level). */
-  private readonly nodePaths: (string | typeof HIDDEN)[] = [];
-  /** The paths of hidden nodes (their children's paths start with them). */
-  private readonly fullPaths = new Map<NodeId, string>();
+  /** Each node's path below the company, by node id (hidden levels' too: their children's start with them). */
+  private readonly nodePaths: string[] = [];
+  /** The nodes of hidden levels (see {@link HistoryOutputOptions.hidden}). */
+  private readonly hiddenNodes = new Set<NodeId>();
   private store: HistoryStore | undefined;
   private durableSeq = 0;
   private writing = false;
@@ -180,7 +177,7 @@ export class HistoryOutput implements CycleOutput {
     if (this.observe(OBSERVE_SLICE_BUDGET_MS)) this.observeTimer = setImmediate(this.observeSlice);
   }
 
-  /** Completes the cycle in progress now (the rest of its observations, its credits, its batch). */
+  /** Completes the cycle in progress now: the rest of its observations (the batch is cut by {@link absorb}). */
   finish(): void {
     if (this.observing === undefined) return;
     if (this.observeTimer !== undefined) clearImmediate(this.observeTimer);
@@ -501,29 +498,24 @@ export class HistoryOutput implements CycleOutput {
    * by every row of it; undefined for a hidden level.
    */
   private pathOf(id: NodeId): string | undefined {
-    const known = this.nodePaths[id];
-    if (known !== undefined) return known === HIDDEN ? undefined : known;
-    const parent = this.engine.parentOf(id);
-    let path: string;
-    if (parent === undefined) path = "";
-    else {
-      // The parent's path even when it is hidden: a path names every level.
-      this.pathOf(parent);
-      const above = this.nodePaths[parent]!;
-      const parentPath = above === HIDDEN ? this.fullPaths.get(parent)! : above;
-      path = parentPath === "" ? this.engine.nameOf(id) : `${parentPath}/${this.engine.nameOf(id)}`;
-    }
-    const hidden = this.options.hidden;
-    if (hidden !== undefined) {
-      const full = [this.companyOf(id), ...(path === "" ? [] : path.split("/"))];
-      if (hidden(full)) {
-        this.fullPaths.set(id, path);
-        this.nodePaths[id] = HIDDEN;
-        return undefined;
+    let path = this.nodePaths[id];
+    if (path === undefined) {
+      const parent = this.engine.parentOf(id);
+      const name = this.engine.nameOf(id);
+      if (parent === undefined) path = "";
+      else {
+        // The parent's path even when it is hidden: a path names every level.
+        this.pathOf(parent);
+        const above = this.nodePaths[parent]!;
+        path = above === "" ? name : `${above}/${name}`;
+      }
+      this.nodePaths[id] = path;
+      const hidden = this.options.hidden;
+      if (hidden?.([this.companyOf(id), ...(path === "" ? [] : path.split("/"))]) === true) {
+        this.hiddenNodes.add(id);
       }
     }
-    this.nodePaths[id] = path;
-    return path;
+    return this.hiddenNodes.has(id) ? undefined : path;
   }
 
   /** The name of the company (root) above `id`. */

@@ -28,6 +28,9 @@ interface Entry {
   dirty: boolean;
 }
 
+/** The entries a key's last credit or observation went to, and their period. */
+type Chain = { slotStartMs: number; entries: Entry[] } | undefined;
+
 /** Energy for a period the ledger no longer tracks: added to the stored row. */
 interface Late {
   path: string;
@@ -74,11 +77,13 @@ export class PeriodLedger {
   private dirty: Entry[] = [];
   private late = new Map<string, Late>();
   /**
-   * By caller's key (a node id): the entries its last credit or observation went to, and their
-   * period. Most credits and observations go to the same entries as the previous ones; these
-   * skip the lookups (at 100,000 devices, most of a state capture's time).
+   * By caller's key (a device's node id): the entries its last credit went to (the device's and
+   * its ancestors'), and their period. Most credits and observations go to the same entries as
+   * the previous ones; these skip the lookups (at 100,000 devices, most of a state capture's time).
    */
-  private readonly chains: ({ slotStartMs: number; entries: Entry[] } | undefined)[] = [];
+  private readonly creditChains: Chain[] = [];
+  /** The same for observations (a node's own entry), by node id. */
+  private readonly observeChains: Chain[] = [];
   private floorMs: number;
   private nextSeq: number;
   /**
@@ -170,7 +175,7 @@ export class PeriodLedger {
     if (energyMwh === 0 && returnedEnergyMwh === 0) return;
     const tracked = slotStartMs >= this.floorMs;
     if (tracked && key !== undefined) {
-      for (const e of this.chain(key, paths, slotStartMs)) {
+      for (const e of this.chain(this.creditChains, key, paths, slotStartMs)) {
         e.energyMwh += energyMwh;
         e.returnedEnergyMwh += returnedEnergyMwh;
         this.touch(e);
@@ -209,7 +214,7 @@ export class PeriodLedger {
     const e =
       key === undefined || slot < this.floorMs
         ? this.entry(path, slot)
-        : this.chain(-1 - key, [path], slot)[0]!;
+        : this.chain(this.observeChains, key, [path], slot)[0]!;
     if (e.peakPowerW === undefined || powerW > e.peakPowerW) e.peakPowerW = powerW;
     e.devices = devices;
     e.observedAtMs = nowMs;
@@ -399,12 +404,16 @@ export class PeriodLedger {
    * kept under `key` until the key's period changes. Entries are only forgotten below the floor,
    * so kept ones stay the ledger's own.
    */
-  private chain(key: number, paths: readonly string[], slotStartMs: number): Entry[] {
-    const index = key >= 0 ? 2 * key : -2 * key - 1;
-    const kept = this.chains[index];
+  private chain(
+    chains: Chain[],
+    key: number,
+    paths: readonly string[],
+    slotStartMs: number,
+  ): Entry[] {
+    const kept = chains[key];
     if (kept !== undefined && kept.slotStartMs === slotStartMs) return kept.entries;
     const entries = paths.map((path) => this.entry(path, slotStartMs));
-    this.chains[index] = { slotStartMs, entries };
+    chains[key] = { slotStartMs, entries };
     return entries;
   }
 
