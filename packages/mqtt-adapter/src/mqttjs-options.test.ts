@@ -24,6 +24,7 @@ describe("toMqttJsOptions", () => {
       manualConnect: true,
       resubscribe: false,
       queueQoSZero: false,
+      writeCache: false,
     });
     expect(typeof o.log).toBe("function");
     expect(o.will).toBeUndefined();

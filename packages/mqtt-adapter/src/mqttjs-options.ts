@@ -11,8 +11,9 @@ const noop = (): void => {};
 
 /**
  * The mqtt.js options for the adapter's options: mqtt.js connects when told to and never
- * reconnects or resubscribes by itself (the adapter does both, with its own backoff), and its
- * debug output, which would include the CONNECT packet and its password, is switched off.
+ * reconnects or resubscribes by itself (the adapter does both, with its own backoff), its
+ * debug output, which would include the CONNECT packet and its password, is switched off, and
+ * so is mqtt-packet's cache of two-byte numbers (`writeCache`).
  * `endpoint` is the broker URL to connect to (default: the first); TLS material applies to
  * `mqtts://` and `wss://` endpoints only.
  */
@@ -36,6 +37,10 @@ export function toMqttJsOptions(
     manualConnect: true,
     resubscribe: false,
     queueQoSZero: false,
+    // mqtt-packet otherwise makes a Buffer for each of the 65,536 two-byte numbers on the first
+    // packet it writes (6.5 MB of heap for the life of the process); the adapter writes a few
+    // numbers per message (packet ids), which it can afford to make when needed.
+    writeCache: false,
     log: noop,
   };
   if (e.path !== "") options.path = e.path;

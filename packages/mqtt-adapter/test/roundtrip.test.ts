@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ConnectedEvent } from "../src/index";
@@ -7,6 +8,12 @@ import { uniqueTopic, waitFor } from "./helpers/net";
 import { clientTracker, collect, type Received, TARGETS } from "./helpers/targets";
 
 const DIST = fileURLToPath(new URL("../dist/index.js", import.meta.url));
+
+/** The two-byte number cache of the mqtt-packet that mqtt.js writes with. */
+function mqttPacketNumberCache(): Record<string, unknown> {
+  const fromMqtt = createRequire(createRequire(import.meta.url).resolve("mqtt"));
+  return fromMqtt("mqtt-packet/numbers.js").cache;
+}
 
 describe.each(TARGETS)("$name", (target) => {
   let url = "";
@@ -51,6 +58,23 @@ describe.each(TARGETS)("$name", (target) => {
       inFlight: 0,
     });
     expect(subscriber.stats()).toMatchObject({ received: 2, handlerErrors: 0, connectAttempts: 1 });
+  });
+
+  it("never fills mqtt-packet's cache of 65,536 number buffers (6.5 MB of heap)", async () => {
+    const topic = uniqueTopic("number-cache");
+    const subscriber = clients.create({ url, subscriptions: [{ filter: topic, qos: 1 }] });
+    let received = 0;
+    subscriber.onMessage(() => {
+      received++;
+    });
+    await subscriber.connect({ timeoutMs: 5000 });
+    const publisher = clients.create({ url });
+    await publisher.connect({ timeoutMs: 5000 });
+    for (let i = 0; i < 3; i++) publisher.publish(topic, String(i), { qos: 1 });
+    await publisher.flush();
+    await waitFor(() => received === 3, "three messages");
+    // Packet ids and acknowledgements were written: with mqtt.js's default the cache is full now.
+    expect(Object.keys(mqttPacketNumberCache())).toHaveLength(0);
   });
 
   it("delivers a retained message to a later subscriber with retain: true", async () => {
