@@ -35,7 +35,7 @@ import {
   type StateDocument,
   writeStateSync,
 } from "./state-store";
-import { StateWriter } from "./state-writer";
+import { StateWriter, writerOldGenerationMb } from "./state-writer";
 import { apiHistory } from "./web/api-history";
 import { apiNodes } from "./web/api-nodes";
 import { EventStream } from "./web/event-stream";
@@ -176,7 +176,11 @@ export async function startService(
   };
   const stateDocument = (journalSeq: number): StateDocument =>
     toStateDocument(stateMeta(journalSeq), engine.snapshot());
-  const stateWriter = new StateWriter(config.state.path);
+  const stateWriter = new StateWriter(
+    config.state.path,
+    undefined,
+    writerOldGenerationMb(config.limits.max_devices),
+  );
   if (restored.foreign || !config.state.journal) {
     setAsideJournal(
       config.state.path,

@@ -13,7 +13,7 @@ import {
 import { PeriodLedger } from "../src/history/period-ledger";
 import type { StateMeta } from "../src/state-document";
 import { STATE_FORMAT, STATE_VERSION } from "../src/state-store";
-import { StateWriter } from "../src/state-writer";
+import { StateWriter, writerOldGenerationMb } from "../src/state-writer";
 
 // The worker's script exists once the package is built (the test task builds it first).
 const WORKER = new URL("../dist/state-writer-worker.js", import.meta.url);
@@ -27,11 +27,14 @@ afterEach(async () => {
 });
 
 /** A writer of `state.json` in a new temporary folder (both cleaned up after the test). */
-function writerInTempDir(workerUrl: URL): { dir: string; path: string; writer: StateWriter } {
+function writerInTempDir(
+  workerUrl: URL,
+  oldGenerationMb?: number,
+): { dir: string; path: string; writer: StateWriter } {
   const dir = mkdtempSync(join(tmpdir(), "coreflux-state-writer-"));
   dirs.push(dir);
   const path = join(dir, "state.json");
-  const writer = new StateWriter(path, workerUrl);
+  const writer = new StateWriter(path, workerUrl, oldGenerationMb);
   writers.push(writer);
   return { dir, path, writer };
 }
@@ -196,6 +199,28 @@ describe("state writer thread", () => {
     expect(document.journalSeq).toBe(2);
     expect(document.engine).toEqual(JSON.parse(JSON.stringify(engine.snapshot())));
   });
+
+  it("limits the thread's heap by the fleet's size, and drops the limit after a thread ran out of it", async () => {
+    expect(writerOldGenerationMb(10_000)).toBe(143);
+    expect(writerOldGenerationMb(20_000)).toBe(221);
+    expect(writerOldGenerationMb(250_000)).toBe(2018);
+    expect(writerOldGenerationMb(260_000)).toBeUndefined();
+    expect(writerOldGenerationMb(1_000_000)).toBeUndefined();
+
+    // 8 MB cannot hold the write of 30,000 meters (a 3 MB snapshot): that thread dies.
+    const { path, writer } = writerInTempDir(WORKER, 8);
+    const { engine, handles } = fleet(30_000);
+    for (const [i, h] of handles.entries()) engine.ingestValues(h, T0, 1000 + i, 20);
+    await expect(writer.write(engine, meta(1))).rejects.toThrow(
+      /ran out of its 8 MB heap; the next write runs in a thread without that limit/,
+    );
+    expect(() => statSync(path)).toThrow();
+    // The next thread has no limit: the same write goes through, whole.
+    await writer.write(engine, meta(2));
+    const document = JSON.parse(readFileSync(path, "utf8"));
+    expect(document.journalSeq).toBe(2);
+    expect(document.engine).toEqual(JSON.parse(JSON.stringify(engine.snapshot())));
+  }, 60_000);
 
   it("makes no room when writing on the calling thread (no worker script)", async () => {
     const { path, writer } = writerInTempDir(new URL("./no-such-worker.js", WORKER));
