@@ -197,6 +197,11 @@ function e2eSection(r) {
       : []),
     `- aggregator keeps up (throughput ≥ 90 % of mosquitto_sub's): ${fmt(r.throughputRatio * 100, 1)} %, ${yes(r.throughputRatio >= 0.9)}`,
     `- peak RSS ≤ 200 MB at ${fmt(r.devices)} devices: ${fmt(a.peakRssMB)} MB, ${yes(a.peakRssMB <= 200)}${r.runs && r.runs.length > 1 ? ` (runs: ${r.runs.map((x) => `${fmt(x.peakRssMB)} MB`).join(", ")})` : ""}`,
+    ...(r.heapCapped
+      ? [
+          `  - with V8's old generation capped (\`${r.heapCapped.nodeArgs}\` in \`NODE_OPTIONS\`, two runs between those above; docs/scaling.md): ${r.heapCapped.runs.map((x) => `${fmt(x.peakRssMB)} MB (CPU ratio ${fmt(x.cpuRatio, 2)}, ${x.exact ? "exact" : "**not exact**"})`).join(", ")}`,
+        ]
+      : []),
     ...(a.eventLoopMaxMs == null
       ? []
       : [
@@ -286,6 +291,7 @@ function taskLines(a) {
     state_capture: "state write's capture",
     settle: "settle turn",
     history_slice: "later history slice",
+    history_cut: "history cut before a capture",
     // Before the SQLite history had a thread of its own, its writes were timed here.
     history_write: "SQLite history write",
   };
