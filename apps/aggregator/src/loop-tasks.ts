@@ -6,6 +6,7 @@ const LOOP_TASKS = [
   "state_capture",
   "settle",
   "history_slice",
+  "history_cut",
 ] as const;
 
 /** The service's own turns of the event loop whose duration is measured. */
@@ -17,9 +18,9 @@ export type TimeTask = <T>(task: LoopTask, work: () => T) => T;
 /**
  * How long each of the service's own synchronous tasks held the event loop: a publish cycle's
  * turn (collecting changes, the first publisher slice, the outputs), each later publisher
- * slice, a state write's capture, a settle turn, a later slice of the history's observations (a
- * SQLite history's batches are written on the history's own thread, so they are not among
- * them). Readings wait while one runs, so these say which part of the service
+ * slice, a state write's capture, a settle turn, a later slice of the history's observations, a
+ * history batch cut in the turn before a capture (a SQLite history's batches are written on the
+ * history's own thread, so they are not among them). Readings wait while one runs, so these say which part of the service
  * delays intake, apart from garbage collection and a busy machine
  * (`coreflux_nodejs_eventloop_lag_*` sees all of those together). Exposed as
  * `coreflux_event_loop_task_seconds{task}` (a histogram) and
@@ -32,7 +33,7 @@ export class LoopTasks {
   constructor(registry: Registry) {
     this.histogram = new Histogram({
       name: "coreflux_event_loop_task_seconds",
-      help: "Time one of the service's own tasks held the event loop (publish cycle, publisher slice, state capture, settle, history slice)",
+      help: "Time one of the service's own tasks held the event loop (publish cycle, publisher slice, state capture, settle, history slice, history cut)",
       labelNames: ["task"],
       buckets: [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1],
       registers: [registry],

@@ -348,10 +348,23 @@ export async function startService(
       // writer's thread made the capture's buffers if the fleet outgrew them: the capture, the
       // journal's rotation and the state's meta, together.
       const room = stateWriter.makeRoom(engine) ?? nextTurn();
-      saving = room.then(saveState).finally(() => {
-        saving = undefined;
-      });
+      saving = room
+        .then(cutHistoryAhead)
+        .then(saveState)
+        .finally(() => {
+          saving = undefined;
+        });
     }
+  };
+
+  /**
+   * A large history batch is cut in a turn of its own before the capture's (which then cuts
+   * only what changed in between); resolves in the turn after it.
+   */
+  const cutHistoryAhead = (): Promise<void> | undefined => {
+    if (history === undefined) return undefined;
+    const cut = metrics.loopTasks.time("history_cut", () => history.cutAhead(clock()));
+    return cut ? nextTurn() : undefined;
   };
 
   const saveState = (): Promise<void> => {

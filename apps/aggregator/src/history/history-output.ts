@@ -62,6 +62,13 @@ export interface HistoryStats {
 /** Time one slice of a cycle's observations may take, ms (checked every 1,024 nodes). */
 export const OBSERVE_SLICE_BUDGET_MS = 8;
 
+/**
+ * Changed rows from which {@link HistoryOutput.cutAhead} cuts a batch before a state capture
+ * (under 1 ms to cut); below it the capture's own cut is as cheap, and one batch per state
+ * write keeps one database transaction per state write.
+ */
+export const CUT_AHEAD_MIN_ROWS = 5_000;
+
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
 const PRUNE_EVERY_MS = 3_600_000;
@@ -240,6 +247,20 @@ export class HistoryOutput implements CycleOutput {
     } else if (this.queue.spillError === undefined) {
       this.spillFailing = false;
     }
+  }
+
+  /**
+   * Cuts a batch now if at least `minRows` rows changed since the last cut (default
+   * {@link CUT_AHEAD_MIN_ROWS}); true if it did. The service calls it in the turn before a
+   * state capture, which then cuts only what changed in between: at 100,000 nodes with a new
+   * period every minute, a cut of about 116,000 rows took 9-18 ms of the capture's turn. The
+   * batch waits, like every other, for a state file that includes it before it is written.
+   */
+  cutAhead(nowMs: number, minRows = CUT_AHEAD_MIN_ROWS): boolean {
+    this.takeCredits();
+    if (this.ledger.changedRows < minRows) return false;
+    this.absorb(nowMs);
+    return true;
   }
 
   /**

@@ -156,6 +156,11 @@ export class PeriodLedger {
     return this.dirty.length > 0 || this.late.size > 0;
   }
 
+  /** Rows the next {@link cut} would hold. */
+  get changedRows(): number {
+    return this.dirty.length + this.late.size;
+  }
+
   /** Periods tracked whole (node and period pairs). */
   get size(): number {
     let n = 0;
