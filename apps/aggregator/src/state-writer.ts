@@ -29,10 +29,11 @@ const MIN_UNLIMITED_MB = 2048;
  * The writer thread's old generation for a fleet of up to `maxDevices` devices, MB: 64 MB plus
  * 8 KB per device (a state write at 10,000 devices uses under 20 MB of this thread's heap,
  * measured), or undefined (V8's default, a quarter of the machine's memory up to 4 GB) from
- * about 254,000 devices on. Not only a ceiling: V8 lets a heap whose limit is 2 GB or more grow to up
- * to four times its live objects between full collections, a smaller one to at most twice —
- * with the limit the thread's heap peaked at 24 MB instead of 39 MB in the 10,000-device
- * benchmark. A thread that runs out of it fails one write and the next thread has no limit.
+ * about 254,000 devices on. Not only a ceiling: V8 lets a heap whose limit is 2 GB or more grow
+ * to up to four times its live objects between full collections, a smaller one to at most
+ * twice — with the limit the thread's heap peaked at 24 MB instead of 39 MB in the
+ * 10,000-device benchmark. A thread that runs out of it fails one write and the next thread has
+ * no limit.
  */
 export function writerOldGenerationMb(maxDevices: number): number | undefined {
   const mb = 64 + Math.ceil((maxDevices * 8) / 1024);
