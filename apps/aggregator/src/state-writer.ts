@@ -205,7 +205,9 @@ export class StateWriter {
       else waiter?.reject(new Error(reply.error));
     });
     const fail = (error: Error): void => {
-      if (this.worker === worker) this.worker = undefined;
+      // "exit" follows "error": should a newer thread hold the waiters by then, they are its own.
+      if (this.worker !== worker && this.worker !== undefined) return;
+      this.worker = undefined;
       this.spare = undefined;
       this.historyPaths = 0;
       for (const waiter of this.waiting.values()) waiter.reject(error);
