@@ -19,6 +19,23 @@ const T0 = Date.UTC(2026, 10, 3, 9, 0);
 const DEVICE = ["Porto/Kitchen/Plug", "Porto/Kitchen", "Porto", ""];
 const OTHER = ["Lisbon/Lab/Em", "Lisbon/Lab", "Lisbon", ""];
 
+/** A packed state of `ledger` and `queue` with every path of `table`. */
+function packedState(
+  table: PathTable,
+  ledger: PackedHistoryState["ledger"],
+  queue: HistoryBatch[] = [],
+  spilledThroughSeq = 0,
+): PackedHistoryState {
+  return {
+    packed: true,
+    paths: table.paths,
+    pathsFrom: 0,
+    ledger,
+    queue: queue.map((b) => packBatch(b, table)),
+    spilledThroughSeq,
+  };
+}
+
 /** A ledger that went through credits, observations, late energy and a restore. */
 function scenario(): { ledger: PeriodLedger; queue: HistoryBatch[]; table: PathTable } {
   const table = new PathTable();
@@ -48,14 +65,7 @@ function scenario(): { ledger: PeriodLedger; queue: HistoryBatch[]; table: PathT
 describe("packed history state", () => {
   it("unpacks to exactly the state it was packed from, as the file holds it", () => {
     const { ledger, queue, table } = scenario();
-    const packed: PackedHistoryState = {
-      packed: true,
-      paths: table.paths,
-      pathsFrom: 0,
-      ledger: ledger.pack(),
-      queue: queue.map((b) => packBatch(b, table)),
-      spilledThroughSeq: 4,
-    };
+    const packed = packedState(table, ledger.pack(), queue, 4);
     const plain: HistoryState = {
       ledger: ledger.snapshot(),
       queue: queue.map((b) => ({ seq: b.seq, rows: b.rows })),
@@ -80,14 +90,7 @@ describe("packed history state", () => {
     ledger.credit(["a"], T0, big, 0);
     ledger.observe("a", T0 + 1, 1234.567, { online: 1, stale: 0, offline: 0 });
     const batch = ledger.cut(T0 + 2)!;
-    const state = unpackHistoryState({
-      packed: true,
-      paths: table.paths,
-      pathsFrom: 0,
-      ledger: ledger.pack(),
-      queue: [packBatch(batch, table)],
-      spilledThroughSeq: 0,
-    });
+    const state = unpackHistoryState(packedState(table, ledger.pack(), [batch]));
     expect(state.queue[0]!.rows[0]!.energyMwh).toBe(big);
     expect(state.queue[0]!.rows[0]!.peakPowerW).toBe(1234.567);
     expect(state.ledger.entries[0]![2]).toBe(big);
@@ -168,14 +171,7 @@ describe("packed batch", () => {
       observedAtMs: T0 + 10,
     });
     // Packed for the writer's thread: copied as is, unpacked to the same rows.
-    const state = unpackHistoryState({
-      packed: true,
-      paths: table.paths,
-      pathsFrom: 0,
-      ledger: ledger.pack(),
-      queue: [packBatch(batch, table)],
-      spilledThroughSeq: 0,
-    });
+    const state = unpackHistoryState(packedState(table, ledger.pack(), [batch]));
     expect(state.queue[0]!.rows).toEqual(batch.rows);
     expect(state.ledger).toEqual(twin);
   });
@@ -207,14 +203,7 @@ describe("packed ledger", () => {
         if (!r.additive) model.set(`${r.periodStartMs}|${r.path}`, r.energyMwh);
       }
       const packed = ledger.pack();
-      const state = unpackHistoryState({
-        packed: true,
-        paths: table.paths,
-        pathsFrom: 0,
-        ledger: packed,
-        queue: [],
-        spilledThroughSeq: 0,
-      });
+      const state = unpackHistoryState(packedState(table, packed));
       const have = state.ledger.entries.map((e) => `${e[1]}|${e[0]}=${e[2]}`).sort();
       const want = [...model]
         .filter(([k]) => Number(k.split("|")[0]) >= packed.floorMs)
