@@ -46,6 +46,40 @@ describe("jsonChunks", () => {
     expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(12_000);
   });
 
+  it("stringifies runs of small arrays and objects together, larger ones apart", () => {
+    const entries = Array.from({ length: 5000 }, (_, i) => [
+      `Office ${i % 9}/Room ${i % 31}/plug-${i}`,
+      1_764_000_000_000 + i * 60_000,
+      i * 1.5,
+      0,
+      i % 3 === 0 ? null : 42.5,
+      1,
+      0,
+      0,
+      null,
+    ]);
+    const rows = entries.slice(0, 3000).map(([path, startMs, energy], i) => ({
+      path,
+      periodStartMs: startMs,
+      energyMwh: energy,
+      additive: i % 2 === 0,
+      peakPowerW: undefined,
+      devices: { online: 1, stale: 0, offline: 0 },
+      skipped: () => 0,
+    }));
+    const large = Array.from({ length: 100 }, (_, i) => i);
+    const doc = { ledger: { entries }, queue: [{ seq: 1, rows }], mixed: [large, [1], awkward, 2] };
+    for (const batch of [1, 7, 1000, 4096]) expect(joined(doc, batch)).toBe(JSON.stringify(doc));
+    // An entry weighs about 12 and a piece at most 4 × 4096: a piece per ~1,300 entries (a
+    // walk value by value made several pieces per entry).
+    const pieces = [...jsonChunks({ entries })];
+    expect(pieces.length).toBeLessThan(15);
+    const rowPieces = [...jsonChunks({ rows })];
+    expect(rowPieces.length).toBeLessThan(15);
+    // An element over the weight limit is walked on its own (its scalars in one piece).
+    expect([...jsonChunks([large])]).toEqual(["[", "[", large.join(","), "]", "]"]);
+  });
+
   it("matches JSON.stringify for random documents", () => {
     let seed = 7;
     const random = () => {
