@@ -35,7 +35,12 @@ import {
   type StateDocument,
   writeStateSync,
 } from "./state-store";
-import { StateWriter, writerOldGenerationMb } from "./state-writer";
+import {
+  nextStateWriteMs,
+  StateWriter,
+  writerOldGenerationMb,
+  writerYoungGenerationMb,
+} from "./state-writer";
 import { apiHistory } from "./web/api-history";
 import { apiNodes } from "./web/api-nodes";
 import { EventStream } from "./web/event-stream";
@@ -180,6 +185,7 @@ export async function startService(
     config.state.path,
     undefined,
     writerOldGenerationMb(config.limits.max_devices),
+    writerYoungGenerationMb(config.limits.max_devices),
   );
   if (restored.foreign || !config.state.journal) {
     setAsideJournal(
@@ -295,6 +301,8 @@ export async function startService(
 
   let lastPublishMs: number | undefined;
   let saving: Promise<void> | undefined;
+  /** No state write starts before this (`performance.now()`, ms): see {@link nextStateWriteMs}. */
+  let stateWriteRestUntilMs = 0;
   /** Moves the journal to a new file; the state taken now includes the old ones entirely. */
   const rotateJournal = (): number => {
     if (journal === undefined) return restored.journalSeq;
@@ -343,7 +351,7 @@ export async function startService(
       },
       "publish cycle",
     );
-    if (changedSinceSave && saving === undefined) {
+    if (changedSinceSave && saving === undefined && performance.now() >= stateWriteRestUntilMs) {
       // In a turn of its own (the cycle's turn is long enough at 100,000 devices), after the
       // writer's thread made the capture's buffers if the fleet outgrew them: the capture, the
       // journal's rotation and the state's meta, together.
@@ -380,7 +388,9 @@ export async function startService(
     });
     return written.then(
       () => {
-        metrics.stateWriteSeconds.observe((performance.now() - writeStarted) / 1000);
+        const finished = performance.now();
+        metrics.stateWriteSeconds.observe((finished - writeStarted) / 1000);
+        stateWriteRestUntilMs = nextStateWriteMs(writeStarted, finished);
         removeJournalThrough(journal, journalSeq, log);
         history?.durable(historySeq);
       },

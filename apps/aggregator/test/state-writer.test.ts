@@ -13,7 +13,13 @@ import {
 import { PeriodLedger } from "../src/history/period-ledger";
 import type { StateMeta } from "../src/state-document";
 import { STATE_FORMAT, STATE_VERSION } from "../src/state-store";
-import { StateWriter, writerOldGenerationMb } from "../src/state-writer";
+import {
+  nextStateWriteMs,
+  STATE_WRITE_REST_RATIO,
+  StateWriter,
+  writerOldGenerationMb,
+  writerYoungGenerationMb,
+} from "../src/state-writer";
 
 // The worker's script exists once the package is built (the test task builds it first).
 const WORKER = new URL("../dist/state-writer-worker.js", import.meta.url);
@@ -200,12 +206,28 @@ describe("state writer thread", () => {
     expect(document.engine).toEqual(JSON.parse(JSON.stringify(engine.snapshot())));
   });
 
+  it("lets the next state write start after a rest of three times the last one's duration", () => {
+    expect(STATE_WRITE_REST_RATIO).toBe(3);
+    // A 200 ms write: the next may start 600 ms after it ended (within a 10 s cycle anyway).
+    expect(nextStateWriteMs(1_000, 1_200)).toBe(1_800);
+    // A 6 s write (100,000 devices with a history): 18 s of rest, the thread busy 25 %.
+    expect(nextStateWriteMs(10_000, 16_000)).toBe(34_000);
+    // A clock that went backwards gives no rest, never a negative one.
+    expect(nextStateWriteMs(5_000, 4_000)).toBe(4_000);
+  });
+
   it("limits the thread's heap by the fleet's size, and drops the limit after a thread ran out of it", async () => {
     expect(writerOldGenerationMb(10_000)).toBe(143);
     expect(writerOldGenerationMb(20_000)).toBe(221);
     expect(writerOldGenerationMb(250_000)).toBe(2018);
     expect(writerOldGenerationMb(260_000)).toBeUndefined();
     expect(writerOldGenerationMb(1_000_000)).toBeUndefined();
+    // The young generation: 4 MB a 20,000 devices, 32 at most.
+    expect(writerYoungGenerationMb(0)).toBe(4);
+    expect(writerYoungGenerationMb(20_000)).toBe(4);
+    expect(writerYoungGenerationMb(20_001)).toBe(8);
+    expect(writerYoungGenerationMb(101_000)).toBe(24);
+    expect(writerYoungGenerationMb(1_000_000)).toBe(32);
 
     // 8 MB cannot hold the write of 30,000 meters (a 3 MB snapshot): that thread dies.
     const { path, writer } = writerInTempDir(WORKER, 8);
