@@ -291,7 +291,7 @@ function taskLines(a) {
     state_capture: "state write's capture",
     settle: "settle turn",
     history_slice: "later history slice",
-    history_cut: "history cut before a capture",
+    history_cut: "history cut ahead (a slice)",
     // Before the SQLite history had a thread of its own, its writes were timed here.
     history_write: "SQLite history write",
   };

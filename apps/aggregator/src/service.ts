@@ -366,13 +366,16 @@ export async function startService(
   };
 
   /**
-   * A large history batch is cut in a turn of its own before the capture's (which then cuts
-   * only what changed in between); resolves in the turn after it.
+   * A large history batch is cut before the capture's (which then cuts only what changed in
+   * between), in {@link HistoryOutput.cutAhead}'s slices, a turn each, at most
+   * {@link MAX_CUT_AHEAD_SLICES}; resolves in the turn after the last.
    */
-  const cutHistoryAhead = (): Promise<void> | undefined => {
-    if (history === undefined) return undefined;
-    const cut = metrics.loopTasks.time("history_cut", () => history.cutAhead(clock()));
-    return cut ? nextTurn() : undefined;
+  const cutHistoryAhead = async (): Promise<void> => {
+    if (history === undefined) return;
+    for (let slice = 0; slice < MAX_CUT_AHEAD_SLICES; slice++) {
+      if (!metrics.loopTasks.time("history_cut", () => history.cutAhead(clock()))) return;
+      await nextTurn();
+    }
   };
 
   const saveState = (): Promise<void> => {
@@ -803,6 +806,11 @@ function nextTurn(): Promise<void> {
 const SETTLE_EVERY_MS = 1000;
 /** Time the history's share of a settle turn may take, ms. */
 const HISTORY_CREDIT_BUDGET_MS = 6;
+/**
+ * Slices of a history batch cut ahead of one state capture at most (640,000 rows at 10,000 a
+ * slice); should changes keep coming faster than that, the capture cuts the rest.
+ */
+const MAX_CUT_AHEAD_SLICES = 64;
 /** Devices settled per turn of the event loop (about 1-2 ms of work). */
 const SETTLE_DEVICES_PER_TURN = 5000;
 /**

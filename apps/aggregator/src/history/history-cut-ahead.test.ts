@@ -20,75 +20,112 @@ const waitFor = async (check: () => boolean, what: string, ms = 15_000) => {
   }
 };
 
+/**
+ * 12 plugs in two rooms of one office, 60 W each; a history with 15-minute periods on SQLite,
+ * started at T0 (its first period only added to) or, `trackingT0`, a period earlier.
+ */
+async function setUp(trackingT0 = false) {
+  const dir = mkdtempSync(join(tmpdir(), "coreflux-history-cut-ahead-"));
+  dirs.push(dir);
+  const engine = createEnergyEngine({ timeZone: "Europe/Lisbon", creditSlotMinutes: 15 });
+  const meters = Array.from({ length: 12 }, (_, i) => {
+    const found = engine.meter(["Co", "Porto", `Room${i % 2}`, `Plug${i}`], "switch:0");
+    if (found.ok !== true) throw new Error("meter refused");
+    return found.meter;
+  });
+  let nowMs = T0;
+  // 60 W for a minute: 1 Wh more on every meter.
+  const minute = () => {
+    nowMs += 60_000;
+    for (const [i, m] of meters.entries())
+      engine.ingestValues(m, nowMs, 500 + i + (nowMs - T0) / 60_000, 60);
+  };
+  for (const [i, m] of meters.entries()) engine.ingestValues(m, T0, 500 + i, 60);
+  if (trackingT0) nowMs = T0 - 15 * 60_000;
+  const output = await HistoryOutput.start(
+    engine,
+    {
+      open: {
+        url: `sqlite:${join(dir, "history.db")}`,
+        company: "Co",
+        periodMinutes: 15,
+        timeZone: "Europe/Lisbon",
+      },
+      keepFineDays: 35,
+      spillPath: join(dir, "spill"),
+      maxMemoryRows: 1_000,
+    },
+    pino({ level: "silent" }),
+    () => nowMs,
+    undefined,
+  );
+  nowMs = T0;
+  const energyOf = async (path: string) => {
+    const store = output.openStore;
+    if (store === undefined) throw new Error("history not open");
+    const rows = await store.report({ fromMs: T0 - 3_600_000, toMs: T0 + 3_600_000, by: "period" });
+    return rows.filter((r) => r.path === path).reduce((sum, r) => sum + r.energyMwh, 0);
+  };
+  return { engine, output, minute, now: () => nowMs, energyOf };
+}
+
 describe("history batch cut ahead of a state capture", () => {
   it("cuts only from its threshold on; the capture's cut takes the rest; both batches are written, nothing twice", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "coreflux-history-cut-ahead-"));
-    dirs.push(dir);
-    const engine = createEnergyEngine({ timeZone: "Europe/Lisbon", creditSlotMinutes: 15 });
-    const meters = Array.from({ length: 12 }, (_, i) => {
-      const found = engine.meter(["Co", "Porto", `Room${i % 2}`, `Plug${i}`], "switch:0");
-      if (found.ok !== true) throw new Error("meter refused");
-      return found.meter;
-    });
-    let nowMs = T0;
-    // 60 W for a minute: 1 Wh more on every meter.
-    const minute = () => {
-      nowMs += 60_000;
-      for (const [i, m] of meters.entries())
-        engine.ingestValues(m, nowMs, 500 + i + (nowMs - T0) / 60_000, 60);
-    };
-    for (const [i, m] of meters.entries()) engine.ingestValues(m, T0, 500 + i, 60);
-    const output = await HistoryOutput.start(
-      engine,
-      {
-        open: {
-          url: `sqlite:${join(dir, "history.db")}`,
-          company: "Co",
-          periodMinutes: 15,
-          timeZone: "Europe/Lisbon",
-        },
-        keepFineDays: 35,
-        spillPath: join(dir, "spill"),
-        maxMemoryRows: 1_000,
-      },
-      pino({ level: "silent" }),
-      () => nowMs,
-      undefined,
-    );
+    const { engine, output, minute, now, energyOf } = await setUp();
     try {
       minute();
       const before = output.snapshotSeq;
       // 16 rows changed (12 plugs, 2 rooms, the office, the company): not enough for 1,000.
-      expect(output.cutAhead(nowMs, 1_000)).toBe(false);
+      expect(output.cutAhead(now(), 1_000)).toBe(false);
       expect(output.snapshotSeq).toBe(before);
-      expect(output.cutAhead(nowMs, 16)).toBe(true);
+      expect(output.cutAhead(now(), 16)).toBe(true);
       expect(output.snapshotSeq).toBe(before + 1);
       // Nothing changed since: nothing to cut, even at a threshold of 1.
-      expect(output.cutAhead(nowMs, 1)).toBe(false);
+      expect(output.cutAhead(now(), 1)).toBe(false);
       // Readings between the cut ahead and the capture go in the capture's own batch.
       minute();
-      output.absorb(nowMs);
+      output.absorb(now());
       expect(output.snapshotSeq).toBe(before + 2);
       expect(output.packedSnapshot().queue).toHaveLength(2);
       output.durable(output.snapshotSeq);
       await waitFor(() => output.statistics.queuedBatches === 0, "both batches to be written");
-      const store = output.openStore;
-      if (store === undefined) throw new Error("history not open");
-      const rows = await store.report({
-        fromMs: T0 - 3_600_000,
-        toMs: T0 + 3_600_000,
-        by: "period",
-      });
-      const energyOf = (path: string) =>
-        rows.filter((r) => r.path === path).reduce((sum, r) => sum + r.energyMwh, 0);
       // Each batch held the 16 nodes' period rows (the second as absolute values again).
       expect(output.statistics.rowsWritten).toBe(32);
       // Two minutes of 1 Wh per plug, each credited once (paths below the company).
-      expect(energyOf("")).toBe(24_000);
-      expect(energyOf("Porto")).toBe(24_000);
-      expect(energyOf("Porto/Room0")).toBe(12_000);
-      expect(energyOf("Porto/Room1/Plug3")).toBe(2_000);
-      expect(energyOf("")).toBe(engine.view(engine.roots()[0]!, nowMs).energyMwh);
+      expect(await energyOf("")).toBe(24_000);
+      expect(await energyOf("Porto")).toBe(24_000);
+      expect(await energyOf("Porto/Room0")).toBe(12_000);
+      expect(await energyOf("Porto/Room1/Plug3")).toBe(2_000);
+      expect(await energyOf("")).toBe(engine.view(engine.roots()[0]!, now()).energyMwh);
+    } finally {
+      await output.close();
+    }
+  });
+
+  it("cuts a large change in slices of at most maxRows, one batch each, every row written once", async () => {
+    // Only rows of tracked periods are cut short (amounts for the others wait for the last cut).
+    const { engine, output, minute, now, energyOf } = await setUp(true);
+    try {
+      minute();
+      const before = output.snapshotSeq;
+      // 16 changed rows in slices of 5: 5, 5, 5, then 1 (a threshold of 1 row).
+      const sizes: number[] = [];
+      while (output.cutAhead(now(), 1, 5)) {
+        const queue = output.packedSnapshot().queue;
+        sizes.push(queue[queue.length - 1]!.path.length);
+      }
+      expect(sizes).toEqual([5, 5, 5, 1]);
+      expect(output.snapshotSeq).toBe(before + 4);
+      // The capture finds nothing left to cut.
+      output.absorb(now());
+      expect(output.snapshotSeq).toBe(before + 4);
+      output.durable(output.snapshotSeq);
+      await waitFor(() => output.statistics.queuedBatches === 0, "the four batches to be written");
+      expect(output.statistics.rowsWritten).toBe(16);
+      expect(await energyOf("")).toBe(12_000);
+      expect(await energyOf("Porto/Room1")).toBe(6_000);
+      expect(await energyOf("Porto/Room0/Plug4")).toBe(1_000);
+      expect(await energyOf("")).toBe(engine.view(engine.roots()[0]!, now()).energyMwh);
     } finally {
       await output.close();
     }

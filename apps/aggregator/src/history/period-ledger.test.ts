@@ -40,6 +40,41 @@ describe("PeriodLedger", () => {
     expect(ledger.cut(T0 + 30_000)).toBeUndefined();
   });
 
+  it("cuts at most maxRows rows, first changed first, and moves the floor only with the last", () => {
+    const ledger = new PeriodLedger(M, T0 - M);
+    const OTHER = ["Porto/Hall/Lamp", "Porto/Hall", "Porto", ""];
+    ledger.credit(DEVICE, T0, 100, 0);
+    ledger.credit(OTHER, T0, 10, 0);
+    // 6 entries changed (two devices, two rooms, the office and the company).
+    expect(ledger.changedRows).toBe(6);
+    const first = ledger.cut(T0 + 5 * M, undefined, 4);
+    expect(first?.rows.map((r) => [r.path, r.energyMwh])).toEqual(
+      DEVICE.map((p, i) => [p, i < 2 ? 100 : 110]),
+    );
+    expect(ledger.changedRows).toBe(2);
+    // The floor stayed: T0 is still tracked, a credit to it is absolute, not an amount to add.
+    ledger.credit(DEVICE, T0, 5, 0);
+    expect(ledger.changedRows).toBe(6);
+    const second = ledger.cut(T0 + 5 * M, undefined, 4);
+    expect(second?.rows.map((r) => r.path)).toEqual([
+      "Porto/Hall/Lamp",
+      "Porto/Hall",
+      ...DEVICE.slice(0, 2),
+    ]);
+    expect(second?.rows.every((r) => !r.additive)).toBe(true);
+    // The rest in the last cut, which moves the floor: T0 is forgotten after it.
+    const last = ledger.cut(T0 + 5 * M);
+    expect(last?.rows.map((r) => [r.path, r.energyMwh, r.energyDeltaMwh])).toEqual([
+      ["Porto", 115, 5],
+      ["", 115, 5],
+    ]);
+    expect(ledger.size).toBe(0);
+    const db = apply([first, second, last]);
+    expect(db.get("0|")).toBe(115);
+    expect(db.get("0|Porto/Kitchen/Plug")).toBe(105);
+    expect(db.get("0|Porto/Hall/Lamp")).toBe(10);
+  });
+
   it("adds to a period it no longer tracks (a device back after an outage)", () => {
     const ledger = new PeriodLedger(M, T0 - M);
     ledger.credit(DEVICE, T0, 100, 0);

@@ -228,36 +228,23 @@ export class PeriodLedger {
 
   /**
    * The rows changed since the previous batch (undefined: none), then moves the floor to the
-   * period before `nowMs`'s and forgets the periods below it.
+   * period before `nowMs`'s and forgets the periods below it. With more than `maxRows` changed
+   * entries, only the `maxRows` that changed first are cut, and the floor stays where it is
+   * (the rest, and the amounts for untracked periods, wait for the next cut).
    */
-  cut(nowMs: number, pool = new BufferPool()): PackedBatch | undefined {
+  cut(
+    nowMs: number,
+    pool = new BufferPool(),
+    maxRows = Number.POSITIVE_INFINITY,
+  ): PackedBatch | undefined {
+    if (this.dirty.length > maxRows) return this.cutFirst(maxRows, pool);
     const dirty = this.dirty;
     this.dirty = [];
     const count = dirty.length + this.late.size;
     const pathIndex = pool.int32(count);
     const v = pool.float64(count * ROW_STRIDE);
     let i = 0;
-    for (const e of dirty) {
-      e.dirty = false;
-      pathIndex[i] = e.pathIndex;
-      putRow(
-        v,
-        i,
-        e.slotStartMs,
-        e.energyMwh,
-        e.returnedEnergyMwh,
-        e.energyMwh - e.batchedEnergyMwh,
-        e.returnedEnergyMwh - e.batchedReturnedMwh,
-        e.slotStartMs < this.floorMs,
-        e.peakPowerW,
-        e.devices,
-        e.observedAtMs,
-      );
-      e.batchedEnergyMwh = e.energyMwh;
-      e.batchedReturnedMwh = e.returnedEnergyMwh;
-      this.place(e);
-      i++;
-    }
+    for (const e of dirty) this.cutEntry(e, i++, pathIndex, v);
     for (const l of this.late.values()) {
       pathIndex[i] = this.pathTable.of(l.path);
       // Energy for a period no longer tracked: an amount to add, no power or states.
@@ -285,6 +272,38 @@ export class PeriodLedger {
     }
     if (count === 0) return undefined;
     return new PackedBatch(this.nextSeq++, pathIndex, v, this.pathTable.paths);
+  }
+
+  /** The first `rows` changed entries as a batch; the rest stay changed. */
+  private cutFirst(rows: number, pool: BufferPool): PackedBatch {
+    const dirty = this.dirty;
+    const pathIndex = pool.int32(rows);
+    const v = pool.float64(rows * ROW_STRIDE);
+    for (let i = 0; i < rows; i++) this.cutEntry(dirty[i]!, i, pathIndex, v);
+    this.dirty = dirty.slice(rows);
+    return new PackedBatch(this.nextSeq++, pathIndex, v, this.pathTable.paths);
+  }
+
+  /** Writes `e` as row `i` of a batch and marks it batched. */
+  private cutEntry(e: Entry, i: number, pathIndex: Int32Array, v: Float64Array): void {
+    e.dirty = false;
+    pathIndex[i] = e.pathIndex;
+    putRow(
+      v,
+      i,
+      e.slotStartMs,
+      e.energyMwh,
+      e.returnedEnergyMwh,
+      e.energyMwh - e.batchedEnergyMwh,
+      e.returnedEnergyMwh - e.batchedReturnedMwh,
+      e.slotStartMs < this.floorMs,
+      e.peakPowerW,
+      e.devices,
+      e.observedAtMs,
+    );
+    e.batchedEnergyMwh = e.energyMwh;
+    e.batchedReturnedMwh = e.returnedEnergyMwh;
+    this.place(e);
   }
 
   /**
