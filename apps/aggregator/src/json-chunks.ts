@@ -57,6 +57,7 @@ function weightOf(value: unknown, limit: number): number {
       const w = weightOf((value as Record<string, unknown>)[key], limit - weight);
       if (w < 0) return -1;
       weight += w + (key.length >> 4);
+      if (weight > limit) return -1;
     }
   }
   return weight > limit ? -1 : weight;
