@@ -75,6 +75,34 @@ describe("PeriodLedger", () => {
     expect(db.get("0|Porto/Hall/Lamp")).toBe(10);
   });
 
+  it("cuts amounts for untracked periods short too, and adds up what comes after", () => {
+    const ledger = new PeriodLedger(M, T0 + 30_000); // T0's period is not tracked
+    const OTHER = ["Porto/Hall/Lamp", "Porto/Hall", "Porto", ""];
+    ledger.credit(DEVICE, T0, 100, 0);
+    ledger.credit(OTHER, T0, 10, 0);
+    const first = ledger.cut(T0 + 40_000, undefined, 4);
+    expect(first?.rows.map((r) => [r.path, r.energyMwh, r.additive])).toEqual(
+      DEVICE.map((p, i) => [p, i < 2 ? 100 : 110, true]),
+    );
+    expect(ledger.changedRows).toBe(2);
+    // An amount already cut starts again from zero; one still waiting grows.
+    ledger.credit(DEVICE, T0, 5, 0);
+    const rest = ledger.cut(T0 + 40_000);
+    expect(rest?.rows.map((r) => [r.path, r.energyMwh])).toEqual([
+      ["Porto/Hall/Lamp", 10],
+      ["Porto/Hall", 10],
+      ["Porto/Kitchen/Plug", 5],
+      ["Porto/Kitchen", 5],
+      ["Porto", 5],
+      ["", 5],
+    ]);
+    const db = apply([first, rest]);
+    expect(db.get("0|")).toBe(115);
+    expect(db.get("0|Porto")).toBe(115);
+    expect(db.get("0|Porto/Kitchen/Plug")).toBe(105);
+    expect(db.get("0|Porto/Hall")).toBe(10);
+  });
+
   it("adds to a period it no longer tracks (a device back after an outage)", () => {
     const ledger = new PeriodLedger(M, T0 - M);
     ledger.credit(DEVICE, T0, 100, 0);

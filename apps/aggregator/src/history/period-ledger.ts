@@ -228,16 +228,16 @@ export class PeriodLedger {
 
   /**
    * The rows changed since the previous batch (undefined: none), then moves the floor to the
-   * period before `nowMs`'s and forgets the periods below it. With more than `maxRows` changed
-   * entries, only the `maxRows` that changed first are cut, and the floor stays where it is
-   * (the rest, and the amounts for untracked periods, wait for the next cut).
+   * period before `nowMs`'s and forgets the periods below it. With more than `maxRows` rows to
+   * cut, only `maxRows` are — the entries that changed first, then amounts for untracked
+   * periods —, and the floor stays where it is (the rest waits for the next cut).
    */
   cut(
     nowMs: number,
     pool = new BufferPool(),
     maxRows = Number.POSITIVE_INFINITY,
   ): PackedBatch | undefined {
-    if (this.dirty.length > maxRows) return this.cutFirst(maxRows, pool);
+    if (this.dirty.length + this.late.size > maxRows) return this.cutFirst(maxRows, pool);
     const dirty = this.dirty;
     this.dirty = [];
     const count = dirty.length + this.late.size;
@@ -245,24 +245,7 @@ export class PeriodLedger {
     const v = pool.float64(count * ROW_STRIDE);
     let i = 0;
     for (const e of dirty) this.cutEntry(e, i++, pathIndex, v);
-    for (const l of this.late.values()) {
-      pathIndex[i] = this.pathTable.of(l.path);
-      // Energy for a period no longer tracked: an amount to add, no power or states.
-      putRow(
-        v,
-        i,
-        l.slotStartMs,
-        l.energyMwh,
-        l.returnedEnergyMwh,
-        l.energyMwh,
-        l.returnedEnergyMwh,
-        true,
-        undefined,
-        undefined,
-        undefined,
-      );
-      i++;
-    }
+    for (const l of this.late.values()) this.cutLate(l, i++, pathIndex, v);
     this.late = new Map();
     const floor = this.slotOf(nowMs) - this.slotMs;
     if (floor > this.floorMs) {
@@ -274,14 +257,43 @@ export class PeriodLedger {
     return new PackedBatch(this.nextSeq++, pathIndex, v, this.pathTable.paths);
   }
 
-  /** The first `rows` changed entries as a batch; the rest stay changed. */
+  /**
+   * `rows` rows as a batch: the entries changed first, then (should they be fewer) amounts for
+   * untracked periods; the rest stay for the next cut.
+   */
   private cutFirst(rows: number, pool: BufferPool): PackedBatch {
     const dirty = this.dirty;
     const pathIndex = pool.int32(rows);
     const v = pool.float64(rows * ROW_STRIDE);
-    for (let i = 0; i < rows; i++) this.cutEntry(dirty[i]!, i, pathIndex, v);
-    this.dirty = dirty.slice(rows);
+    const fromDirty = Math.min(rows, dirty.length);
+    for (let i = 0; i < fromDirty; i++) this.cutEntry(dirty[i]!, i, pathIndex, v);
+    this.dirty = dirty.slice(fromDirty);
+    let i = fromDirty;
+    for (const [key, l] of this.late) {
+      if (i === rows) break;
+      this.cutLate(l, i++, pathIndex, v);
+      // A later credit to that period starts a new amount (amounts add up in the database).
+      this.late.delete(key);
+    }
     return new PackedBatch(this.nextSeq++, pathIndex, v, this.pathTable.paths);
+  }
+
+  /** Writes the amount `l` for a period no longer tracked as row `i`: added, no power or states. */
+  private cutLate(l: Late, i: number, pathIndex: Int32Array, v: Float64Array): void {
+    pathIndex[i] = this.pathTable.of(l.path);
+    putRow(
+      v,
+      i,
+      l.slotStartMs,
+      l.energyMwh,
+      l.returnedEnergyMwh,
+      l.energyMwh,
+      l.returnedEnergyMwh,
+      true,
+      undefined,
+      undefined,
+      undefined,
+    );
   }
 
   /** Writes `e` as row `i` of a batch and marks it batched. */
