@@ -62,9 +62,10 @@ export const STATE_WRITE_REST_RATIO = 3;
  * When the next state write may start (on `performance.now()`'s clock, ms) after one that
  * started at `startedMs` and finished at `finishedMs`: {@link STATE_WRITE_REST_RATIO} times its
  * duration later, so the writer's thread is busy a quarter of the time at most. A write of a
- * few hundred milliseconds changes nothing (a cycle is 10 s); at 100,000 devices with a history
- * a write took 4-8 s, and one every cycle kept a core busy. Nothing is less durable meanwhile:
- * the journal holds every reading since the last state, it only grows longer.
+ * few hundred milliseconds changes nothing at the default 10 s cycle; at 100,000 devices with a
+ * history a write took 4-8 s, and one every cycle kept a core busy. Nothing is less durable
+ * meanwhile: the journal holds every reading since the last state, it only grows longer (and a
+ * history batch, written once a state on disk includes it, reaches the database later).
  */
 export function nextStateWriteMs(startedMs: number, finishedMs: number): number {
   return finishedMs + Math.max(0, finishedMs - startedMs) * STATE_WRITE_REST_RATIO;
