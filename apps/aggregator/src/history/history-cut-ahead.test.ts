@@ -24,7 +24,10 @@ const waitFor = async (check: () => boolean, what: string, ms = 15_000) => {
  * 12 plugs in two rooms of one office, 60 W each; a history with 15-minute periods on SQLite,
  * started at T0 (its first period only added to) or, `trackingT0`, a period earlier.
  */
-async function setUp(trackingT0 = false) {
+async function setUp(
+  trackingT0 = false,
+  { maxMemoryRows = 1_000, log = pino({ level: "silent" }) } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), "coreflux-history-cut-ahead-"));
   dirs.push(dir);
   const engine = createEnergyEngine({ timeZone: "Europe/Lisbon", creditSlotMinutes: 15 });
@@ -53,9 +56,9 @@ async function setUp(trackingT0 = false) {
       },
       keepFineDays: 35,
       spillPath: join(dir, "spill"),
-      maxMemoryRows: 1_000,
+      maxMemoryRows,
     },
-    pino({ level: "silent" }),
+    log,
     () => nowMs,
     undefined,
   );
@@ -126,6 +129,41 @@ describe("history batch cut ahead of a state capture", () => {
       expect(await energyOf("Porto/Room1")).toBe(6_000);
       expect(await energyOf("Porto/Room0/Plug4")).toBe(1_000);
       expect(await energyOf("")).toBe(engine.view(engine.roots()[0]!, now()).energyMwh);
+    } finally {
+      await output.close();
+    }
+  });
+});
+
+describe("history backlog spill warning", () => {
+  it("is logged once per backlog, however often batches spill and come back before it is written whole", async () => {
+    const lines: string[] = [];
+    const log = pino({ level: "warn" }, { write: (line: string) => lines.push(line) });
+    // A batch is the 16 nodes' rows: a second one waiting spills.
+    const { output, minute, now } = await setUp(false, { maxMemoryRows: 20, log });
+    const warnings = () => lines.filter((l) => l.includes("history backlog larger than")).length;
+    try {
+      const cut = () => {
+        minute();
+        output.absorb(now());
+      };
+      cut();
+      cut();
+      expect(output.statistics.spilledRows).toBe(16);
+      expect(warnings()).toBe(1);
+      // The first batch written, the spilled one back in memory; the next spills again.
+      output.durable(output.snapshotSeq - 1);
+      await waitFor(() => output.statistics.spilledRows === 0, "the spilled batch to come back");
+      cut();
+      expect(output.statistics.spilledRows).toBe(16);
+      expect(warnings()).toBe(1);
+      // Written whole: a later backlog is a new one, and said so.
+      output.durable(output.snapshotSeq);
+      await waitFor(() => output.statistics.queuedBatches === 0, "the backlog to be written");
+      cut();
+      cut();
+      expect(output.statistics.spilledRows).toBe(16);
+      expect(warnings()).toBe(2);
     } finally {
       await output.close();
     }

@@ -109,6 +109,8 @@ export class HistoryOutput implements CycleOutput {
   private lastSlotMs = Number.NaN;
   private lastPruneMs = 0;
   private spillFailing = false;
+  /** The backlog spilled since it was last written whole (its warning is logged once). */
+  private spilled = false;
   private readonly queuedAtMs = new Map<number, number>();
   /** The nodes of the cycle in progress still to observe. */
   private observing: { nodes: readonly NodeId[]; next: number; nowMs: number } | undefined;
@@ -241,10 +243,11 @@ export class HistoryOutput implements CycleOutput {
     const batch = this.ledger.cut(nowMs, pool, maxRows);
     this.cutSpare = pool.remaining();
     if (batch === undefined) return;
-    const spilledBefore = this.queue.spilledRows;
     this.queue.push(batch);
     this.queuedAtMs.set(batch.seq, nowMs);
-    if (spilledBefore === 0 && this.queue.spilledRows > 0) {
+    // Once per backlog: a database that lags spills and takes back batches again and again.
+    if (!this.spilled && this.queue.spilledRows > 0) {
+      this.spilled = true;
       this.log.warn(
         { path: this.options.spillPath, maxMemoryRows: this.options.maxMemoryRows },
         "history backlog larger than [history] max_memory_rows: the older rows wait in a spill file next to the state",
@@ -407,6 +410,7 @@ export class HistoryOutput implements CycleOutput {
       if (head instanceof PackedBatch) await head.materialize();
       await this.store.write(head);
       this.queue.shift();
+      if (this.queue.length === 0) this.spilled = false;
       if (head instanceof PackedBatch) this.recycle(head);
       for (const seq of this.queuedAtMs.keys()) if (seq <= head.seq) this.queuedAtMs.delete(seq);
       this.stats.rowsWritten += rowCount(head);
