@@ -76,6 +76,9 @@ export const CUT_AHEAD_MIN_ROWS = 5_000;
  */
 export const CUT_AHEAD_SLICE_ROWS = 10_000;
 
+/** The spill warning is logged at most this often, ms. */
+const SPILL_WARNING_EVERY_MS = 3_600_000;
+
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
 const PRUNE_EVERY_MS = 3_600_000;
@@ -111,6 +114,8 @@ export class HistoryOutput implements CycleOutput {
   private spillFailing = false;
   /** The backlog spilled since it was last written whole (its warning is logged once). */
   private spilled = false;
+  /** When the spill warning was last logged (the history's clock, ms). */
+  private spillWarnedAtMs = Number.NEGATIVE_INFINITY;
   private readonly queuedAtMs = new Map<number, number>();
   /** The nodes of the cycle in progress still to observe. */
   private observing: { nodes: readonly NodeId[]; next: number; nowMs: number } | undefined;
@@ -245,13 +250,17 @@ export class HistoryOutput implements CycleOutput {
     if (batch === undefined) return;
     this.queue.push(batch);
     this.queuedAtMs.set(batch.seq, nowMs);
-    // Once per backlog: a database that lags spills and takes back batches again and again.
+    // Once per backlog, and at most once an hour: a database that lags spills and takes back
+    // batches again and again, and a capture of more rows than the limit spills every time.
     if (!this.spilled && this.queue.spilledRows > 0) {
       this.spilled = true;
-      this.log.warn(
-        { path: this.options.spillPath, maxMemoryRows: this.options.maxMemoryRows },
-        "history backlog larger than [history] max_memory_rows: the older rows wait in a spill file next to the state",
-      );
+      if (nowMs - this.spillWarnedAtMs >= SPILL_WARNING_EVERY_MS) {
+        this.spillWarnedAtMs = nowMs;
+        this.log.warn(
+          { path: this.options.spillPath, maxMemoryRows: this.options.maxMemoryRows },
+          "history backlog larger than [history] max_memory_rows: the older rows wait in a spill file next to the state",
+        );
+      }
     }
     if (this.queue.spillError !== undefined && !this.spillFailing) {
       this.spillFailing = true;
