@@ -807,10 +807,11 @@ const SETTLE_EVERY_MS = 1000;
 /** Time the history's share of a settle turn may take, ms. */
 const HISTORY_CREDIT_BUDGET_MS = 6;
 /**
- * Slices of a history batch cut ahead of one state capture at most (640,000 rows at 10,000 a
- * slice); should changes keep coming faster than that, the capture cuts the rest.
+ * Turns of history work ahead of one state capture at most (each takes credits for up to 8 ms
+ * or cuts up to 10,000 rows); should changes keep coming faster than that, the capture takes
+ * and cuts the rest.
  */
-const MAX_CUT_AHEAD_SLICES = 64;
+const MAX_CUT_AHEAD_SLICES = 256;
 /** Devices settled per turn of the event loop (about 1-2 ms of work). */
 const SETTLE_DEVICES_PER_TURN = 5000;
 /**

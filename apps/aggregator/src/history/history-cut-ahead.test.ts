@@ -26,12 +26,12 @@ const waitFor = async (check: () => boolean, what: string, ms = 15_000) => {
  */
 async function setUp(
   trackingT0 = false,
-  { maxMemoryRows = 1_000, log = pino({ level: "silent" }) } = {},
+  { maxMemoryRows = 1_000, log = pino({ level: "silent" }), plugs = 12 } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), "coreflux-history-cut-ahead-"));
   dirs.push(dir);
   const engine = createEnergyEngine({ timeZone: "Europe/Lisbon", creditSlotMinutes: 15 });
-  const meters = Array.from({ length: 12 }, (_, i) => {
+  const meters = Array.from({ length: plugs }, (_, i) => {
     const found = engine.meter(["Co", "Porto", `Room${i % 2}`, `Plug${i}`], "switch:0");
     if (found.ok !== true) throw new Error("meter refused");
     return found.meter;
@@ -131,6 +131,31 @@ describe("history batch cut ahead of a state capture", () => {
       expect(await energyOf("")).toBe(12_000);
       expect(await energyOf("Porto/Room1")).toBe(6_000);
       expect(await energyOf("Porto/Room0/Plug4")).toBe(1_000);
+      expect(await energyOf("")).toBe(engine.view(engine.roots()[0]!, now()).energyMwh);
+    } finally {
+      await output.close();
+    }
+  });
+});
+
+describe("history credits taken ahead of a state capture", () => {
+  it("takes the engine's credits a budget at a time, and cuts only once none wait", async () => {
+    const { engine, output, minute, now, energyOf } = await setUp(true, { plugs: 600 });
+    try {
+      minute();
+      const before = output.snapshotSeq;
+      // A budget always spent: 256 credits a call (of 600), no cut while credits wait.
+      expect(output.cutAhead(now(), 1, 10_000, -1)).toBe(true);
+      expect(output.cutAhead(now(), 1, 10_000, -1)).toBe(true);
+      expect(output.snapshotSeq).toBe(before);
+      // The last 88 credits taken, then 604 rows (600 plugs, 2 rooms, office, company) cut.
+      expect(output.cutAhead(now(), 1, 10_000, -1)).toBe(true);
+      expect(output.snapshotSeq).toBe(before + 1);
+      expect(output.packedSnapshot().queue.at(-1)?.path.length).toBe(604);
+      expect(output.cutAhead(now(), 1, 10_000, -1)).toBe(false);
+      output.durable(output.snapshotSeq);
+      await waitFor(() => output.statistics.queuedBatches === 0, "the batch to be written");
+      expect(await energyOf("")).toBe(600_000);
       expect(await energyOf("")).toBe(engine.view(engine.roots()[0]!, now()).energyMwh);
     } finally {
       await output.close();
