@@ -351,7 +351,9 @@ export async function startService(
       },
       "publish cycle",
     );
-    if (changedSinceSave && saving === undefined && performance.now() >= stateWriteRestUntilMs) {
+    // The rest after a long state write is skipped when history rows wait for a state.
+    const rested = performance.now() >= stateWriteRestUntilMs || history?.needsState === true;
+    if (changedSinceSave && saving === undefined && rested) {
       // In a turn of its own (the cycle's turn is long enough at 100,000 devices), after the
       // writer's thread made the capture's buffers if the fleet outgrew them: the capture, the
       // journal's rotation and the state's meta, together.

@@ -163,6 +163,29 @@ describe("history credits taken ahead of a state capture", () => {
   });
 });
 
+describe("history rows waiting for a state write", () => {
+  it("ask for the next state write without its rest from half of max_memory_rows on", async () => {
+    const { output, minute, now } = await setUp(false, { maxMemoryRows: 64 });
+    try {
+      expect(output.needsState).toBe(false);
+      minute();
+      output.takeCredits();
+      // 16 rows changed, not cut yet: below 32.
+      expect(output.needsState).toBe(false);
+      output.absorb(now());
+      minute();
+      output.takeCredits();
+      // 16 cut and 16 more changed: 32 of 64.
+      expect(output.needsState).toBe(true);
+      output.durable(output.snapshotSeq);
+      await waitFor(() => output.statistics.queuedBatches === 0, "the batch to be written");
+      expect(output.needsState).toBe(false);
+    } finally {
+      await output.close();
+    }
+  });
+});
+
 describe("history backlog spill warning", () => {
   it("is logged once per backlog, however often batches spill and come back, and at most once an hour", async () => {
     const lines: string[] = [];

@@ -182,6 +182,17 @@ export class HistoryOutput implements CycleOutput {
     };
   }
 
+  /**
+   * True when the rows waiting in memory (cut or still to cut) reach half of `max_memory_rows`:
+   * they become writable only once a state file includes them, so the service writes the next
+   * state without its rest (see `nextStateWriteMs`) rather than let them spill — a spill writes
+   * the waiting rows to disk in one turn, 2.4 s for ~200,000 rows at 100,000 devices (measured).
+   */
+  get needsState(): boolean {
+    const inMemory = this.queue.rows - this.queue.spilledRows + this.ledger.changedRows;
+    return inMemory * 2 >= this.options.maxMemoryRows;
+  }
+
   /** The store, once open (for the report and later readers in the same process). */
   get openStore(): HistoryStore | undefined {
     return this.store;
