@@ -77,10 +77,9 @@ export const CUT_AHEAD_MIN_ROWS = 5_000;
 export const CUT_AHEAD_SLICE_ROWS = 10_000;
 
 /**
- * Time {@link HistoryOutput.cutAhead} may spend taking the engine's credits in one turn, ms: when
- * a fleet appears, its credits go to untracked periods (string-keyed amounts), the settle turns'
- * share falls behind, and taking them all in one turn held the event loop up to 1.3 s (measured
- * at 100,000 devices).
+ * Time {@link HistoryOutput.cutAhead} may spend taking the engine's credits in one turn, ms, as
+ * the settle turns take theirs: should their share fall behind (a large fleet appearing, whose
+ * credits go to untracked periods, slower to take), the backlog never holds one turn.
  */
 export const CUT_AHEAD_CREDIT_BUDGET_MS = 8;
 
