@@ -61,7 +61,8 @@ async function exactScenario(
       expect(result.replayedAfterRestart).toEqual(Array(aggregators).fill(result.queuedWhileAway));
     } else {
       // A NATS cluster redelivers a few messages it had delivered but not yet seen acknowledged
-      // (208 for 205 in one run): duplicates, which the engine absorbs (totals stay exact).
+      // (208 for 205 in one run), a QoS 1 bridge what was in flight when its far end restarted:
+      // duplicates, which the engine absorbs (totals stay exact).
       for (const n of result.replayedAfterRestart ?? []) {
         expect(n).toBeGreaterThanOrEqual(result.queuedWhileAway as number);
       }
@@ -236,7 +237,15 @@ describe.skipIf(MOSQUITTO === undefined)(
       { label: "Bridge" },
       (result) => {
         expect(result.foreignTopics).toEqual([]);
+        // A few at most: only what was in flight on the bridge when A went down comes again.
+        for (const n of result.replayedAfterRestart ?? []) {
+          expect(n).toBeLessThanOrEqual((result.queuedWhileAway as number) + 5);
+        }
       },
+      // The bridge is QoS 1 (at least once): a message A had sent to B but whose PUBACK A had
+      // not recorded when it restarted is sent again, and B queues it again for the aggregator
+      // (223 for 222 in one CI run). A duplicate the engine absorbs: the totals stay exact.
+      "at-least",
     );
   },
 );
