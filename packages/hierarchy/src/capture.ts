@@ -258,10 +258,15 @@ export class CaptureEncoder {
    * The snapshot of `capture`. The capture's arrays stay untouched (hand them back to the
    * engine's thread for reuse).
    *
+   * @param views when true, the number columns of nodes and meters are views of the capture's
+   *   typed arrays, and the node names this encoder's own array: no copy of them is made. Only for a JSON writer that writes a typed array as an array of numbers and a
+   *   number that is not finite as null (`JSON.stringify` does not), before the capture goes
+   *   back and before the next `encode`. The text is then the same as `JSON.stringify` of the
+   *   snapshot without `views`.
    * @throws TypeError when `capture` is not an {@link EngineCapture} of this release, or does
    *   not follow the captures this encoder has seen.
    */
-  encode(capture: EngineCapture): EngineSnapshot {
+  encode(capture: EngineCapture, views = false): EngineSnapshot {
     if (capture?.kind !== CAPTURE_KIND)
       throw new TypeError("not an EngineCapture of this release of @coreflux/hierarchy");
     const { nodes: cn, meters: cm } = capture;
@@ -276,21 +281,26 @@ export class CaptureEncoder {
 
     const nodes = new NodeColumns();
     const meters = new MeterColumns(resolveOptions());
-    for (const name of this.names) nodes.name.push(name);
-    for (const id of this.ids) meters.meterId.push(id);
+    // This encoder's own arrays, not copies: the snapshot copies the names (unless `views`)
+    // and makes its own meter ids.
+    (nodes as { name: string[] }).name = this.names;
+    (meters as { meterId: string[] }).meterId = this.ids;
     fillColumns(nodes, NODE_COLUMNS, cn.columns, cn.count);
     fillColumns(meters, METER_COLUMNS, cm.columns, cm.count);
     fillColumns(meters.active, COUNTER_COLUMNS, cm.active, cm.count);
     fillColumns(meters.returned, COUNTER_COLUMNS, cm.returned, cm.count);
     fillColumns(meters.evidence, EVIDENCE_COLUMNS, cm.evidence, cm.count);
-    return encodeSnapshot({
-      timeZone: capture.timeZone,
-      latestTsMs: capture.latestTsMs,
-      clockMs: capture.clockMs,
-      nodes,
-      meters,
-      freshOrder: Array.from(capture.freshOrder),
-    });
+    return encodeSnapshot(
+      {
+        timeZone: capture.timeZone,
+        latestTsMs: capture.latestTsMs,
+        clockMs: capture.clockMs,
+        nodes,
+        meters,
+        freshOrder: Array.from(capture.freshOrder),
+      },
+      views,
+    );
   }
 }
 

@@ -279,13 +279,26 @@ export interface EngineParts {
 
 const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
+/**
+ * While {@link encodeSnapshot} runs with `columnViews` (it is synchronous: nothing else runs
+ * meanwhile), {@link dense} and {@link denseOrNull} return views of the typed arrays instead of
+ * copies.
+ */
+let columnViews = false;
+
+/** The first `count` entries of `data`: a plain array, or a view of it (see {@link columnViews}). */
 function dense(data: ArrayLike<number>, count: number): number[] {
+  if (columnViews && ArrayBuffer.isView(data)) {
+    return (data as Float64Array).subarray(0, count) as unknown as number[];
+  }
   const out = new Array<number>(count);
   for (let i = 0; i < count; i++) out[i] = data[i]!;
   return out;
 }
 
 function denseOrNull(data: ArrayLike<number>, count: number): (number | null)[] {
+  // A view: a JSON writer of typed arrays writes a number that is not finite as null, as here.
+  if (columnViews && ArrayBuffer.isView(data)) return dense(data, count);
   const out = new Array<number | null>(count);
   for (let i = 0; i < count; i++) out[i] = finiteOrNull(data[i]!);
   return out;
@@ -433,8 +446,25 @@ function ratedOf(m: MeterColumns, count: number): SparseColumn {
   return out;
 }
 
-/** Writes the engine's state as a snapshot document. */
-export function encodeSnapshot(parts: EngineParts): EngineSnapshot {
+/**
+ * Writes the engine's state as a snapshot document.
+ *
+ * @param views when true, the number columns that hold every node's or every meter's value are
+ *   views of `parts`' typed arrays (`Float64Array` and the like), not copies: for a JSON writer
+ *   that writes a typed array as an array of numbers, a number that is not finite as null
+ *   (`JSON.stringify` does not: it writes a typed array as an object). The document is only
+ *   valid while `parts`' arrays are unchanged.
+ */
+export function encodeSnapshot(parts: EngineParts, views = false): EngineSnapshot {
+  columnViews = views;
+  try {
+    return encodeParts(parts);
+  } finally {
+    columnViews = false;
+  }
+}
+
+function encodeParts(parts: EngineParts): EngineSnapshot {
   const n = parts.nodes;
   const m = parts.meters;
   const nc = n.count;
@@ -488,7 +518,8 @@ export function encodeSnapshot(parts: EngineParts): EngineSnapshot {
     clockMs: finiteOrNull(parts.clockMs),
     periods,
     nodes: {
-      name: n.name.slice(),
+      // A view's document is written before the names change (see encodeSnapshot).
+      name: columnViews ? n.name : n.name.slice(),
       parent: dense(n.parent.data, nc),
       energyMwh: dense(n.energyMwh.data, nc),
       hourPeriod: periodColumn(n.hourKey.data),
