@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { jsonBlocks, jsonChunks } from "./json-chunks";
+import { jsonByteBlocks, jsonChunks } from "./json-chunks";
 import { type StateDocument, writeState, writeStateSync } from "./state-store";
 
 const joined = (value: unknown, batch?: number) => [...jsonChunks(value, batch)].join("");
@@ -112,15 +112,81 @@ describe("jsonChunks", () => {
   });
 });
 
-describe("jsonBlocks", () => {
-  it("groups pieces into blocks of about the target size, never splitting one", () => {
-    const doc = { a: Array.from({ length: 50_000 }, (_, i) => i), b: "x".repeat(300_000) };
-    const blocks = [...jsonBlocks(doc, 100_000)];
-    expect(blocks.join("")).toBe(JSON.stringify(doc));
+describe("typed arrays", () => {
+  /** JSON.stringify with typed arrays as arrays of their numbers (NaN and ±Infinity: null). */
+  const asArrays = (value: unknown) =>
+    JSON.stringify(value, (_key, v) => (ArrayBuffer.isView(v) ? Array.from(v as Uint8Array) : v));
+
+  it("are written as arrays of their numbers, not finite ones as null, in any batch size", () => {
+    const floats = new Float64Array(10_000);
+    for (let i = 0; i < floats.length; i++) floats[i] = (i - 5000) * 1.25e-3;
+    floats[3] = Number.NaN;
+    floats[4097] = Number.POSITIVE_INFINITY;
+    floats[8191] = Number.NEGATIVE_INFINITY;
+    floats[5] = -0;
+    floats[6] = 1.5e300;
+    floats[7] = 5e-324;
+    const doc = {
+      floats,
+      finite: new Float64Array([0.1, 2, 3e21, -4.5]),
+      ints: Int32Array.from({ length: 5000 }, (_, i) => (i % 3 === 0 ? -i : i * 1000)),
+      bytes: Uint8Array.from([0, 1, 255]),
+      counts: new Uint32Array([4_294_967_295, 0]),
+      single: new Float32Array([0.1, Number.NaN]),
+      empty: new Float64Array(0),
+      inArray: [new Int32Array([1, 2]), 3, { x: new Float64Array([Number.NaN]) }],
+      view: new Float64Array([9, 8, 7, 6]).subarray(1, 3),
+    };
+    const expected = asArrays(doc);
+    expect(expected).toContain('"view":[8,7]');
+    for (const batch of [1, 7, 4096, 100_000]) {
+      expect([...jsonChunks(doc, batch)].join("")).toBe(expected);
+    }
+    expect(JSON.parse(expected).floats[5]).toBe(0);
+    expect([...jsonChunks(new Int32Array([1, -2]))].join("")).toBe("[1,-2]");
+  });
+
+  it("of BigInts still throw, as in JSON.stringify; a DataView is left to JSON.stringify", () => {
+    expect(() => [...jsonChunks({ big: new BigInt64Array(1) })]).toThrow(TypeError);
+    const view = new DataView(new ArrayBuffer(4));
+    expect([...jsonChunks({ view })].join("")).toBe(JSON.stringify({ view }));
+  });
+});
+
+describe("jsonByteBlocks", () => {
+  /** The bytes of every block, each copied before the next one overwrites it. */
+  const collect = (value: unknown, block: Buffer) => {
+    const copies: Buffer[] = [];
+    for (const bytes of jsonByteBlocks(value, block)) copies.push(Buffer.from(bytes));
+    return copies;
+  };
+
+  it("gathers pieces in the block given, never splitting one, with every character's bytes", () => {
+    const doc = {
+      a: Array.from({ length: 50_000 }, (_, i) => i),
+      names: Array.from({ length: 3000 }, (_, i) => `Sala ${i} é 会议室 🔌`),
+      b: "x".repeat(300_000),
+    };
+    const block = Buffer.alloc(100_000);
+    const blocks = collect(doc, block);
+    expect(Buffer.concat(blocks).toString("utf8")).toBe(JSON.stringify(doc));
+    expect(Buffer.concat(blocks).equals(Buffer.from(JSON.stringify(doc)))).toBe(true);
     expect(blocks.length).toBeGreaterThan(3);
-    // The 300,000-character string is one piece: a block holds it whole.
-    expect(blocks.some((b) => b.includes("x".repeat(300_000)))).toBe(true);
-    for (const block of blocks.slice(0, -1)) expect(block.length).toBeGreaterThanOrEqual(100_000);
+    // The 300,000-character string is a piece larger than the block: it comes alone.
+    expect(blocks.some((b) => b.length === 300_002)).toBe(true);
+    expect(blocks.filter((b) => b.length > block.length)).toHaveLength(1);
+    // The others fill the block but for less than a piece.
+    const full = blocks.filter((b) => b.length <= block.length).slice(0, -1);
+    for (const b of full) expect(b.length).toBeGreaterThan(block.length - 20_000);
+  });
+
+  it("yields views of the block itself, and nothing for an empty value", () => {
+    const block = Buffer.alloc(64);
+    const views = [...jsonByteBlocks({ a: 1 }, block)];
+    expect(views).toHaveLength(1);
+    expect(views[0]!.buffer).toBe(block.buffer);
+    expect(views[0]!.toString()).toBe('{"a":1}');
+    expect([...jsonByteBlocks(undefined, block)]).toEqual([]);
   });
 });
 

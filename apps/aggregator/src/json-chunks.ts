@@ -1,7 +1,10 @@
 /**
  * JSON text in pieces: the same characters `JSON.stringify(value)` gives, produced a piece at a
  * time so that a large document (the state file: arrays with an entry per node and per meter)
- * is written without ever holding its whole text, nor the whole text's bytes, in memory.
+ * is written without ever holding its whole text, nor the whole text's bytes, in memory. One
+ * difference: a typed array of numbers is written as an array of its numbers (a number that is
+ * not finite as null), where `JSON.stringify` writes an object with a member per index. The
+ * engine's columns go to the state file that way, as views, without a copy into plain arrays.
  */
 
 /** Elements of an array stringified together at most (one piece of text each). */
@@ -16,6 +19,60 @@ const SMALL_ELEMENT_WEIGHT = 64;
 
 /** A piece of small elements weighs at most this many times its batch size. */
 const BATCH_WEIGHT_PER_ELEMENT = 4;
+
+/** A typed array of numbers (not a DataView, not of BigInts, which JSON cannot hold). */
+type NumberView =
+  | Float64Array
+  | Float32Array
+  | Int32Array
+  | Uint32Array
+  | Int16Array
+  | Uint16Array
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray;
+
+function isNumberView(value: unknown): value is NumberView {
+  return (
+    ArrayBuffer.isView(value) &&
+    !(value instanceof DataView) &&
+    !(value instanceof BigInt64Array) &&
+    !(value instanceof BigUint64Array)
+  );
+}
+
+/**
+ * Entries `from .. to - 1` of `view` as JSON array elements: the native `join` when every one is
+ * finite (its number formatting is JSON's), else one at a time with null for the others.
+ */
+function numbersText(view: NumberView, from: number, to: number): string {
+  const part = view.subarray(from, to);
+  if (!(part instanceof Float64Array || part instanceof Float32Array)) return part.join(",");
+  let finite = true;
+  for (let k = 0; k < part.length; k++) {
+    if (!Number.isFinite(part[k])) {
+      finite = false;
+      break;
+    }
+  }
+  if (finite) return part.join(",");
+  let text = "";
+  for (let k = 0; k < part.length; k++) {
+    const v = part[k] as number;
+    text += `${k > 0 ? "," : ""}${Number.isFinite(v) ? v : "null"}`;
+  }
+  return text;
+}
+
+/** A typed array as a JSON array, `batchElements` numbers a piece. */
+function* numberViewChunks(view: NumberView, batchElements: number): Generator<string> {
+  yield "[";
+  for (let i = 0; i < view.length; i += batchElements) {
+    const text = numbersText(view, i, Math.min(view.length, i + batchElements));
+    yield i > 0 ? `,${text}` : text;
+  }
+  yield "]";
+}
 
 /** A value JSON.stringify writes as one token (or "null"), never as a nested structure. */
 function isScalar(value: unknown): boolean {
@@ -76,6 +133,10 @@ export function* jsonChunks(
   value: unknown,
   batchElements: number = ARRAY_BATCH_ELEMENTS,
 ): Generator<string> {
+  if (isNumberView(value)) {
+    yield* numberViewChunks(value, batchElements);
+    return;
+  }
   if (typeof value !== "object" || value === null || !isWalkable(value)) {
     const text = JSON.stringify(value) as string | undefined;
     if (text !== undefined) yield text;
@@ -134,20 +195,28 @@ function* element(value: unknown, batchElements: number): Generator<string> {
 }
 
 /**
- * Groups the pieces of {@link jsonChunks} into strings of about `targetChars` characters (a
- * piece is never split), for writes of a useful size.
+ * The UTF-8 bytes of {@link jsonChunks}' pieces, gathered in `block` (a piece is never split):
+ * yields `block`'s filled part each time the next piece would not fit, and at the end. Each
+ * yielded view is only valid until the generator resumes (the next piece overwrites it): write
+ * it before asking for the next. A piece larger than `block` comes as a Buffer of its own. No
+ * text is joined and no buffer made per write: a state write's garbage is its pieces only.
  */
-export function* jsonBlocks(value: unknown, targetChars: number): Generator<string> {
-  let pending: string[] = [];
-  let pendingChars = 0;
+export function* jsonByteBlocks(value: unknown, block: Buffer): Generator<Buffer> {
+  let used = 0;
   for (const piece of jsonChunks(value)) {
-    pending.push(piece);
-    pendingChars += piece.length;
-    if (pendingChars >= targetChars) {
-      yield pending.join("");
-      pending = [];
-      pendingChars = 0;
+    // Up to 3 bytes per UTF-16 unit: count exactly only when it might not fit.
+    if (used + piece.length * 3 > block.length) {
+      const bytes = Buffer.byteLength(piece);
+      if (used + bytes > block.length) {
+        if (used > 0) yield block.subarray(0, used);
+        used = 0;
+        if (bytes > block.length) {
+          yield Buffer.from(piece);
+          continue;
+        }
+      }
     }
+    used += block.write(piece, used);
   }
-  if (pending.length > 0) yield pending.join("");
+  if (used > 0) yield block.subarray(0, used);
 }

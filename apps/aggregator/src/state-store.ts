@@ -12,10 +12,27 @@ import {
 import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { HistoryState } from "./history/history-output";
-import { jsonBlocks } from "./json-chunks";
+import { jsonByteBlocks } from "./json-chunks";
 
-/** Characters of JSON text per write of a state file (about as many bytes). */
-const WRITE_BLOCK_CHARS = 1 << 20;
+/** Bytes of JSON text per write of a state file. */
+const WRITE_BLOCK_BYTES = 1 << 20;
+
+/** A write block no write is using: one per thread, kept from one state write to the next. */
+let spareBlock: Buffer | undefined;
+
+/**
+ * A block for one write's bytes, the spare one if no other write holds it (writes of the same
+ * thread can overlap: a state file and another JSON file), handed back by {@link releaseBlock}.
+ */
+function takeBlock(): Buffer {
+  const block = spareBlock ?? Buffer.allocUnsafeSlow(WRITE_BLOCK_BYTES);
+  spareBlock = undefined;
+  return block;
+}
+
+function releaseBlock(block: Buffer): void {
+  spareBlock = block;
+}
 
 /** Marks an aggregator state document. */
 export const STATE_FORMAT = "coreflux.aggregator.state";
@@ -131,11 +148,11 @@ export async function writeState(path: string, state: StateDocument): Promise<vo
     constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC,
     0o600,
   );
+  const block = takeBlock();
   try {
     await handle.chmod(0o600);
     // In blocks: the document's whole text (and its bytes) is never in memory at once.
-    for (const block of jsonBlocks(state, WRITE_BLOCK_CHARS)) {
-      const data = Buffer.from(block);
+    for (const data of jsonByteBlocks(state, block)) {
       let written = 0;
       while (written < data.length) {
         written += (await handle.write(data, written, data.length - written)).bytesWritten;
@@ -146,6 +163,8 @@ export async function writeState(path: string, state: StateDocument): Promise<vo
     await handle.close();
     await rm(temporary, { force: true });
     throw error;
+  } finally {
+    releaseBlock(block);
   }
   await handle.close();
   try {
@@ -171,15 +190,16 @@ export function writeStateSync(path: string, state: StateDocument): void {
 export function writeJsonFileSync(path: string, value: unknown): void {
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
+  const block = takeBlock();
   try {
     fchmodSync(fd, 0o600);
-    for (const block of jsonBlocks(value, WRITE_BLOCK_CHARS)) {
-      const data = Buffer.from(block);
+    for (const data of jsonByteBlocks(value, block)) {
       let written = 0;
       while (written < data.length) written += writeSync(fd, data, written, data.length - written);
     }
     fsyncSync(fd);
   } finally {
+    releaseBlock(block);
     closeSync(fd);
   }
   try {

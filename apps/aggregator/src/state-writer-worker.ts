@@ -59,7 +59,8 @@ async function handle(request: StateWriteRequest): Promise<void> {
       historyBuffers = packedBuffers(meta.history);
       meta = { ...meta, history: historyPaths.complete(meta.history) };
     }
-    await writeState(request.path, toStateDocument(meta, encoder.encode(capture)));
+    // Views of the capture's columns, not copies (written before the capture goes back).
+    await writeState(request.path, toStateDocument(meta, encoder.encode(capture, true)));
   } catch (failure) {
     error = failure instanceof Error ? failure.message : String(failure);
   }
