@@ -6,7 +6,7 @@ import { setFlagsFromString } from "node:v8";
  * gets a 4 GB heap limit, and with it leave to grow up to four times its live objects between
  * full collections: in the 10,000-device benchmark the main heap climbed to 100-160 MB, mostly
  * garbage, in some runs and not in others (peak RSS 219-277 MB on 2026-12-06, 213-293 before).
- * 50 keeps it near 1.5 times: peak RSS 195-200 MB in the same benchmark and sitting, at a few
+ * 50 keeps it near 1.5 times: peak RSS 195-203 MB in the same benchmark and sitting, at a few
  * more full collections (CPU per message within the run-to-run spread). See BENCHMARKS.md.
  */
 export const HEAP_GROWING_PERCENT = 50;
