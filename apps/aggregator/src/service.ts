@@ -354,12 +354,13 @@ export async function startService(
     // The rest after a long state write is skipped when history rows wait for a state.
     const rested = performance.now() >= stateWriteRestUntilMs || history?.needsState === true;
     if (changedSinceSave && saving === undefined && rested) {
-      // In a turn of its own (the cycle's turn is long enough at 100,000 devices), after the
-      // writer's thread made the capture's buffers if the fleet outgrew them: the capture, the
-      // journal's rotation and the state's meta, together.
-      const room = stateWriter.makeRoom(engine) ?? nextTurn();
-      saving = room
+      // In a turn of its own (the cycle's turn is long enough at 100,000 devices), after a
+      // large history batch was cut ahead and the writer's thread made the capture's buffers
+      // and the packed history's if they are outgrown: the capture, the journal's rotation and
+      // the state's meta, together.
+      saving = nextTurn()
         .then(cutHistoryAhead)
+        .then(() => stateWriter.makeRoom(engine, history?.packNeeds()) ?? nextTurn())
         .then(saveState)
         .finally(() => {
           saving = undefined;

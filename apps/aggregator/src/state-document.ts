@@ -25,13 +25,16 @@ export interface StateWriteRequest {
 
 /**
  * What the state writer asks its thread before a write the buffers it has cannot hold: room
- * for `room` nodes and meters, in `capture`'s buffers grown (or in an empty capture), resident.
+ * for `room` nodes and meters, in `capture`'s buffers grown (or in an empty capture), resident;
+ * with `history`, buffers for the packed history state too (its `buffers` completed so that a
+ * pool over them serves requests of `needsBytes` without new memory: `reserveBuffers`).
  */
 export interface StateRoomRequest {
   kind: "room";
   id: number;
   capture: EngineCapture | undefined;
   room: CaptureRoom;
+  history?: { buffers: ArrayBuffer[]; needsBytes: number[] };
 }
 
 /** The state document of `meta` and an engine snapshot, keys in the file's usual order. */

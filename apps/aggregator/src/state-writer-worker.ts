@@ -7,7 +7,12 @@ import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
 import { parentPort } from "node:worker_threads";
 import { CaptureEncoder, captureBuffers, emptyCapture, reserveCapture } from "@coreflux/hierarchy";
-import { isPackedHistoryState, packedBuffers, ReceivedPaths } from "./history/packed-state";
+import {
+  isPackedHistoryState,
+  packedBuffers,
+  ReceivedPaths,
+  reserveBuffers,
+} from "./history/packed-state";
 import { type StateRoomRequest, type StateWriteRequest, toStateDocument } from "./state-document";
 import { writeState } from "./state-store";
 
@@ -32,18 +37,28 @@ parentPort?.on("message", (request: StateWriteRequest | StateRoomRequest) => {
   else void handle(request);
 });
 
-/** Grows (or makes) the buffers of the next capture here, where page faults stall nothing. */
+/**
+ * Grows (or makes) the buffers of the next capture, and of the next packed history state if
+ * asked, here, where page faults stall nothing. The history's buffers go back whatever happens
+ * (grown or as they came).
+ */
 function makeRoom(request: StateRoomRequest): void {
   let error: string | undefined;
   let capture = request.capture;
+  let historyBuffers = request.history?.buffers;
   try {
     if (capture === undefined) capture = emptyCapture(request.room);
     else reserveCapture(capture, 1, request.room);
+    if (request.history !== undefined)
+      historyBuffers = reserveBuffers(request.history.buffers, request.history.needsBytes);
   } catch (failure) {
     error = failure instanceof Error ? failure.message : String(failure);
   }
   const buffers = capture === undefined ? [] : captureBuffers(capture);
-  parentPort?.postMessage({ id: request.id, error, capture }, buffers);
+  parentPort?.postMessage({ id: request.id, error, capture, historyBuffers }, [
+    ...buffers,
+    ...(historyBuffers ?? []),
+  ]);
 }
 
 async function handle(request: StateWriteRequest): Promise<void> {

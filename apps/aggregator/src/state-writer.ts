@@ -7,7 +7,7 @@ import {
   type EnergyEngine,
   type EngineCapture,
 } from "@coreflux/hierarchy";
-import { isPackedHistoryState, packedBuffers } from "./history/packed-state";
+import { isPackedHistoryState, packedBuffers, poolServes } from "./history/packed-state";
 import {
   type StateMeta,
   type StateRoomRequest,
@@ -78,7 +78,10 @@ interface Reply {
   id: number;
   error?: string;
   capture: EngineCapture | undefined;
-  /** The buffers of the write's packed history state, back for the next one. */
+  /**
+   * The buffers of the write's packed history state, back for the next one (a room reply has
+   * them only when it was asked for history room).
+   */
   historyBuffers?: ArrayBuffer[];
 }
 
@@ -147,23 +150,33 @@ export class StateWriter {
   }
 
   /**
-   * Undefined when the buffers of the next write hold `engine`'s nodes and meters; otherwise
-   * the worker makes them (room for 1.25 times the counts, memory written once so it is
-   * resident) and the promise resolves once they are back, to write then. Without it the
-   * capture allocates on the calling thread, and fresh memory costs page faults there: at
-   * 100,000 meters a first capture took 150-250 ms instead of about 5 (measured). Never
-   * rejects: if the worker fails, the write allocates as it would have.
+   * Undefined when the buffers of the next write hold `engine`'s nodes and meters, and the
+   * history buffers handed back serve a packed history state whose arrays need
+   * `historyNeedsBytes` (`HistoryOutput.packNeeds`); otherwise the worker makes them (room for
+   * 1.25 times the counts, memory written once so it is resident) and the promise resolves once
+   * they are back, to write then. Without it the capture allocates on the calling thread, and
+   * fresh memory costs page faults there: at 100,000 meters a first capture took 150-250 ms
+   * instead of about 5, and packing a history that had outgrown its buffers 100-190 ms
+   * (measured). Never rejects: if the worker fails, the write allocates as it would have.
    */
-  makeRoom(engine: EnergyEngine): Promise<void> | undefined {
+  makeRoom(
+    engine: EnergyEngine,
+    historyNeedsBytes: readonly number[] = [],
+  ): Promise<void> | undefined {
     if (!this.threaded) return undefined;
     const spare = this.spare;
-    if (spare !== undefined) {
-      const room = captureRoom(spare);
-      if (room.nodes >= engine.nodeCount && room.meters >= engine.meterCount) return undefined;
-    }
+    const engineFits =
+      spare !== undefined &&
+      captureRoom(spare).nodes >= engine.nodeCount &&
+      captureRoom(spare).meters >= engine.meterCount;
+    const historyFits = poolServes(this.historyBuffers, historyNeedsBytes);
+    if (engineFits && historyFits) return undefined;
     const worker = this.ensureWorker();
     this.spare = undefined;
     const id = this.nextId++;
+    const history = historyFits
+      ? undefined
+      : { buffers: this.takeHistoryBuffers(), needsBytes: [...historyNeedsBytes] };
     const request: StateRoomRequest = {
       kind: "room",
       id,
@@ -172,10 +185,14 @@ export class StateWriter {
         nodes: Math.ceil(engine.nodeCount * ROOM_HEADROOM),
         meters: Math.ceil(engine.meterCount * ROOM_HEADROOM),
       },
+      ...(history === undefined ? {} : { history }),
     };
     return new Promise<void>((resolve) => {
       this.waiting.set(id, { resolve, reject: () => resolve() });
-      worker.postMessage(request, spare === undefined ? [] : captureBuffers(spare));
+      worker.postMessage(request, [
+        ...(spare === undefined ? [] : captureBuffers(spare)),
+        ...(history?.buffers ?? []),
+      ]);
     });
   }
 
@@ -234,7 +251,7 @@ export class StateWriter {
       this.waiting.delete(reply.id);
       // After a failure the next capture starts a new series (every name again).
       this.spare = reply.error === undefined ? reply.capture : undefined;
-      this.historyBuffers = reply.historyBuffers ?? [];
+      if (reply.historyBuffers !== undefined) this.historyBuffers = reply.historyBuffers;
       if (reply.error === undefined) waiter?.resolve();
       else waiter?.reject(new Error(reply.error));
     });

@@ -9,6 +9,7 @@ import {
   type PackedHistoryState,
   PathTable,
   packBatch,
+  poolServes,
 } from "../src/history/packed-state";
 import { PeriodLedger } from "../src/history/period-ledger";
 import type { StateMeta } from "../src/state-document";
@@ -204,6 +205,47 @@ describe("state writer thread", () => {
     const document = JSON.parse(readFileSync(path, "utf8"));
     expect(document.journalSeq).toBe(2);
     expect(document.engine).toEqual(JSON.parse(JSON.stringify(engine.snapshot())));
+  });
+
+  it("has the thread make the packed history's buffers too, which come back with each write, unused ones included", async () => {
+    const { path, writer } = writerInTempDir(WORKER);
+    const { engine } = fleet(3);
+    const table = new PathTable();
+    const ledger = new PeriodLedger(60_000, T0 - 60_000, undefined, table);
+    const paths = ["Porto/Kitchen/Plug", "Porto/Kitchen", "Porto", ""];
+    ledger.credit(paths, T0, 40, 0);
+    const batch = ledger.cut(T0 + 1_000)!;
+    // The ledger's two arrays, the batch's two, and a spare 64 KB the packing will not need.
+    const needs = [4 * 4, 4 * 8 * 8, 4 * 4, 4 * 11 * 8, 65_536];
+    // Nothing handed back yet: the thread makes them (the engine's capture buffers with them).
+    const room = writer.makeRoom(engine, needs);
+    expect(room).toBeInstanceOf(Promise);
+    await room;
+    expect(writer.makeRoom(engine, needs)).toBeUndefined();
+    const made = writer.takeHistoryBuffers();
+    expect(poolServes(made, needs)).toBe(true);
+    const pool = new BufferPool(made);
+    const history: PackedHistoryState = {
+      packed: true,
+      paths: table.paths,
+      pathsFrom: 0,
+      ledger: ledger.pack(pool),
+      queue: [packBatch(batch, table, pool)],
+      spilledThroughSeq: 0,
+      spareBuffers: pool.remaining(),
+    };
+    expect(history.spareBuffers).toHaveLength(1);
+    await writer.write(engine, { ...meta(1), history });
+    expect(JSON.parse(readFileSync(path, "utf8")).history.queue).toEqual([
+      { seq: batch.seq, rows: batch.rows },
+    ]);
+    // All five came back, the unused one too: the same needs want no room.
+    expect(writer.makeRoom(engine, needs)).toBeUndefined();
+    // A need none of them holds does.
+    const larger = writer.makeRoom(engine, [...needs, 1 << 20]);
+    expect(larger).toBeInstanceOf(Promise);
+    await larger;
+    expect(writer.makeRoom(engine, [...needs, 1 << 20])).toBeUndefined();
   });
 
   it("lets the next state write start after a rest of three times the last one's duration", () => {

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { createEnergyEngine } from "@coreflux/hierarchy";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { HistoryOutput } from "./history-output";
+import { HistoryOutput, PACK_TRACKED_PERIODS } from "./history-output";
+import { packedBuffers, reserveBuffers } from "./packed-state";
 
 const T0 = Date.UTC(2026, 10, 2, 9, 0, 0);
 const dirs: string[] = [];
@@ -157,6 +158,36 @@ describe("history credits taken ahead of a state capture", () => {
       await waitFor(() => output.statistics.queuedBatches === 0, "the batch to be written");
       expect(await energyOf("")).toBe(600_000);
       expect(await energyOf("")).toBe(engine.view(engine.roots()[0]!, now()).energyMwh);
+    } finally {
+      await output.close();
+    }
+  });
+});
+
+describe("history state packed into buffers made ahead", () => {
+  it("packs the ledger, the waiting batches and the capture's own batch into them, and hands every one back", async () => {
+    const { output, minute, now } = await setUp(true, { plugs: 40 });
+    try {
+      for (let m = 0; m < 3; m++) {
+        minute();
+        // A batch cut ahead waits for the state; then more changes for the capture's own cut.
+        output.cutAhead(now(), 1);
+        minute();
+        output.takeCredits();
+        const needs = output.packNeeds();
+        const made = reserveBuffers([], needs);
+        output.absorb(now());
+        const packed = output.packedSnapshot(0, made);
+        const used = packedBuffers(packed);
+        // Nothing new: every array is on a buffer made ahead, and every one travels back.
+        expect(used.every((b) => made.includes(b))).toBe(true);
+        expect(new Set(used).size).toBe(made.length);
+        expect(packed.queue.length).toBeGreaterThanOrEqual(2);
+      }
+      // The ledger's arrays are sized for every path in three periods (44 paths: 40 plugs, two
+      // rooms, the office, the company).
+      expect(PACK_TRACKED_PERIODS).toBe(3);
+      expect(output.packNeeds()[0]).toBe(4 * 3 * 44);
     } finally {
       await output.close();
     }

@@ -13,10 +13,12 @@ import type { CycleOutput, PublishCycle } from "../output/cycle-output";
 import { BatchQueue } from "./batch-queue";
 import {
   BufferPool,
+  LEDGER_STRIDE,
   PackedBatch,
   type PackedHistoryState,
   PathTable,
   packBatch,
+  ROW_STRIDE,
   rowCount,
 } from "./packed-state";
 import { type LedgerSnapshot, PeriodLedger } from "./period-ledger";
@@ -82,6 +84,18 @@ export const CUT_AHEAD_SLICE_ROWS = 10_000;
  * credits go to untracked periods, slower to take), the backlog never holds one turn.
  */
 export const CUT_AHEAD_CREDIT_BUDGET_MS = 8;
+
+/**
+ * Periods of every node the ledger is packed for ahead ({@link HistoryOutput.packNeeds}): the
+ * previous and the current one, and at a new period the one before them until the next cut.
+ */
+export const PACK_TRACKED_PERIODS = 3;
+
+/** Growth {@link HistoryOutput.packNeeds} allows for between the room made and the capture. */
+export const PACK_SLACK = 1.1;
+
+/** Rows {@link HistoryOutput.packNeeds} adds to the capture's own batch, for the same reason. */
+export const PACK_SLACK_ROWS = 4_096;
 
 /** The spill warning is logged at most this often, ms. */
 const SPILL_WARNING_EVERY_MS = 3_600_000;
@@ -371,7 +385,34 @@ export class HistoryOutput implements CycleOutput {
       ledger,
       queue,
       spilledThroughSeq: this.queue.spilledThroughSeq,
+      spareBuffers: pool.remaining(),
     };
+  }
+
+  /**
+   * The bytes each array of the next {@link packedSnapshot} will ask its buffer pool for, to
+   * have them made ahead (`StateWriter.makeRoom`): the ledger's two arrays, sized for
+   * {@link PACK_TRACKED_PERIODS} periods of every path known or the entries there are now if
+   * more; each waiting batch's two; and two for a batch of the rows changed since the last cut
+   * (the capture's own), with room for {@link PACK_SLACK} more and
+   * {@link PACK_SLACK_ROWS} rows. At a new period every node gets an entry in it while the
+   * old ones stay until the next cut: sized for what is tracked now, the ledger outgrew its
+   * buffers once a period, and packing it into fresh memory took 100-190 ms at 100,000 nodes.
+   */
+  packNeeds(): number[] {
+    const changed = this.ledger.changedRows;
+    const entries = Math.max(
+      PACK_TRACKED_PERIODS * this.pathTable.size,
+      Math.ceil((this.ledger.packedEntries + changed) * PACK_SLACK),
+    );
+    const needs = [entries * 4, entries * LEDGER_STRIDE * 8];
+    for (const batch of this.queue.inMemory()) {
+      const rows = rowCount(batch);
+      needs.push(rows * 4, rows * ROW_STRIDE * 8);
+    }
+    const next = Math.ceil(changed * PACK_SLACK) + PACK_SLACK_ROWS;
+    needs.push(next * 4, next * ROW_STRIDE * 8);
+    return needs;
   }
 
   /** The last batch seq a {@link packedSnapshot} taken now would include. */

@@ -9,7 +9,10 @@ import {
   type PackedHistoryState,
   PathTable,
   packBatch,
+  packedBuffers,
+  poolServes,
   ReceivedPaths,
+  reserveBuffers,
   unpackHistoryState,
 } from "./packed-state";
 import { PeriodLedger } from "./period-ledger";
@@ -134,6 +137,62 @@ describe("packed history state", () => {
     const fresh = pool.int32(10);
     expect(fresh.length).toBe(10);
     expect(fresh.buffer.byteLength).toBeGreaterThanOrEqual(50);
+  });
+});
+
+describe("buffers reserved ahead for a packed state", () => {
+  /** Takes `needs` from a pool over `buffers`: true when every array landed on one of them. */
+  const servedWithout = (buffers: ArrayBuffer[], needs: number[]): boolean => {
+    const pool = new BufferPool(buffers);
+    return needs.every((bytes) => buffers.includes(pool.int32(bytes / 4).buffer as ArrayBuffer));
+  };
+
+  it("serves every request from the spare buffers plus one new buffer per request none was left for", () => {
+    // Deterministic pseudo-random sizes (multiples of 8, as the packed arrays ask).
+    let x = 20_261_206;
+    const next = (n: number) => {
+      x = (x * 1_103_515_245 + 12_345) >>> 0;
+      return x % n;
+    };
+    for (let round = 0; round < 200; round++) {
+      const spare = Array.from({ length: next(6) }, () => new ArrayBuffer(8 * (1 + next(400))));
+      const needs = Array.from({ length: 1 + next(7) }, () => 8 * (1 + next(500)));
+      const served = poolServes(spare, needs);
+      const buffers = reserveBuffers(spare, needs);
+      // The spare buffers are all kept; new ones only where the pool would have taken new memory.
+      expect(buffers.slice(0, spare.length)).toEqual(spare);
+      expect(buffers.length === spare.length).toBe(served);
+      expect(poolServes(buffers, needs)).toBe(true);
+      // A real pool takes no new memory, in the order asked and in any other.
+      expect(servedWithout(buffers, needs)).toBe(true);
+      expect(servedWithout(buffers, [...needs].reverse())).toBe(true);
+      expect(
+        servedWithout(
+          buffers,
+          [...needs].sort((a, b) => a - b),
+        ),
+      ).toBe(true);
+    }
+  });
+
+  it("makes new buffers a quarter larger than asked and resident (written once)", () => {
+    const [fresh] = reserveBuffers([], [800]);
+    expect(fresh!.byteLength).toBe(1_000);
+    expect(new Uint8Array(fresh!).every((b) => b === 0)).toBe(true);
+    expect(poolServes([new ArrayBuffer(799)], [800])).toBe(false);
+    expect(poolServes([new ArrayBuffer(800)], [800])).toBe(true);
+    // Two requests cannot share one buffer.
+    expect(poolServes([new ArrayBuffer(1_600)], [800, 800])).toBe(false);
+  });
+
+  it("sends the buffers a packing did not use along with the state, so they come back", () => {
+    const { ledger, table } = scenario();
+    const unused = new ArrayBuffer(1 << 20);
+    const pool = new BufferPool([unused]);
+    const state = packedState(table, ledger.pack(new BufferPool()));
+    const withSpare = { ...state, spareBuffers: pool.remaining() };
+    expect(packedBuffers(withSpare)).toContain(unused);
+    expect(unpackHistoryState(withSpare)).toEqual(unpackHistoryState(state));
   });
 });
 

@@ -161,6 +161,11 @@ export class PeriodLedger {
     return this.dirty.length + this.late.size;
   }
 
+  /** Entries in the packed ledger ({@link pack} copies this many), as of the last cut. */
+  get packedEntries(): number {
+    return this.entryAt.length;
+  }
+
   /** Periods tracked whole (node and period pairs). */
   get size(): number {
     let n = 0;
