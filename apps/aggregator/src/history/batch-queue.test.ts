@@ -1,9 +1,18 @@
-import { appendFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { HistoryBatch } from "@coreflux/history";
 import { afterEach, describe, expect, it } from "vitest";
 import { BatchQueue } from "./batch-queue";
+import { PackedBatch, PathTable, packBatch } from "./packed-state";
+import { PeriodLedger } from "./period-ledger";
 import { SpillFile } from "./spill-file";
 
 const dirs: string[] = [];
@@ -67,7 +76,9 @@ describe("BatchQueue with a spill file", () => {
     queue.shift(); // batch 1 written; batch 2 comes back from the file as the head
     // The state file now: the batches in memory and the last spilled seq.
     const saved = {
-      queue: JSON.parse(JSON.stringify(queue.inMemory())),
+      queue: JSON.parse(
+        JSON.stringify(queue.inMemory().map((b) => ({ seq: b.seq, rows: b.rows }))),
+      ),
       through: queue.spilledThroughSeq,
     };
     // Then, before the next state write, more is spilled, and the process is killed.
@@ -99,5 +110,87 @@ describe("BatchQueue with a spill file", () => {
     expect(queue.spillError).toBeDefined();
     expect(queue.rows).toBe(15);
     expect(drain(queue)).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
+/** A batch cut by a ledger (packed, paths indexed in `table`) with seq `seq + 1`: every kind of row in it. */
+function cutBatch(table: PathTable, seq: number): PackedBatch {
+  const t0 = Date.UTC(2026, 11, 6, 9, 0);
+  const ledger = new PeriodLedger(60_000, t0 - 60_000, undefined, table);
+  ledger.credit(["Porto/Kitchen/Plug ⚡", "Porto/Kitchen", "Porto", ""], t0, 1_234.5, 6);
+  ledger.credit(["Lisbon/Lab/Em", "Lisbon/Lab", "Lisbon", ""], t0 + 60_000, 2 ** 52 + 1, 0);
+  ledger.observe("Porto", t0 + 1_000, 42.25, { online: 3, stale: 1, offline: 2 });
+  ledger.credit(["Porto/Hall/Lamp"], t0 - 3_600_000, 7, 1); // an untracked period: additive
+  const batch = ledger.cut(t0 + 2 * 60_000)!;
+  return new PackedBatch(seq + 1, batch.pathIndex, batch.values, table.paths);
+}
+
+describe("SpillFile records", () => {
+  it("gives back exactly the rows it was given, in the history's path table, without a row object on the way", () => {
+    const path = spillPath();
+    const table = new PathTable();
+    const a = cutBatch(table, 0);
+    const b = cutBatch(table, 1);
+    const file = new SpillFile(path, table);
+    file.append([a, b]);
+    expect(file.rows).toBe(a.size + b.size);
+    // The bytes are no JSON: a record per batch.
+    expect(readFileSync(path)[0]).not.toBe(0x7b);
+    const first = file.shift()!;
+    expect(first).toBeInstanceOf(PackedBatch);
+    expect(first.seq).toBe(a.seq);
+    expect(first.rows).toEqual(a.rows);
+    // Indexed in the same table: packed into a state as it is.
+    const packed = packBatch(first as PackedBatch, table);
+    expect([...packed.path]).toEqual([...a.pathIndex]);
+    // Another process (another table) reads the same rows.
+    const elsewhere = new SpillFile(path, new PathTable());
+    elsewhere.restore(a.seq, b.seq);
+    expect(elsewhere.shift()!.rows).toEqual(b.rows);
+    expect(elsewhere.length).toBe(0);
+  });
+
+  it("reads files written as JSON lines, and files holding both kinds", () => {
+    const path = spillPath();
+    const table = new PathTable();
+    const plain = batch(1, 4);
+    writeFileSync(path, `${JSON.stringify(plain)}\n`);
+    const file = new SpillFile(path, table);
+    file.restore(0, 1);
+    expect(file.rows).toBe(4);
+    const packed = cutBatch(table, 1);
+    file.append([packed]);
+    const restored = new SpillFile(path, new PathTable());
+    restored.restore(0, packed.seq);
+    expect(restored.length).toBe(2);
+    expect(restored.rows).toBe(4 + packed.size);
+    expect(restored.shift()!.rows).toEqual(plain.rows);
+    expect(restored.shift()!.rows).toEqual(packed.rows);
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it("cuts off a record a crash left short, and refuses bytes it did not write", () => {
+    const path = spillPath();
+    const table = new PathTable();
+    const file = new SpillFile(path, table);
+    file.append([cutBatch(table, 0)]);
+    const whole = readFileSync(path);
+    file.append([cutBatch(table, 1)]);
+    const both = readFileSync(path);
+    // The second record cut short, at every length from its header on.
+    for (const cut of [whole.length + 3, whole.length + 30, both.length - 1]) {
+      writeFileSync(path, both.subarray(0, cut));
+      const torn = new SpillFile(path, new PathTable());
+      torn.restore(0, 2);
+      expect(torn.length).toBe(1);
+      expect(readFileSync(path).length).toBe(whole.length);
+    }
+    writeFileSync(
+      path,
+      Buffer.from([
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
+      ]),
+    );
+    expect(() => new SpillFile(path).restore(0, 9)).toThrow(/not a file this service wrote/);
   });
 });

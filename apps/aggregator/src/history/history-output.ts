@@ -158,7 +158,10 @@ export class HistoryOutput implements CycleOutput {
   ) {
     const slotMs = options.open.periodMinutes * 60_000;
     this.ledger = new PeriodLedger(slotMs, clock(), restored?.ledger, this.pathTable);
-    this.queue = new BatchQueue(new SpillFile(options.spillPath), options.maxMemoryRows);
+    this.queue = new BatchQueue(
+      new SpillFile(options.spillPath, this.pathTable),
+      options.maxMemoryRows,
+    );
     this.queue.restore(restored?.queue ?? [], restored?.spilledThroughSeq ?? 0);
     const head = this.queue.head();
     if (head !== undefined) this.queuedAtMs.set(head.seq, clock());

@@ -189,6 +189,11 @@ export class PackedBatch implements HistoryBatch {
     return this.pathIndex.length;
   }
 
+  /** The path table {@link pathIndex} refers to. */
+  get pathTable(): readonly string[] {
+    return this.#paths;
+  }
+
   /** The rows as objects (made on first use). */
   get rows(): PeriodRow[] {
     if (this.#rows === undefined) {
@@ -236,15 +241,15 @@ export function rowCount(batch: HistoryBatch): number {
 }
 
 /**
- * Packs the rows of `batch` (paths indexed in `table`; a {@link PackedBatch} must have been cut
- * with the same table: its arrays are copied as they are).
+ * Packs the rows of `batch` (paths indexed in `table`; the arrays of a {@link PackedBatch} cut
+ * with the same table are copied as they are, any other batch's rows are indexed anew).
  */
 export function packBatch(
   batch: HistoryBatch,
   table: PathTable,
   pool = new BufferPool(),
 ): PackedHistoryState["queue"][number] {
-  if (batch instanceof PackedBatch) {
+  if (batch instanceof PackedBatch && batch.pathTable === table.paths) {
     const path = pool.int32(batch.size);
     path.set(batch.pathIndex);
     const values = pool.float64(batch.size * ROW_STRIDE);
