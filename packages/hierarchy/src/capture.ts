@@ -137,15 +137,17 @@ const isGrowable = (v: unknown): v is AnyGrowable =>
   v instanceof GrowableUint8;
 
 /**
- * Copies the first `count` values of the listed columns of `table`, into the buffers of
- * `reuse` where they are large enough (a buffer used before is resident: no page faults), into
- * new buffers sized like the live column otherwise (room to grow before the next capture).
+ * Columns for the first `count` values of the listed columns of `table`: the buffers of `reuse`
+ * where they are large enough (a buffer used before is resident: no page faults), new buffers
+ * sized like the live column otherwise (room to grow before the next capture). With `copy`, the
+ * values are copied in; otherwise they are filled later (see {@link CaptureInProgress}).
  */
-function copyColumns(
+function columnsFor(
   table: object,
   keys: readonly string[],
   count: number,
   reuse: CapturedColumns | undefined,
+  copy: boolean,
 ): CapturedColumns {
   const source = table as Record<string, AnyGrowable>;
   const out: CapturedColumns = {};
@@ -162,9 +164,9 @@ function copyColumns(
       old !== undefined && old.constructor === Type && old.buffer.byteLength >= bytes
         ? (old.buffer as ArrayBuffer)
         : new ArrayBuffer(Math.max(data.length, count) * data.BYTES_PER_ELEMENT);
-    const copy = new Type(buffer, 0, count);
-    copy.set(data.subarray(0, count));
-    out[key] = copy;
+    const column = new Type(buffer, 0, count);
+    if (copy) column.set(data.subarray(0, count));
+    out[key] = column;
   }
   return out;
 }
@@ -187,51 +189,146 @@ function fillColumns(
 }
 
 /**
+ * A capture being taken: everything but the meters' values is copied when it begins (the tree's
+ * nodes, the freshness order, the names), the meters then {@link step} by step, while the
+ * engine goes on. It is the engine's state at the instant it began because the engine calls
+ * {@link beforeMeterWrite} before it changes a meter's values: a meter not copied yet is copied
+ * then, as it still is. Made by `EnergyEngine.beginCapture`; `captureEngine` takes one whole.
+ */
+export class CaptureInProgress {
+  /** The capture; whole once {@link step} returned true. */
+  readonly capture: EngineCapture;
+  /** Meters below this are copied. */
+  private cursor = 0;
+  /** Meters at or above {@link cursor} copied ahead of a change (1), by meter. */
+  private readonly copiedAhead: Uint8Array;
+  /** The engine's meter columns (their `data` read at each copy: it is replaced as they grow). */
+  private readonly sources: AnyGrowable[] = [];
+  /** The capture's column for each of {@link sources}. */
+  private readonly targets: CapturedColumn[] = [];
+  /** Set when the engine began another capture: this one can no longer be completed. */
+  private abandoned = false;
+
+  constructor(source: CaptureSource, previous?: EngineCapture) {
+    const nodeCount = source.nodes.count;
+    const meterCount = source.meters.count;
+    const m = source.meters;
+    const nameFrom = previous === undefined ? 0 : previous.nodes.count;
+    const idFrom = previous === undefined ? 0 : previous.meters.count;
+    if (nameFrom > nodeCount || idFrom > meterCount)
+      throw new TypeError("the previous capture is not of this engine");
+    const online = source.freshOrder(() => {});
+    const oldOrder = previous?.freshOrder;
+    const freshOrder =
+      oldOrder !== undefined && oldOrder.buffer.byteLength >= online * 4
+        ? new Int32Array(oldOrder.buffer as ArrayBuffer, 0, online)
+        : new Int32Array(new ArrayBuffer(Math.max(meterCount, online) * 4), 0, online);
+    let k = 0;
+    source.freshOrder((meter) => {
+      freshOrder[k++] = meter;
+    });
+    const pm = previous?.meters;
+    const meterTables: [object, readonly string[], CapturedColumns | undefined][] = [
+      [m, METER_COLUMNS, pm?.columns],
+      [m.active, COUNTER_COLUMNS, pm?.active],
+      [m.returned, COUNTER_COLUMNS, pm?.returned],
+      [m.evidence, EVIDENCE_COLUMNS, pm?.evidence],
+    ];
+    const [columns, active, returned, evidence] = meterTables.map(([table, keys, reuse]) => {
+      const out = columnsFor(table, keys, meterCount, reuse, false);
+      for (const key of keys) {
+        this.sources.push((table as Record<string, AnyGrowable>)[key]!);
+        this.targets.push(out[key]!);
+      }
+      return out;
+    }) as [CapturedColumns, CapturedColumns, CapturedColumns, CapturedColumns];
+    this.copiedAhead = new Uint8Array(meterCount);
+    this.capture = {
+      kind: CAPTURE_KIND,
+      timeZone: source.timeZone,
+      latestTsMs: source.latestTsMs,
+      clockMs: source.clockMs,
+      freshOrder,
+      nodes: {
+        count: nodeCount,
+        nameFrom,
+        name: source.nodes.name.slice(nameFrom),
+        columns: columnsFor(source.nodes, NODE_COLUMNS, nodeCount, previous?.nodes.columns, true),
+      },
+      meters: {
+        count: meterCount,
+        idFrom,
+        meterId: m.meterId.slice(idFrom),
+        columns,
+        active,
+        returned,
+        evidence,
+      },
+    };
+  }
+
+  /** The engine began another capture; called by the engine only. */
+  abandon(): void {
+    this.abandoned = true;
+  }
+
+  /** True once every meter is copied (the capture is whole). */
+  get done(): boolean {
+    return this.cursor >= this.capture.meters.count;
+  }
+
+  /**
+   * Copies `meter`'s values now, as they still are, if they are not copied yet: the engine calls
+   * it before it changes them. Meters added after the capture began are not part of it.
+   */
+  beforeMeterWrite(meter: number): void {
+    if (meter < this.cursor || meter >= this.capture.meters.count) return;
+    if (this.copiedAhead[meter] === 1) return;
+    this.copiedAhead[meter] = 1;
+    const { sources, targets } = this;
+    for (let c = 0; c < sources.length; c++) targets[c]![meter] = sources[c]!.data[meter]!;
+  }
+
+  /**
+   * Copies up to `maxMeters` more meters (at least one; all by default); true once the capture
+   * is whole.
+   *
+   * @throws TypeError when the engine began another capture since this one (the engine no
+   *   longer tells this one about changes, so it could not be the state of its instant).
+   */
+  step(maxMeters = Number.POSITIVE_INFINITY): boolean {
+    if (this.abandoned && !this.done)
+      throw new TypeError("this capture was abandoned: the engine began another one");
+    const count = this.capture.meters.count;
+    const end = Math.min(count, this.cursor + Math.max(1, Math.floor(maxMeters) || 1));
+    const ahead = this.copiedAhead;
+    const { sources, targets } = this;
+    let from = this.cursor;
+    while (from < end) {
+      // A run of meters not copied ahead: one memory copy per column.
+      while (from < end && ahead[from] === 1) from++;
+      let to = from;
+      while (to < end && ahead[to] !== 1) to++;
+      if (to > from) {
+        for (let c = 0; c < sources.length; c++)
+          targets[c]!.set(sources[c]!.data.subarray(from, to), from);
+      }
+      from = to;
+    }
+    this.cursor = end;
+    return this.done;
+  }
+}
+
+/**
  * Copies an engine's columns (a memory copy per column). With `previous` — an earlier capture
  * of the same engine, handed back once encoded — its buffers are reused and only the names
  * added since it are included.
  */
 export function captureEngine(source: CaptureSource, previous?: EngineCapture): EngineCapture {
-  const nodeCount = source.nodes.count;
-  const meterCount = source.meters.count;
-  const m = source.meters;
-  const nameFrom = previous === undefined ? 0 : previous.nodes.count;
-  const idFrom = previous === undefined ? 0 : previous.meters.count;
-  if (nameFrom > nodeCount || idFrom > meterCount)
-    throw new TypeError("the previous capture is not of this engine");
-  const online = source.freshOrder(() => {});
-  const oldOrder = previous?.freshOrder;
-  const freshOrder =
-    oldOrder !== undefined && oldOrder.buffer.byteLength >= online * 4
-      ? new Int32Array(oldOrder.buffer as ArrayBuffer, 0, online)
-      : new Int32Array(new ArrayBuffer(Math.max(meterCount, online) * 4), 0, online);
-  let k = 0;
-  source.freshOrder((meter) => {
-    freshOrder[k++] = meter;
-  });
-  const pm = previous?.meters;
-  return {
-    kind: CAPTURE_KIND,
-    timeZone: source.timeZone,
-    latestTsMs: source.latestTsMs,
-    clockMs: source.clockMs,
-    freshOrder,
-    nodes: {
-      count: nodeCount,
-      nameFrom,
-      name: source.nodes.name.slice(nameFrom),
-      columns: copyColumns(source.nodes, NODE_COLUMNS, nodeCount, previous?.nodes.columns),
-    },
-    meters: {
-      count: meterCount,
-      idFrom,
-      meterId: m.meterId.slice(idFrom),
-      columns: copyColumns(m, METER_COLUMNS, meterCount, pm?.columns),
-      active: copyColumns(m.active, COUNTER_COLUMNS, meterCount, pm?.active),
-      returned: copyColumns(m.returned, COUNTER_COLUMNS, meterCount, pm?.returned),
-      evidence: copyColumns(m.evidence, EVIDENCE_COLUMNS, meterCount, pm?.evidence),
-    },
-  };
+  const taking = new CaptureInProgress(source, previous);
+  taking.step();
+  return taking.capture;
 }
 
 /** The buffers of a capture, for the transfer list of `postMessage` (no copy on the way). */

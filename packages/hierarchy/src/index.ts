@@ -8,6 +8,7 @@ export {
   type CapturedColumn,
   type CapturedColumns,
   CaptureEncoder,
+  type CaptureInProgress,
   type CaptureRoom,
   captureBuffers,
   captureRoom,

@@ -349,6 +349,55 @@ describe("engine properties", () => {
     );
   });
 
+  it("a capture taken in slices while the engine goes on is the snapshot of the instant it began", () => {
+    fc.assert(
+      fc.property(
+        ops,
+        fc.nat(),
+        fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.nat(METERS.length + 3), { minLength: 1, maxLength: 8 }),
+        (stream, cutSeed, slices, ratings) => {
+          const cut = cutSeed % (stream.length + 1);
+          const engine = new EnergyEngine({ timeZone: "Europe/Lisbon" });
+          const encoder = new CaptureEncoder();
+          const truth = play(engine, stream.slice(0, cut), undefined, undefined, false);
+          const atBegin = JSON.parse(JSON.stringify(engine.snapshot()));
+          const taking = engine.beginCapture();
+          let k = 0;
+          let done = taking.step(0);
+          // Between slices: readings, availability, stale sweeps (the stream), and ratings, some
+          // for meters the capture has not met (new ones).
+          play(
+            engine,
+            stream.slice(cut),
+            truth,
+            () => {
+              const pick = ratings[k % ratings.length]!;
+              const meter = METERS[pick % METERS.length]!;
+              const found = engine.meter(meter.path, pick >= METERS.length ? "em:9" : meter.id);
+              if (found.ok) engine.setRatedPower(found.meter, 100 + pick * 37.5);
+              if (!done) done = taking.step(slices[k % slices.length]!);
+              k++;
+            },
+            false,
+          );
+          while (!taking.step(3));
+          const sent = structuredClone(taking.capture, {
+            transfer: captureBuffers(taking.capture),
+          });
+          expect(JSON.parse(JSON.stringify(encoder.encode(sent)))).toEqual(atBegin);
+          // The next capture, at once, from the buffers handed back: the state of its instant.
+          const back = structuredClone(sent, { transfer: captureBuffers(sent) });
+          const next = engine.capture(back);
+          expect(JSON.parse(JSON.stringify(encoder.encode(next)))).toEqual(
+            JSON.parse(JSON.stringify(engine.snapshot())),
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it("lifetime totals never decrease", () => {
     fc.assert(
       fc.property(ops, (stream) => {

@@ -93,6 +93,28 @@ describe("snapshot and restore", () => {
     expect(() => new CaptureEncoder().encode(second)).toThrow(/names this encoder has not seen/);
   });
 
+  it("a capture in slices copies a slice per step, and one abandoned for another cannot be completed", () => {
+    const s = populated();
+    const atBegin = roundTrip(s.engine);
+    const taking = s.engine.beginCapture();
+    // Two meters: a step of one copies the first; a reading of the second before its slice
+    // changes nothing in the capture.
+    expect(taking.step(1)).toBe(false);
+    s.feed(s.b, [{ tsMs: T0 + 2 * MINUTE, energyWh: 3_089_801.4, returnedEnergyWh: 1_875_500 }]);
+    expect(taking.step(1)).toBe(true);
+    expect(taking.done).toBe(true);
+    expect(JSON.parse(JSON.stringify(new CaptureEncoder().encode(taking.capture)))).toEqual(
+      atBegin,
+    );
+    // Another capture begun (or taken at once) while one is in progress abandons it.
+    const first = s.engine.beginCapture();
+    s.engine.beginCapture();
+    expect(() => first.step()).toThrow(/abandoned/);
+    const second = s.engine.beginCapture();
+    s.engine.capture();
+    expect(() => second.step(1)).toThrow(/abandoned/);
+  });
+
   it("an empty capture made ahead holds the first real capture without allocating", () => {
     const s = populated();
     const blank = emptyCapture({ nodes: 40, meters: 20 });
