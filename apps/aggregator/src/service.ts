@@ -187,6 +187,7 @@ export async function startService(
     writerOldGenerationMb(config.limits.max_devices),
     writerYoungGenerationMb(config.limits.max_devices),
   );
+  stateWriter.timeTask = metrics.loopTasks.time;
   if (restored.foreign || !config.state.journal) {
     setAsideJournal(
       config.state.path,

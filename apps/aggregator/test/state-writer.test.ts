@@ -248,6 +248,42 @@ describe("state writer thread", () => {
     expect(writer.makeRoom(engine, [...needs, 1 << 20])).toBeUndefined();
   });
 
+  it("writes the state of the instant write() was called, though readings arrive between its slices", async () => {
+    const { path, writer } = writerInTempDir(WORKER);
+    const { engine, handles } = fleet(120);
+    for (const [i, h] of handles.entries()) engine.ingestValues(h, T0, 100 + i, 15);
+    await writer.write(engine, meta(1));
+    for (const [i, h] of handles.entries()) engine.ingestValues(h, T0 + 60_000, 101 + i, 15);
+    const atWrite = JSON.parse(JSON.stringify(engine.snapshot()));
+    // 120 meters, 7 a turn after the first: 18 turns, readings of every meter (and a new one)
+    // between them.
+    const tasks: string[] = [];
+    writer.timeTask = (task, work) => {
+      tasks.push(task);
+      return work();
+    };
+    const written = writer.write(engine, meta(2), 7);
+    let minute = 2;
+    let writing = true;
+    void written.finally(() => {
+      writing = false;
+    });
+    while (writing) {
+      await new Promise((r) => setImmediate(r));
+      for (const [i, h] of handles.entries())
+        engine.ingestValues(h, T0 + minute * 60_000, 100 + i + minute, 15);
+      engine.meter(["Co", "Annex", "Hall", `Lamp${minute}`], "switch:0");
+      minute++;
+    }
+    await written;
+    expect(tasks.length).toBe(Math.ceil(120 / 7));
+    expect(tasks.every((t) => t === "state_capture")).toBe(true);
+    expect(minute).toBeGreaterThan(5);
+    const document = JSON.parse(readFileSync(path, "utf8"));
+    expect(document.engine).toEqual(atWrite);
+    expect(document.engine).not.toEqual(JSON.parse(JSON.stringify(engine.snapshot())));
+  });
+
   it("lets the next state write start after a rest of three times the last one's duration", () => {
     expect(STATE_WRITE_REST_RATIO).toBe(3);
     // A 200 ms write: the next may start 600 ms after it ended (within a 10 s cycle anyway).
