@@ -213,30 +213,50 @@ const bodyBytes = (rows: number, pathsBytes: number): number =>
   rows * 4 + rows * ROW_STRIDE * 8 + pathsBytes;
 
 /**
- * The seq and row count of the record at `offset` and where the next starts, reading a binary
- * record's header only; undefined at the end or for a record cut short.
+ * The start of the record at `offset`: a JSON line read whole, or a binary record's header
+ * (checked); undefined at the end or for a record cut short in its header or line.
  */
-function readHeader(
+function readStart(
   fd: number,
   offset: number,
-): { seq: number; rows: number; next: number } | undefined {
+):
+  | { json: true; batch: HistoryBatch; next: number }
+  | { json: false; seq: number; rows: number; pathsBytes: number; next: number }
+  | undefined {
   const header = Buffer.alloc(RECORD_HEADER_BYTES);
   const n = readSync(fd, header, 0, RECORD_HEADER_BYTES, offset);
   if (n === 0) return undefined;
   if (header[0] === JSON_LINE_START) {
     const line = readLine(fd, offset);
     if (line === undefined) return undefined;
-    const batch = JSON.parse(line.text) as HistoryBatch;
-    return { seq: batch.seq, rows: batch.rows.length, next: line.next };
+    return { json: true, batch: JSON.parse(line.text) as HistoryBatch, next: line.next };
   }
   if (n < RECORD_HEADER_BYTES) return undefined;
-  checkMagic(header, offset);
+  const magic = header.readUInt32LE(0);
+  if (magic !== RECORD_MAGIC)
+    throw new Error(
+      `history spill file: no batch at byte ${offset} (0x${magic.toString(16)}): not a file this service wrote`,
+    );
   const rows = header.readUInt32LE(4);
-  const next = offset + RECORD_HEADER_BYTES + bodyBytes(rows, header.readUInt32LE(16));
+  const pathsBytes = header.readUInt32LE(16);
+  const next = offset + RECORD_HEADER_BYTES + bodyBytes(rows, pathsBytes);
+  return { json: false, seq: header.readDoubleLE(8), rows, pathsBytes, next };
+}
+
+/**
+ * The seq and row count of the record at `offset` and where the next starts (a binary record's
+ * body is not read); undefined at the end or for a record cut short.
+ */
+function readHeader(
+  fd: number,
+  offset: number,
+): { seq: number; rows: number; next: number } | undefined {
+  const start = readStart(fd, offset);
+  if (start === undefined) return undefined;
+  if (start.json) return { seq: start.batch.seq, rows: start.batch.rows.length, next: start.next };
   // The whole record is there, or a crash cut it short.
-  const last = Buffer.alloc(1);
-  if (readSync(fd, last, 0, 1, next - 1) !== 1) return undefined;
-  return { seq: header.readDoubleLE(8), rows, next };
+  if (readSync(fd, Buffer.alloc(1), 0, 1, start.next - 1) !== 1) return undefined;
+  return start;
 }
 
 /** The batch of the record at `offset`, its paths indexed in `table`; undefined at the end. */
@@ -245,20 +265,10 @@ function readRecord(
   offset: number,
   table: PathTable,
 ): { batch: HistoryBatch; rows: number; next: number } | undefined {
-  const header = Buffer.alloc(RECORD_HEADER_BYTES);
-  const n = readSync(fd, header, 0, RECORD_HEADER_BYTES, offset);
-  if (n === 0) return undefined;
-  if (header[0] === JSON_LINE_START) {
-    const line = readLine(fd, offset);
-    if (line === undefined) return undefined;
-    const batch = JSON.parse(line.text) as HistoryBatch;
-    return { batch, rows: batch.rows.length, next: line.next };
-  }
-  if (n < RECORD_HEADER_BYTES) return undefined;
-  checkMagic(header, offset);
-  const rows = header.readUInt32LE(4);
-  const seq = header.readDoubleLE(8);
-  const pathsBytes = header.readUInt32LE(16);
+  const start = readStart(fd, offset);
+  if (start === undefined) return undefined;
+  if (start.json) return { batch: start.batch, rows: start.batch.rows.length, next: start.next };
+  const { rows, seq, pathsBytes } = start;
   // Typed arrays on buffers of their own: aligned, and not a view of a larger read.
   const local = new Int32Array(rows);
   const values = new Float64Array(rows * ROW_STRIDE);
@@ -277,14 +287,6 @@ function readRecord(
   const pathIndex = new Int32Array(rows);
   for (let i = 0; i < rows; i++) pathIndex[i] = indexOf[local[i]!]!;
   return { batch: new PackedBatch(seq, pathIndex, values, table.paths), rows, next: position };
-}
-
-function checkMagic(header: Buffer, offset: number): void {
-  const magic = header.readUInt32LE(0);
-  if (magic !== RECORD_MAGIC)
-    throw new Error(
-      `history spill file: no batch at byte ${offset} (0x${magic.toString(16)}): not a file this service wrote`,
-    );
 }
 
 /** The line starting at `offset` (without its newline) and where the next starts; undefined at the end. */
