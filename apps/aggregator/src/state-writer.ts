@@ -175,10 +175,9 @@ export class StateWriter {
   ): Promise<void> | undefined {
     if (!this.threaded) return undefined;
     const spare = this.spare;
+    const room = spare === undefined ? undefined : captureRoom(spare);
     const engineFits =
-      spare !== undefined &&
-      captureRoom(spare).nodes >= engine.nodeCount &&
-      captureRoom(spare).meters >= engine.meterCount;
+      room !== undefined && room.nodes >= engine.nodeCount && room.meters >= engine.meterCount;
     const historyFits = poolServes(this.historyBuffers, historyNeedsBytes);
     if (engineFits && historyFits) return undefined;
     const worker = this.ensureWorker();
