@@ -75,9 +75,9 @@ export class EnergyEngine {
   /** Devices with queued effects (see `NodeColumns.queued`). */
   private readonly queuedDevices: number[] = [];
   private freshHead = -1;
+  private freshTail = -1;
   /** The capture being taken in slices, told before a meter changes (see {@link beginCapture}). */
   private capturing: CaptureInProgress | undefined;
-  private freshTail = -1;
   /**
    * "Now" as readings and the caller's clock tell it: the latest believed arrival or
    * `takeChanges` time (never beyond the caller's clock plus the allowed skew).
@@ -251,10 +251,10 @@ export class EnergyEngine {
     ) {
       return "invalid";
     }
-    this.beforeDeviceWrite(m.device.data[meter]!);
+    const device = m.device.data[meter]!;
+    this.beforeDeviceWrite(device);
     const arrivalMs = tsMs;
     const clockedMs = this.clocked(tsMs);
-    const device = m.device.data[meter]!;
     const evidence = m.evidence;
     // The reading's time: the device's clock when believable, else the arrival time moved by
     // the meter's last known clock offset (so one meter's readings stay on one clock).
