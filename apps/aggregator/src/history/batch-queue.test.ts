@@ -125,6 +125,32 @@ function cutBatch(table: PathTable, seq: number): PackedBatch {
   return new PackedBatch(seq + 1, batch.pathIndex, batch.values, table.paths);
 }
 
+describe("BatchQueue merging", () => {
+  it("merges the batches after the head into one packed batch when too many wait", () => {
+    const table = new PathTable();
+    const queue = new BatchQueue(new SpillFile(spillPath(), table), 1000, 4);
+    const pushed: PackedBatch[] = [];
+    for (let seq = 0; seq < 9; seq++) {
+      const b = cutBatch(table, seq);
+      pushed.push(b);
+      queue.push(b);
+    }
+    const kept = queue.inMemory();
+    expect(kept.length).toBeLessThanOrEqual(4);
+    expect(kept[0]).toBe(pushed[0]);
+    const merged = kept[1] as PackedBatch;
+    expect(merged).toBeInstanceOf(PackedBatch);
+    expect(merged.pathTable).toBe(table.paths);
+    // Each node and period once, for all the batches it took in.
+    const keys = merged.rows.map((r) => `${r.periodStartMs}|${r.path}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(queue.rows).toBe(kept.reduce((n, b) => n + (b as PackedBatch).size, 0));
+    const seqs = kept.map((b) => b.seq);
+    expect(seqs).toEqual([1, 8, 9]);
+    expect(drain(queue)).toEqual(seqs);
+  });
+});
+
 describe("SpillFile records", () => {
   it("gives back exactly the rows it was given, in the history's path table, without a row object on the way", () => {
     const path = spillPath();

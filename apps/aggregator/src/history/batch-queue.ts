@@ -1,5 +1,6 @@
-import type { HistoryBatch, PeriodRow } from "@coreflux/history";
-import { rowCount } from "./packed-state";
+import type { HistoryBatch } from "@coreflux/history";
+import { mergeBatches } from "./merge-batches";
+import { PathTable, rowCount } from "./packed-state";
 import type { SpillFile } from "./spill-file";
 
 /**
@@ -8,7 +9,8 @@ import type { SpillFile } from "./spill-file";
  * than `maxBatches` wait in memory (the database is away), the ones after the head are merged
  * into one: rows of the same node and period become one row, so the queue grows with the periods
  * and nodes that changed, not with time. When more than `maxMemoryRows` rows wait in memory, the
- * ones after the head go to the spill file.
+ * ones after the head go to the spill file. Merged batches are packed, their paths indexed in
+ * the spill file's path table (the history's).
  */
 export class BatchQueue {
   /** The head, then the newest batches (the spilled ones come between them). */
@@ -21,6 +23,7 @@ export class BatchQueue {
     private readonly spill: SpillFile | undefined,
     private readonly maxMemoryRows = Number.POSITIVE_INFINITY,
     private readonly maxBatches = 32,
+    private readonly table: PathTable = spill?.table ?? new PathTable(),
   ) {}
 
   /** Batches waiting, on disk included. */
@@ -110,40 +113,8 @@ export class BatchQueue {
   private compact(): void {
     const [head, ...tail] = this.batches;
     if (head === undefined || tail.length < 2) return;
-    const merged = mergeBatches(tail);
+    const merged = mergeBatches(tail, this.table);
     this.batches = [head, merged];
-    this.memoryRows = rowCount(head) + merged.rows.length;
+    this.memoryRows = rowCount(head) + merged.size;
   }
-}
-
-/** One batch with the effect of `batches` applied in order (they must be in seq order). */
-export function mergeBatches(batches: readonly HistoryBatch[]): HistoryBatch {
-  const byKey = new Map<string, PeriodRow>();
-  for (const batch of batches) {
-    for (const row of batch.rows) {
-      const k = `${row.periodStartMs}|${row.path}`;
-      const before = byKey.get(k);
-      byKey.set(k, before === undefined ? { ...row } : mergeRows(before, row));
-    }
-  }
-  return { seq: batches[batches.length - 1]!.seq, rows: [...byKey.values()] };
-}
-
-/** `b` applied after `a` (same node and period). */
-function mergeRows(a: PeriodRow, b: PeriodRow): PeriodRow {
-  const latest = (b.observedAtMs ?? -1) >= (a.observedAtMs ?? -1) ? b : a;
-  const peaks = [a.peakPowerW, b.peakPowerW].filter((p): p is number => p !== undefined);
-  return {
-    path: a.path,
-    periodStartMs: a.periodStartMs,
-    // An additive row adds to what was there; an absolute one replaces it.
-    energyMwh: b.additive ? a.energyMwh + b.energyMwh : b.energyMwh,
-    returnedEnergyMwh: b.additive ? a.returnedEnergyMwh + b.returnedEnergyMwh : b.returnedEnergyMwh,
-    energyDeltaMwh: a.energyDeltaMwh + b.energyDeltaMwh,
-    returnedEnergyDeltaMwh: a.returnedEnergyDeltaMwh + b.returnedEnergyDeltaMwh,
-    additive: a.additive && b.additive,
-    peakPowerW: peaks.length === 0 ? undefined : Math.max(...peaks),
-    devices: latest.devices,
-    observedAtMs: latest.observedAtMs,
-  };
 }

@@ -1,7 +1,7 @@
 import type { HistoryBatch } from "@coreflux/history";
 import { describe, expect, it } from "vitest";
-import { mergeBatches } from "./batch-queue";
 import type { HistoryState } from "./history-output";
+import { mergeBatches } from "./merge-batches";
 import {
   BufferPool,
   isPackedHistoryState,
@@ -60,9 +60,10 @@ function scenario(): { ledger: PeriodLedger; queue: HistoryBatch[]; table: PathT
   // Energy for a period no longer tracked: additive rows without peak or states.
   ledger.credit(OTHER, T0 - 5 * M, 3, 1);
   const b3 = ledger.cut(T0 + 2 * M + 20_000)!;
-  // b1 as a state file gives it back and the merged one (no path indexes: looked up when
-  // packed), b3 as its ledger cut it (with them).
-  return { ledger, queue: [{ seq: b1.seq, rows: b1.rows }, mergeBatches([b2, b3]), b3], table };
+  // b1 as a state file gives it back and the merged one (indexed in a table of its own: looked
+  // up anew when packed), b3 as its ledger cut it (indexed in the table packed with).
+  const merged = mergeBatches([b2, b3], new PathTable());
+  return { ledger, queue: [{ seq: b1.seq, rows: b1.rows }, merged, b3], table };
 }
 
 describe("packed history state", () => {

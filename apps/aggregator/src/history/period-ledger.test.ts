@@ -1,6 +1,7 @@
 import type { HistoryBatch, PeriodRow } from "@coreflux/history";
 import { describe, expect, it } from "vitest";
-import { mergeBatches } from "./batch-queue";
+import { mergeBatches } from "./merge-batches";
+import { PathTable } from "./packed-state";
 import { PeriodLedger } from "./period-ledger";
 
 const M = 60_000;
@@ -174,7 +175,7 @@ describe("mergeBatches", () => {
       batches.push(ledger.cut(T0 + Math.floor(i / 3) * M + 1));
     }
     const parts = batches.filter((b): b is HistoryBatch => b !== undefined);
-    const merged = mergeBatches(parts);
+    const merged = mergeBatches(parts, new PathTable());
     expect(merged.seq).toBe(parts[parts.length - 1]!.seq);
     expect(apply([merged])).toEqual(apply(parts));
     const deltas = (bs: readonly HistoryBatch[]) =>

@@ -47,7 +47,7 @@ export class SpillFile {
    */
   constructor(
     readonly path: string,
-    private readonly table = new PathTable(),
+    readonly table = new PathTable(),
   ) {}
 
   /** Batches on disk not read back yet. */
