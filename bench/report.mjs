@@ -295,6 +295,7 @@ function taskLines(a) {
     settle: "settle turn",
     history_slice: "later history slice",
     history_cut: "history cut ahead (a slice)",
+    history_spill: "history spill (a step)",
     // Before the SQLite history had a thread of its own, its writes were timed here.
     history_write: "SQLite history write",
   };

@@ -7,6 +7,7 @@ const LOOP_TASKS = [
   "settle",
   "history_slice",
   "history_cut",
+  "history_spill",
 ] as const;
 
 /** The service's own turns of the event loop whose duration is measured. */
@@ -19,7 +20,7 @@ export type TimeTask = <T>(task: LoopTask, work: () => T) => T;
  * How long each of the service's own synchronous tasks held the event loop: a publish cycle's
  * turn (collecting changes, the first publisher slice, the outputs), each later publisher
  * slice, a state write's capture, a settle turn, a later slice of the history's observations, a
- * history batch cut in the turn before a capture (a SQLite history's batches are written on the
+ * history batch cut in the turn before a capture, a step of a history spill (a SQLite history's batches are written on the
  * history's own thread, so they are not among them). Readings wait while one runs, so these say
  * which part of the service delays intake, apart from garbage collection and a busy machine
  * (`coreflux_nodejs_eventloop_lag_*` sees all of those together). Exposed as

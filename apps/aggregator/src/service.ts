@@ -188,6 +188,12 @@ export async function startService(
     writerYoungGenerationMb(config.limits.max_devices),
   );
   stateWriter.timeTask = metrics.loopTasks.time;
+  /** What a state names besides itself, fsync'ed before each one is written. */
+  const stateSyncFirst = history === undefined ? [] : [history.spillPath];
+  stateWriter.syncFirst = stateSyncFirst;
+  /** Writes the state now, on this thread (at start and at the stop). */
+  const writeStateNow = (journalSeq: number): void =>
+    writeStateSync(config.state.path, stateDocument(journalSeq), stateSyncFirst);
   if (restored.foreign || !config.state.journal) {
     setAsideJournal(
       config.state.path,
@@ -204,7 +210,7 @@ export async function startService(
     restored.history?.ledger.nextSeq === undefined ? 0 : restored.history.ledger.nextSeq - 1,
   );
   const journal = config.state.journal
-    ? recoverFromJournal(config.state.path, restored.journalSeq, intake, stateDocument, log, () =>
+    ? recoverFromJournal(config.state.path, restored.journalSeq, intake, writeStateNow, log, () =>
         history?.durable(history.snapshotSeq),
       )
     : undefined;
@@ -499,7 +505,7 @@ export async function startService(
     // What the final state includes is also in the journal, should that write fail.
     flushJournal();
     try {
-      writeStateSync(config.state.path, stateDocument(journal?.lastSeq ?? restored.journalSeq));
+      writeStateNow(journal?.lastSeq ?? restored.journalSeq);
       finalStateWritten = true;
       history?.durable(history.snapshotSeq);
       log.info({ path: config.state.path }, "final state written");
@@ -637,7 +643,7 @@ function recoverFromJournal(
   statePath: string,
   stateSeq: number,
   intake: Intake,
-  stateDocument: (journalSeq: number) => StateDocument,
+  writeStateNow: (journalSeq: number) => void,
   log: Logger,
   afterStateWrite: () => void,
 ): StateJournal | undefined {
@@ -671,7 +677,7 @@ function recoverFromJournal(
   if (found.files.length > 0) {
     try {
       // A state that includes the old files, so they can go.
-      writeStateSync(statePath, stateDocument(lastSeq));
+      writeStateNow(lastSeq);
       afterStateWrite();
       for (const file of found.files) rmSync(file, { force: true });
     } catch (error) {

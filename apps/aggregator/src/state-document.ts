@@ -21,6 +21,8 @@ export interface StateWriteRequest {
   path: string;
   meta: StateMeta;
   capture: EngineCapture;
+  /** Files fsync'ed before the state is written (see `writeState`). */
+  syncFirst: readonly string[];
 }
 
 /**

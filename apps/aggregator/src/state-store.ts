@@ -138,10 +138,16 @@ export function moveAside(path: string, nowMs: number): string {
 
 /**
  * Writes the state atomically: a temporary file in the same directory, written and fsync'ed,
- * renamed over the old file, then the directory fsync'ed. A crash at any point leaves either the
+ * renamed over the old file, then the directory fsync'ed. The files of `syncFirst` (that the
+ * state relies on: the history's spill file) are fsync'ed before, where they exist. A crash at any point leaves either the
  * old state or the new one, never a torn file. The file is created with mode 0600.
  */
-export async function writeState(path: string, state: StateDocument): Promise<void> {
+export async function writeState(
+  path: string,
+  state: StateDocument,
+  syncFirst: readonly string[] = [],
+): Promise<void> {
+  for (const file of syncFirst) syncFile(file);
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const handle = await open(
     temporary,
@@ -178,7 +184,12 @@ export async function writeState(path: string, state: StateDocument): Promise<vo
 }
 
 /** {@link writeState}, synchronously: for the last write on shutdown. */
-export function writeStateSync(path: string, state: StateDocument): void {
+export function writeStateSync(
+  path: string,
+  state: StateDocument,
+  syncFirst: readonly string[] = [],
+): void {
+  for (const file of syncFirst) syncFile(file);
   writeJsonFileSync(path, state);
 }
 
@@ -207,6 +218,26 @@ export function writeJsonFileSync(path: string, value: unknown): void {
   } catch (error) {
     rmSync(temporary, { force: true });
     throw error;
+  }
+  syncDirectory(dirname(path));
+}
+
+/**
+ * Fsyncs `path` and its directory (a file created since the directory was last fsync'ed needs
+ * both); nothing when it does not exist.
+ */
+function syncFile(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
   syncDirectory(dirname(path));
 }

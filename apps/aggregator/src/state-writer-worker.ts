@@ -75,7 +75,11 @@ async function handle(request: StateWriteRequest): Promise<void> {
       meta = { ...meta, history: historyPaths.complete(meta.history) };
     }
     // Views of the capture's columns, not copies (written before the capture goes back).
-    await writeState(request.path, toStateDocument(meta, encoder.encode(capture, true)));
+    await writeState(
+      request.path,
+      toStateDocument(meta, encoder.encode(capture, true)),
+      request.syncFirst,
+    );
   } catch (failure) {
     error = failure instanceof Error ? failure.message : String(failure);
   }

@@ -128,6 +128,12 @@ export class StateWriter {
    * @param youngGenerationMb the thread's young generation, MB (see
    *   {@link writerYoungGenerationMb}; default 4).
    */
+  /**
+   * Files fsync'ed before each state is written, on the writer's thread (the history's spill
+   * file: its appends are not fsync'ed, and the state names the batches in it).
+   */
+  syncFirst: readonly string[] = [];
+
   constructor(
     private readonly path: string,
     private readonly workerUrl: URL = WORKER_URL,
@@ -218,7 +224,9 @@ export class StateWriter {
     meta: StateMeta,
     sliceMeters = STATE_CAPTURE_SLICE_METERS,
   ): Promise<void> {
-    if (!this.threaded) return writeState(this.path, toStateDocument(meta, engine.snapshot()));
+    if (!this.threaded) {
+      return writeState(this.path, toStateDocument(meta, engine.snapshot()), this.syncFirst);
+    }
     const taking = engine.beginCapture(this.spare);
     this.spare = undefined;
     const id = this.nextId++;
@@ -236,7 +244,14 @@ export class StateWriter {
           reject,
         });
         const { capture } = taking;
-        const request: StateWriteRequest = { kind: "write", id, path: this.path, meta, capture };
+        const request: StateWriteRequest = {
+          kind: "write",
+          id,
+          path: this.path,
+          meta,
+          capture,
+          syncFirst: this.syncFirst,
+        };
         // The thread as it is now (a new one if it failed since the capture began: that one
         // then refuses the capture, whose names it has not seen, and the next write starts over).
         this.ensureWorker().postMessage(request, [

@@ -1,4 +1,12 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EnergyEngine } from "@coreflux/hierarchy";
@@ -12,8 +20,8 @@ import {
   poolServes,
 } from "../src/history/packed-state";
 import { PeriodLedger } from "../src/history/period-ledger";
-import type { StateMeta } from "../src/state-document";
-import { STATE_FORMAT, STATE_VERSION } from "../src/state-store";
+import { type StateMeta, toStateDocument } from "../src/state-document";
+import { STATE_FORMAT, STATE_VERSION, writeStateSync } from "../src/state-store";
 import {
   nextStateWriteMs,
   STATE_WRITE_REST_RATIO,
@@ -125,6 +133,26 @@ describe("state writer thread", () => {
     const document = JSON.parse(readFileSync(path, "utf8"));
     expect(document.journalSeq).toBe(3);
     expect(document.engine).toEqual(JSON.parse(JSON.stringify(engine.snapshot())));
+  });
+
+  it("fsyncs the files a state names first (a missing one is none), and writes no state when one cannot be", async () => {
+    const { dir, path, writer } = writerInTempDir(WORKER);
+    const { engine, handles } = fleet(5);
+    engine.ingestValues(handles[0]!, T0, 5, 1);
+    const spill = join(dir, "state.json.history-spill");
+    writeFileSync(spill, "spilled batches");
+    writer.syncFirst = [spill, join(dir, "absent")];
+    await writer.write(engine, meta(1));
+    expect(JSON.parse(readFileSync(path, "utf8")).journalSeq).toBe(1);
+    // A path that cannot be opened (below a file): the state that would name it is not written.
+    writer.syncFirst = [join(spill, "below-a-file")];
+    await expect(writer.write(engine, meta(2))).rejects.toThrow(/ENOTDIR/);
+    expect(JSON.parse(readFileSync(path, "utf8")).journalSeq).toBe(1);
+    expect(() =>
+      writeStateSync(path, toStateDocument(meta(3), engine.snapshot()), [join(spill, "x")]),
+    ).toThrow(/ENOTDIR/);
+    writeStateSync(path, toStateDocument(meta(3), engine.snapshot()), [spill]);
+    expect(JSON.parse(readFileSync(path, "utf8")).journalSeq).toBe(3);
   });
 
   it("writes a packed history as the file's history: new paths only, buffers back, all again after a failure", async () => {

@@ -9,6 +9,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { HistoryBatch } from "@coreflux/history";
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { BatchQueue } from "./batch-queue";
 import { PackedBatch, PathTable, packBatch } from "./packed-state";
@@ -44,6 +45,12 @@ function batch(seq: number, rows = 3): HistoryBatch {
   };
 }
 
+/** Pushes `b` and takes the spill steps it makes due, as the history output does (a turn each). */
+function pushAndSpill(queue: BatchQueue, b: HistoryBatch): void {
+  queue.push(b);
+  while (queue.spillStep());
+}
+
 /** Takes every batch out of the queue, in order. */
 function drain(queue: BatchQueue): number[] {
   const seqs: number[] = [];
@@ -58,7 +65,7 @@ describe("BatchQueue with a spill file", () => {
   it("keeps at most max_memory_rows in memory, the rest on disk, and gives every batch back in order", () => {
     const path = spillPath();
     const queue = new BatchQueue(new SpillFile(path), 10, 1000);
-    for (let seq = 1; seq <= 20; seq++) queue.push(batch(seq));
+    for (let seq = 1; seq <= 20; seq++) pushAndSpill(queue, batch(seq));
     expect(queue.length).toBe(20);
     expect(queue.rows).toBe(60);
     expect(queue.spilledRows).toBeGreaterThan(40);
@@ -72,7 +79,7 @@ describe("BatchQueue with a spill file", () => {
   it("restores what a state file recorded: memory, then the spilled batches it relies on", () => {
     const path = spillPath();
     const queue = new BatchQueue(new SpillFile(path), 10, 1000);
-    for (let seq = 1; seq <= 12; seq++) queue.push(batch(seq));
+    for (let seq = 1; seq <= 12; seq++) pushAndSpill(queue, batch(seq));
     queue.shift(); // batch 1 written; batch 2 comes back from the file as the head
     // The state file now: the batches in memory and the last spilled seq.
     const saved = {
@@ -82,7 +89,7 @@ describe("BatchQueue with a spill file", () => {
       through: queue.spilledThroughSeq,
     };
     // Then, before the next state write, more is spilled, and the process is killed.
-    for (let seq = 13; seq <= 30; seq++) queue.push(batch(seq));
+    for (let seq = 13; seq <= 30; seq++) pushAndSpill(queue, batch(seq));
     const restored = new BatchQueue(new SpillFile(path), 10, 1000);
     restored.restore(saved.queue, saved.through);
     // 2..12: what the state relied on; 13..30 were spilled after it (the journal makes them again).
@@ -106,7 +113,7 @@ describe("BatchQueue with a spill file", () => {
 
   it("a spill file that cannot be written keeps the batches in memory and says why", () => {
     const queue = new BatchQueue(new SpillFile("/proc/coreflux-not-writable/spill"), 5, 1000);
-    for (let seq = 1; seq <= 5; seq++) queue.push(batch(seq));
+    for (let seq = 1; seq <= 5; seq++) pushAndSpill(queue, batch(seq));
     expect(queue.spillError).toBeDefined();
     expect(queue.rows).toBe(15);
     expect(drain(queue)).toEqual([1, 2, 3, 4, 5]);
@@ -124,6 +131,61 @@ function cutBatch(table: PathTable, seq: number): PackedBatch {
   const batch = ledger.cut(t0 + 2 * 60_000)!;
   return new PackedBatch(seq + 1, batch.pathIndex, batch.values, table.paths);
 }
+
+describe("BatchQueue spilling in steps", () => {
+  it("moves the batches after the head a step at a time, and gives every batch back once, in order, across writes, steps and restarts", () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant("push" as const), rows: fc.integer({ min: 1, max: 6 }) }),
+      fc.record({ kind: fc.constant("step" as const), maxRows: fc.integer({ min: 1, max: 12 }) }),
+      fc.record({ kind: fc.constant("write" as const) }),
+      fc.record({ kind: fc.constant("restart" as const) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), fc.integer({ min: 1, max: 15 }), (ops, max) => {
+        const path = spillPath();
+        let queue = new BatchQueue(new SpillFile(path), max, 1000);
+        let seq = 0;
+        const written: number[] = [];
+        for (const o of ops) {
+          if (o.kind === "push") queue.push(batch(++seq, o.rows));
+          else if (o.kind === "step") {
+            const due = queue.spillDue;
+            const head = queue.head();
+            const inMemory = queue.inMemory().length;
+            const more = queue.spillStep(o.maxRows);
+            // A step takes at least one batch when one is due, never the head.
+            if (due) expect(queue.inMemory().length).toBeLessThan(inMemory);
+            else expect(queue.inMemory().length).toBe(inMemory);
+            expect(queue.head()).toBe(head);
+            expect(more).toBe(queue.spillDue);
+          } else if (o.kind === "write") {
+            const head = queue.head();
+            if (head !== undefined) {
+              written.push(head.seq);
+              queue.shift();
+            }
+          } else {
+            // A state file written now (its batches in memory, the last spilled seq), then a
+            // kill -9 and a start from it: the spill file as it is on disk.
+            const state = {
+              queue: queue.inMemory().map((b) => ({ seq: b.seq, rows: b.rows })),
+              through: queue.spilledThroughSeq,
+            };
+            queue = new BatchQueue(new SpillFile(path), max, 1000);
+            queue.restore(state.queue, state.through);
+          }
+          expect(queue.rows).toBe(
+            queue.inMemory().reduce((n, b) => n + b.rows.length, 0) + queue.spilledRows,
+          );
+        }
+        written.push(...drain(queue));
+        expect(written).toEqual(Array.from({ length: seq }, (_, i) => i + 1));
+        expect(existsSync(path)).toBe(false);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
 
 describe("BatchQueue merging", () => {
   it("merges the batches after the head into one packed batch when too many wait", () => {

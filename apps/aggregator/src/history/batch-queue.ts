@@ -9,13 +9,16 @@ import type { SpillFile } from "./spill-file";
  * than `maxBatches` wait in memory (the database is away), the ones after the head are merged
  * into one: rows of the same node and period become one row, so the queue grows with the periods
  * and nodes that changed, not with time. When more than `maxMemoryRows` rows wait in memory, the
- * ones after the head go to the spill file. Merged batches are packed, their paths indexed in
- * the spill file's path table (the history's).
+ * ones after the head are due to go to the spill file, a batch a step ({@link spillStep}: the
+ * owner takes a turn of the event loop per step). Merged batches are packed, their paths
+ * indexed in the spill file's path table (the history's).
  */
 export class BatchQueue {
   /** The head, then the newest batches (the spilled ones come between them). */
   private batches: HistoryBatch[] = [];
   private memoryRows = 0;
+  /** A spill is under way: every batch after the head goes to the spill file. */
+  private spilling = false;
   /** Why the last spill failed (the batches stayed in memory), until one works again. */
   spillError: unknown;
 
@@ -67,28 +70,52 @@ export class BatchQueue {
     if (this.batches.length === 0) this.takeFromSpill();
   }
 
-  /** Adds a batch (seqs must increase); merges or spills the newest when too many wait. */
+  /**
+   * Adds a batch (seqs must increase); merges the ones after the head when too many wait, and
+   * makes a spill due ({@link spillDue}) when too many rows wait in memory.
+   */
   push(batch: HistoryBatch): void {
     this.batches.push(batch);
     this.memoryRows += rowCount(batch);
     if (this.batches.length > this.maxBatches) this.compact();
-    if (
-      this.memoryRows > this.maxMemoryRows &&
-      this.spill !== undefined &&
-      this.batches.length > 1
-    ) {
-      const [head, ...rest] = this.batches;
-      try {
-        this.spill.append(rest);
-      } catch (error) {
-        // A full or read-only disk: the batches stay in memory (and in the state file).
-        this.spillError = error;
-        return;
-      }
-      this.spillError = undefined;
-      this.batches = [head!];
-      this.memoryRows = rowCount(head!);
+    if (this.memoryRows > this.maxMemoryRows && this.spill !== undefined) this.spilling = true;
+  }
+
+  /** True while batches after the head are due to go to the spill file ({@link spillStep}). */
+  get spillDue(): boolean {
+    return this.spilling && this.batches.length > 1;
+  }
+
+  /**
+   * Moves the oldest batches after the head to the spill file (which holds the batches between
+   * the head and the rest in memory, so order is kept): one, and more while they add up to at
+   * most `maxRows` rows; true while more are due. A spill that fails (a full or read-only disk)
+   * leaves the batches in memory, and in the state file, and sets {@link spillError}; the next
+   * push that finds too many rows in memory tries again.
+   */
+  spillStep(maxRows = Number.POSITIVE_INFINITY): boolean {
+    if (!this.spillDue || this.spill === undefined) {
+      this.spilling = false;
+      return false;
     }
+    let end = 2;
+    let rows = rowCount(this.batches[1]!);
+    while (end < this.batches.length && rows + rowCount(this.batches[end]!) <= maxRows) {
+      rows += rowCount(this.batches[end]!);
+      end++;
+    }
+    try {
+      this.spill.append(this.batches.slice(1, end));
+    } catch (error) {
+      this.spillError = error;
+      this.spilling = false;
+      return false;
+    }
+    this.spillError = undefined;
+    this.batches.splice(1, end - 1);
+    this.memoryRows -= rows;
+    if (this.batches.length <= 1) this.spilling = false;
+    return this.spilling;
   }
 
   /** Drops the oldest batch (it was written, or the database had it already). */

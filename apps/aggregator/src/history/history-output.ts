@@ -97,6 +97,12 @@ export const PACK_SLACK = 1.1;
 /** Rows {@link HistoryOutput.packNeeds} adds to the capture's own batch, for the same reason. */
 export const PACK_SLACK_ROWS = 4_096;
 
+/**
+ * Rows a step of a spill moves to the spill file at most (one batch at least), a turn of the
+ * event loop each: ~1 MB written per 10,000 rows.
+ */
+export const SPILL_STEP_ROWS = 20_000;
+
 /** The spill warning is logged at most this often, ms. */
 const SPILL_WARNING_EVERY_MS = 3_600_000;
 
@@ -141,6 +147,8 @@ export class HistoryOutput implements CycleOutput {
   /** The nodes of the cycle in progress still to observe. */
   private observing: { nodes: readonly NodeId[]; next: number; nowMs: number } | undefined;
   private observeTimer: NodeJS.Immediate | undefined;
+  /** The next step of a spill under way. */
+  private spillTimer: NodeJS.Immediate | undefined;
   /** Runs each slice of observations as a measured task of the event loop (the service's). */
   timeTask: TimeTask = (_task, work) => work();
   private readonly stats = { rowsWritten: 0, writeFailures: 0 };
@@ -207,6 +215,14 @@ export class HistoryOutput implements CycleOutput {
   get needsState(): boolean {
     const inMemory = this.queue.rows - this.queue.spilledRows + this.ledger.changedRows;
     return inMemory * 2 >= this.options.maxMemoryRows;
+  }
+
+  /**
+   * The spill file: a state may only be written after it is fsync'ed (appends are not), as
+   * the state names the batches in it (`syncFirst` of the state writer and `writeState`).
+   */
+  get spillPath(): string {
+    return this.options.spillPath;
   }
 
   /** The store, once open (for the report and later readers in the same process). */
@@ -285,6 +301,26 @@ export class HistoryOutput implements CycleOutput {
     if (batch === undefined) return;
     this.queue.push(batch);
     this.queuedAtMs.set(batch.seq, nowMs);
+    if (this.queue.spillDue) this.scheduleSpill();
+  }
+
+  /** Runs the next step of a due spill in a turn of its own (a spill may take several). */
+  private scheduleSpill(): void {
+    if (this.spillTimer === undefined && !this.closed) {
+      this.spillTimer = setImmediate(this.spillSlice);
+    }
+  }
+
+  /** A step of a spill, timed as a task of the event loop; schedules the next while one is due. */
+  private spillSlice = (): void => {
+    this.spillTimer = undefined;
+    const more = this.timeTask("history_spill", () => this.queue.spillStep(SPILL_STEP_ROWS));
+    this.reportSpill(this.clock());
+    if (more) this.scheduleSpill();
+  };
+
+  /** Logs that the backlog spilled, or that it cannot, once each (see below). */
+  private reportSpill(nowMs: number): void {
     // Once per backlog, and at most once an hour: a database that lags spills and takes back
     // batches again and again, and a capture of more rows than the limit spills every time.
     if (!this.spilled && this.queue.spilledRows > 0) {
@@ -434,6 +470,9 @@ export class HistoryOutput implements CycleOutput {
     this.finish();
     this.closed = true;
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    // Batches due to spill stay in memory: the last state holds them.
+    if (this.spillTimer !== undefined) clearImmediate(this.spillTimer);
+    this.spillTimer = undefined;
     const until = Date.now() + deadlineMs;
     while (this.writing && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     if (this.store !== undefined && this.failingSince === undefined) {

@@ -1,5 +1,6 @@
 import {
   closeSync,
+  fstatSync,
   fsyncSync,
   ftruncateSync,
   openSync,
@@ -22,8 +23,10 @@ const JSON_LINE_START = 0x7b;
 
 /**
  * Batches kept on disk, in seq order: where the history's queue goes when the database is away
- * longer than memory allows. Appends are fsync'ed before they count, so a state file that names
- * a spilled batch (by {@link throughSeq}) can rely on it being there. Batches are read back one
+ * longer than memory allows. An append is written, not fsync'ed: a state file that names a
+ * spilled batch (by {@link throughSeq}) may only be written after an fsync of {@link path} —
+ * the state writer does one before each state it writes (`syncFirst`), on its own thread, so
+ * the thread that takes in readings never waits for the disk here. Batches are read back one
  * at a time from the front; the file is removed once it is empty.
  *
  * Each batch is one binary record (little-endian): a {@link RECORD_HEADER_BYTES}-byte header
@@ -105,11 +108,15 @@ export class SpillFile {
     if (this.count === 0) this.clear();
   }
 
-  /** Appends `batches` (seqs above {@link throughSeq}) and makes them durable. */
+  /**
+   * Appends `batches` (seqs above {@link throughSeq}); durable once {@link path} is fsync'ed
+   * (see the class).
+   */
   append(batches: readonly HistoryBatch[]): void {
     if (batches.length === 0) return;
     const records = batches.map((b) => encodeRecord(b, this.table));
     const fd = openSync(this.path, "a", 0o600);
+    const sizeBefore = fstatSync(fd).size;
     try {
       for (const record of records) {
         for (const data of record.parts) {
@@ -118,7 +125,15 @@ export class SpillFile {
             written += writeSync(fd, data, written, data.length - written);
         }
       }
-      fsyncSync(fd);
+    } catch (error) {
+      // A full disk mid-record: the file ends where it ended, so a later append follows the
+      // last whole record (the batches stay in memory).
+      try {
+        ftruncateSync(fd, sizeBefore);
+      } catch {
+        // Restoring cuts a torn record off as well.
+      }
+      throw error;
     } finally {
       closeSync(fd);
     }
