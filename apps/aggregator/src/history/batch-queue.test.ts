@@ -45,10 +45,10 @@ function batch(seq: number, rows = 3): HistoryBatch {
   };
 }
 
-/** Pushes `b` and takes the spill steps it makes due, as the history output does (a turn each). */
-function pushAndSpill(queue: BatchQueue, b: HistoryBatch): void {
+/** Pushes `b` and takes the spill steps it makes due, as the history output does. */
+async function pushAndSpill(queue: BatchQueue, b: HistoryBatch): Promise<void> {
   queue.push(b);
-  while (queue.spillStep());
+  while (await queue.spillStep());
 }
 
 /** Takes every batch out of the queue, in order. */
@@ -62,10 +62,10 @@ function drain(queue: BatchQueue): number[] {
 }
 
 describe("BatchQueue with a spill file", () => {
-  it("keeps at most max_memory_rows in memory, the rest on disk, and gives every batch back in order", () => {
+  it("keeps at most max_memory_rows in memory, the rest on disk, and gives every batch back in order", async () => {
     const path = spillPath();
     const queue = new BatchQueue(new SpillFile(path), 10, 1000);
-    for (let seq = 1; seq <= 20; seq++) pushAndSpill(queue, batch(seq));
+    for (let seq = 1; seq <= 20; seq++) await pushAndSpill(queue, batch(seq));
     expect(queue.length).toBe(20);
     expect(queue.rows).toBe(60);
     expect(queue.spilledRows).toBeGreaterThan(40);
@@ -76,10 +76,10 @@ describe("BatchQueue with a spill file", () => {
     expect(existsSync(path)).toBe(false);
   });
 
-  it("restores what a state file recorded: memory, then the spilled batches it relies on", () => {
+  it("restores what a state file recorded: memory, then the spilled batches it relies on", async () => {
     const path = spillPath();
     const queue = new BatchQueue(new SpillFile(path), 10, 1000);
-    for (let seq = 1; seq <= 12; seq++) pushAndSpill(queue, batch(seq));
+    for (let seq = 1; seq <= 12; seq++) await pushAndSpill(queue, batch(seq));
     queue.shift(); // batch 1 written; batch 2 comes back from the file as the head
     // The state file now: the batches in memory and the last spilled seq.
     const saved = {
@@ -89,7 +89,7 @@ describe("BatchQueue with a spill file", () => {
       through: queue.spilledThroughSeq,
     };
     // Then, before the next state write, more is spilled, and the process is killed.
-    for (let seq = 13; seq <= 30; seq++) pushAndSpill(queue, batch(seq));
+    for (let seq = 13; seq <= 30; seq++) await pushAndSpill(queue, batch(seq));
     const restored = new BatchQueue(new SpillFile(path), 10, 1000);
     restored.restore(saved.queue, saved.through);
     // 2..12: what the state relied on; 13..30 were spilled after it (the journal makes them again).
@@ -97,23 +97,23 @@ describe("BatchQueue with a spill file", () => {
     expect(existsSync(path)).toBe(false);
   });
 
-  it("a missing spill file is an empty one; a torn last line is cut off", () => {
+  it("a missing spill file is an empty one; a torn last line is cut off", async () => {
     const path = spillPath();
     const queue = new BatchQueue(new SpillFile(path), 1000, 1000);
     queue.restore([batch(4)], 9);
     expect(drain(queue)).toEqual([4]);
 
     const file = new SpillFile(path);
-    file.append([batch(5), batch(6)]);
+    await file.append([batch(5), batch(6)]);
     appendFileSync(path, JSON.stringify(batch(7)).slice(0, 40)); // the crash came mid-append
     const torn = new BatchQueue(new SpillFile(path), 1000, 1000);
     torn.restore([batch(4)], 7);
     expect(drain(torn)).toEqual([4, 5, 6]);
   });
 
-  it("a spill file that cannot be written keeps the batches in memory and says why", () => {
+  it("a spill file that cannot be written keeps the batches in memory and says why", async () => {
     const queue = new BatchQueue(new SpillFile("/proc/coreflux-not-writable/spill"), 5, 1000);
-    for (let seq = 1; seq <= 5; seq++) pushAndSpill(queue, batch(seq));
+    for (let seq = 1; seq <= 5; seq++) await pushAndSpill(queue, batch(seq));
     expect(queue.spillError).toBeDefined();
     expect(queue.rows).toBe(15);
     expect(drain(queue)).toEqual([1, 2, 3, 4, 5]);
@@ -133,57 +133,97 @@ function cutBatch(table: PathTable, seq: number): PackedBatch {
 }
 
 describe("BatchQueue spilling in steps", () => {
-  it("moves the batches after the head a step at a time, and gives every batch back once, in order, across writes, steps and restarts", () => {
+  it("gives every batch back once, in order, whatever is written, pushed or restarted while steps are under way", async () => {
     const op = fc.oneof(
       fc.record({ kind: fc.constant("push" as const), rows: fc.integer({ min: 1, max: 6 }) }),
       fc.record({ kind: fc.constant("step" as const), maxRows: fc.integer({ min: 1, max: 12 }) }),
+      fc.record({ kind: fc.constant("done" as const) }),
       fc.record({ kind: fc.constant("write" as const) }),
       fc.record({ kind: fc.constant("restart" as const) }),
     );
-    fc.assert(
-      fc.property(fc.array(op, { maxLength: 60 }), fc.integer({ min: 1, max: 15 }), (ops, max) => {
-        const path = spillPath();
-        let queue = new BatchQueue(new SpillFile(path), max, 1000);
-        let seq = 0;
-        const written: number[] = [];
-        for (const o of ops) {
-          if (o.kind === "push") queue.push(batch(++seq, o.rows));
-          else if (o.kind === "step") {
-            const due = queue.spillDue;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(op, { maxLength: 60 }),
+        fc.integer({ min: 1, max: 15 }),
+        async (ops, max) => {
+          const path = spillPath();
+          let queue = new BatchQueue(new SpillFile(path), max, 4);
+          let step: Promise<boolean> | undefined;
+          let seq = 0;
+          const written: number[] = [];
+          // What a database holding the batches written says, and what it should say.
+          const db = new Map<string, number>();
+          const truth = new Map<string, number>();
+          const apply = (into: Map<string, number>, b: HistoryBatch) => {
+            for (const r of b.rows) into.set(`${r.periodStartMs}|${r.path}`, r.energyMwh);
+          };
+          const write = () => {
             const head = queue.head();
-            const inMemory = queue.inMemory().length;
-            const more = queue.spillStep(o.maxRows);
-            // A step takes at least one batch when one is due, never the head.
-            if (due) expect(queue.inMemory().length).toBeLessThan(inMemory);
-            else expect(queue.inMemory().length).toBe(inMemory);
-            expect(queue.head()).toBe(head);
-            expect(more).toBe(queue.spillDue);
-          } else if (o.kind === "write") {
-            const head = queue.head();
-            if (head !== undefined) {
-              written.push(head.seq);
-              queue.shift();
+            if (head === undefined) return false;
+            written.push(head.seq);
+            apply(db, head);
+            queue.shift();
+            return true;
+          };
+          for (const o of ops) {
+            if (o.kind === "push") {
+              const b = batch(++seq, o.rows);
+              apply(truth, b);
+              queue.push(b);
+            } else if (o.kind === "step") {
+              const head = queue.head();
+              const started = queue.spillStep(o.maxRows);
+              expect(queue.head()).toBe(head);
+              if (started !== undefined) {
+                expect(step).toBeUndefined();
+                step = started;
+              }
+            } else if (o.kind === "done") {
+              await step;
+              step = undefined;
+            } else if (o.kind === "write") {
+              write();
+            } else {
+              // A state file written now (its batches in memory, the last spilled seq), then a
+              // kill -9 — after the step under way reached the disk, or not — and a start from it.
+              const state = {
+                queue: queue.inMemory().map((b) => ({ seq: b.seq, rows: b.rows })),
+                through: queue.spilledThroughSeq,
+              };
+              await step;
+              step = undefined;
+              queue = new BatchQueue(new SpillFile(path), max, 4);
+              queue.restore(state.queue, state.through);
             }
-          } else {
-            // A state file written now (its batches in memory, the last spilled seq), then a
-            // kill -9 and a start from it: the spill file as it is on disk.
-            const state = {
-              queue: queue.inMemory().map((b) => ({ seq: b.seq, rows: b.rows })),
-              through: queue.spilledThroughSeq,
-            };
-            queue = new BatchQueue(new SpillFile(path), max, 1000);
-            queue.restore(state.queue, state.through);
+            expect(queue.rows).toBe(
+              queue.inMemory().reduce((n, b) => n + b.rows.length, 0) + queue.spilledRows,
+            );
           }
-          expect(queue.rows).toBe(
-            queue.inMemory().reduce((n, b) => n + b.rows.length, 0) + queue.spilledRows,
-          );
-        }
-        written.push(...drain(queue));
-        expect(written).toEqual(Array.from({ length: seq }, (_, i) => i + 1));
-        expect(existsSync(path)).toBe(false);
-      }),
-      { numRuns: 150 },
+          await step;
+          while (write());
+          expect(db).toEqual(truth);
+          // Merged batches carry the last seq of the ones they took in: every seq written is
+          // new, in order, and the last one pushed is written.
+          for (let i = 1; i < written.length; i++)
+            expect(written[i]).toBeGreaterThan(written[i - 1]!);
+          if (seq > 0) expect(written[written.length - 1]).toBe(seq);
+          expect(existsSync(path)).toBe(false);
+        },
+      ),
+      { numRuns: 200 },
     );
+  });
+  it("merges nothing while a step is under way: its batches leave memory when it is done, the ones spilled before them stay readable", async () => {
+    const queue = new BatchQueue(new SpillFile(spillPath()), 1, 3);
+    queue.push(batch(1, 1));
+    queue.push(batch(2, 1));
+    expect(await queue.spillStep(1)).toBe(false); // 2 on disk
+    queue.push(batch(3, 1));
+    const step = queue.spillStep(1); // 3 under way
+    for (let seq = 4; seq <= 6; seq++) queue.push(batch(seq, 1)); // more than 3 in memory
+    expect(queue.inMemory().map((b) => b.seq)).toEqual([1, 3, 4, 5, 6]);
+    await step;
+    expect(drain(queue)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });
 
@@ -214,13 +254,13 @@ describe("BatchQueue merging", () => {
 });
 
 describe("SpillFile records", () => {
-  it("gives back exactly the rows it was given, in the history's path table, without a row object on the way", () => {
+  it("gives back exactly the rows it was given, in the history's path table, without a row object on the way", async () => {
     const path = spillPath();
     const table = new PathTable();
     const a = cutBatch(table, 0);
     const b = cutBatch(table, 1);
     const file = new SpillFile(path, table);
-    file.append([a, b]);
+    await file.append([a, b]);
     expect(file.rows).toBe(a.size + b.size);
     // The bytes are no JSON: a record per batch.
     expect(readFileSync(path)[0]).not.toBe(0x7b);
@@ -238,7 +278,7 @@ describe("SpillFile records", () => {
     expect(elsewhere.length).toBe(0);
   });
 
-  it("reads files written as JSON lines, and files holding both kinds", () => {
+  it("reads files written as JSON lines, and files holding both kinds", async () => {
     const path = spillPath();
     const table = new PathTable();
     const plain = batch(1, 4);
@@ -247,7 +287,7 @@ describe("SpillFile records", () => {
     file.restore(0, 1);
     expect(file.rows).toBe(4);
     const packed = cutBatch(table, 1);
-    file.append([packed]);
+    await file.append([packed]);
     const restored = new SpillFile(path, new PathTable());
     restored.restore(0, packed.seq);
     expect(restored.length).toBe(2);
@@ -257,13 +297,13 @@ describe("SpillFile records", () => {
     expect(existsSync(path)).toBe(false);
   });
 
-  it("cuts off a record a crash left short, and refuses bytes it did not write", () => {
+  it("cuts off a record a crash left short, and refuses bytes it did not write", async () => {
     const path = spillPath();
     const table = new PathTable();
     const file = new SpillFile(path, table);
-    file.append([cutBatch(table, 0)]);
+    await file.append([cutBatch(table, 0)]);
     const whole = readFileSync(path);
-    file.append([cutBatch(table, 1)]);
+    await file.append([cutBatch(table, 1)]);
     const both = readFileSync(path);
     // The second record cut short, at every length from its header on.
     for (const cut of [whole.length + 3, whole.length + 30, both.length - 1]) {

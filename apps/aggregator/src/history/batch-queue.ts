@@ -19,6 +19,8 @@ export class BatchQueue {
   private memoryRows = 0;
   /** A spill is under way: every batch after the head goes to the spill file. */
   private spilling = false;
+  /** The batches of the spill step under way (still in memory until it is done). */
+  private spillingNow: HistoryBatch[] = [];
   /** Why the last spill failed (the batches stayed in memory), until one works again. */
   spillError: unknown;
 
@@ -87,16 +89,21 @@ export class BatchQueue {
   }
 
   /**
-   * Moves the oldest batches after the head to the spill file (which holds the batches between
-   * the head and the rest in memory, so order is kept): one, and more while they add up to at
-   * most `maxRows` rows; true while more are due. A spill that fails (a full or read-only disk)
-   * leaves the batches in memory, and in the state file, and sets {@link spillError}; the next
-   * push that finds too many rows in memory tries again.
+   * Starts moving the oldest batches after the head to the spill file (which holds the batches
+   * between the head and the rest in memory, so order is kept): one, and more while they add up
+   * to at most `maxRows` rows. They stay in memory, and in a state taken meanwhile, until the
+   * append is done; then they leave memory — but a batch that became the head meanwhile stays,
+   * and its record is skipped. Resolves (never rejects) with whether more are due; undefined
+   * when nothing is due or a step is under way. A spill that fails (a full or read-only disk)
+   * leaves the batches in memory and sets {@link spillError}; the next push that finds too
+   * many rows in memory tries again.
    */
-  spillStep(maxRows = Number.POSITIVE_INFINITY): boolean {
-    if (!this.spillDue || this.spill === undefined) {
+  spillStep(maxRows = Number.POSITIVE_INFINITY): Promise<boolean> | undefined {
+    const spill = this.spill;
+    if (spill === undefined || this.spillingNow.length > 0) return undefined;
+    if (!this.spillDue) {
       this.spilling = false;
-      return false;
+      return undefined;
     }
     let end = 2;
     let rows = rowCount(this.batches[1]!);
@@ -104,18 +111,29 @@ export class BatchQueue {
       rows += rowCount(this.batches[end]!);
       end++;
     }
-    try {
-      this.spill.append(this.batches.slice(1, end));
-    } catch (error) {
-      this.spillError = error;
-      this.spilling = false;
-      return false;
-    }
-    this.spillError = undefined;
-    this.batches.splice(1, end - 1);
-    this.memoryRows -= rows;
-    if (this.batches.length <= 1) this.spilling = false;
-    return this.spilling;
+    const going = this.batches.slice(1, end);
+    this.spillingNow = going;
+    return spill.append(going).then(
+      () => {
+        this.spillingNow = [];
+        this.spillError = undefined;
+        // Batches leave the front only: the ones no longer after the head come first.
+        const after = going.filter((b) => this.batches.indexOf(b) >= 1);
+        spill.skip(going.length - after.length);
+        if (after.length > 0) {
+          this.batches.splice(this.batches.indexOf(after[0]!), after.length);
+          for (const b of after) this.memoryRows -= rowCount(b);
+        }
+        if (this.batches.length <= 1) this.spilling = false;
+        return this.spillDue;
+      },
+      (error: unknown) => {
+        this.spillingNow = [];
+        this.spillError = error;
+        this.spilling = false;
+        return false;
+      },
+    );
   }
 
   /** Drops the oldest batch (it was written, or the database had it already). */
@@ -135,11 +153,12 @@ export class BatchQueue {
 
   /**
    * Merges every batch after the oldest (which may be being written) into one with the last
-   * seq. Applying the merged batch has the same effect as applying its parts in order.
+   * seq, unless a spill step is under way. Applying the merged batch has the same effect as applying its parts in order.
    */
   private compact(): void {
     const [head, ...tail] = this.batches;
-    if (head === undefined || tail.length < 2) return;
+    // Not while a spill step has batches in flight (the next push merges).
+    if (head === undefined || tail.length < 2 || this.spillingNow.length > 0) return;
     const merged = mergeBatches(tail, this.table);
     this.batches = [head, merged];
     this.memoryRows = rowCount(head) + merged.size;

@@ -225,21 +225,21 @@ describe("history backlog spill warning", () => {
     const { output, minute, now, advance } = await setUp(false, { maxMemoryRows: 20, log });
     const warnings = () => lines.filter((l) => l.includes("history backlog larger than")).length;
     try {
-      // A spill takes steps of its own, a turn each: one is enough for a batch this size.
-      const cut = async () => {
+      const cut = () => {
         minute();
         output.absorb(now());
-        await new Promise((resolve) => setImmediate(resolve));
       };
-      await cut();
-      await cut();
-      expect(output.statistics.spilledRows).toBe(16);
+      // A spill takes steps of its own, written by libuv's pool: one for a batch this size.
+      const spilled = () => waitFor(() => output.statistics.spilledRows === 16, "the spill");
+      cut();
+      cut();
+      await spilled();
       expect(warnings()).toBe(1);
       // The first batch written, the spilled one back in memory; the next spills again.
       output.durable(output.snapshotSeq - 1);
       await waitFor(() => output.statistics.spilledRows === 0, "the spilled batch to come back");
-      await cut();
-      expect(output.statistics.spilledRows).toBe(16);
+      cut();
+      await spilled();
       expect(warnings()).toBe(1);
       // Written whole: a later backlog is a new one, said so if the last warning is an hour old.
       const writeAll = async () => {
@@ -247,15 +247,15 @@ describe("history backlog spill warning", () => {
         await waitFor(() => output.statistics.queuedBatches === 0, "the backlog to be written");
       };
       await writeAll();
-      await cut();
-      await cut();
-      expect(output.statistics.spilledRows).toBe(16);
+      cut();
+      cut();
+      await spilled();
       expect(warnings()).toBe(1);
       await writeAll();
       advance(3_600_000);
-      await cut();
-      await cut();
-      expect(output.statistics.spilledRows).toBe(16);
+      cut();
+      cut();
+      await spilled();
       expect(warnings()).toBe(2);
     } finally {
       await output.close();

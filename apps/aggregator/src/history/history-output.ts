@@ -98,8 +98,8 @@ export const PACK_SLACK = 1.1;
 export const PACK_SLACK_ROWS = 4_096;
 
 /**
- * Rows a step of a spill moves to the spill file at most (one batch at least), a turn of the
- * event loop each: ~1 MB written per 10,000 rows.
+ * Rows a step of a spill moves to the spill file at most (one batch at least): ~1 MB per 10,000
+ * rows, encoded in a turn of the event loop, written by libuv's pool.
  */
 export const SPILL_STEP_ROWS = 20_000;
 
@@ -311,12 +311,17 @@ export class HistoryOutput implements CycleOutput {
     }
   }
 
-  /** A step of a spill, timed as a task of the event loop; schedules the next while one is due. */
+  /**
+   * Starts a step of a spill (its encoding timed as a task of the event loop; the file is
+   * written by libuv's pool), and once it is done, the next while one is due.
+   */
   private spillSlice = (): void => {
     this.spillTimer = undefined;
-    const more = this.timeTask("history_spill", () => this.queue.spillStep(SPILL_STEP_ROWS));
-    this.reportSpill(this.clock());
-    if (more) this.scheduleSpill();
+    const step = this.timeTask("history_spill", () => this.queue.spillStep(SPILL_STEP_ROWS));
+    void step?.then((more) => {
+      this.reportSpill(this.clock());
+      if (more) this.scheduleSpill();
+    });
   };
 
   /** Logs that the backlog spilled, or that it cannot, once each (see below). */

@@ -1,14 +1,5 @@
-import {
-  closeSync,
-  fstatSync,
-  fsyncSync,
-  ftruncateSync,
-  openSync,
-  readSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, fsyncSync, ftruncateSync, openSync, readSync, rmSync, statSync } from "node:fs";
+import { open } from "node:fs/promises";
 import type { HistoryBatch } from "@coreflux/history";
 import { PackedBatch, PathTable, packBatch, ROW_STRIDE } from "./packed-state";
 
@@ -23,7 +14,7 @@ const JSON_LINE_START = 0x7b;
 
 /**
  * Batches kept on disk, in seq order: where the history's queue goes when the database is away
- * longer than memory allows. An append is written, not fsync'ed: a state file that names a
+ * longer than memory allows. An append is written by libuv's pool, not fsync'ed: a state file that names a
  * spilled batch (by {@link throughSeq}) may only be written after an fsync of {@link path} —
  * the state writer does one before each state it writes (`syncFirst`), on its own thread, so
  * the thread that takes in readings never waits for the disk here. Batches are read back one
@@ -43,6 +34,8 @@ export class SpillFile {
   private lastSeq = 0;
   /** Byte offset of the next batch to read. */
   private readOffset = 0;
+  /** An {@link append} is under way. */
+  private appending = false;
 
   /**
    * @param table the path table the batches read back are indexed in (the history's, so that
@@ -109,39 +102,67 @@ export class SpillFile {
   }
 
   /**
-   * Appends `batches` (seqs above {@link throughSeq}); durable once {@link path} is fsync'ed
-   * (see the class).
+   * Appends `batches` (seqs above {@link throughSeq}) without holding the thread: they are
+   * encoded now and written by libuv's pool, and count ({@link length}, {@link rows},
+   * {@link throughSeq}) once written; durable once {@link path} is fsync'ed (see the class).
+   * One append at a time. One that fails (a full or read-only disk) cuts the file back to where
+   * it ended, and rejects.
    */
-  append(batches: readonly HistoryBatch[]): void {
+  async append(batches: readonly HistoryBatch[]): Promise<void> {
     if (batches.length === 0) return;
-    const records = batches.map((b) => encodeRecord(b, this.table));
-    const fd = openSync(this.path, "a", 0o600);
-    const sizeBefore = fstatSync(fd).size;
+    if (this.appending) throw new Error(`${this.path}: one spill append at a time`);
+    this.appending = true;
     try {
-      for (const record of records) {
-        for (const data of record.parts) {
-          let written = 0;
-          while (written < data.length)
-            written += writeSync(fd, data, written, data.length - written);
-        }
-      }
-    } catch (error) {
-      // A full disk mid-record: the file ends where it ended, so a later append follows the
-      // last whole record (the batches stay in memory).
+      const records = batches.map((b) => encodeRecord(b, this.table));
+      const handle = await open(this.path, "a", 0o600);
       try {
-        ftruncateSync(fd, sizeBefore);
-      } catch {
-        // Restoring cuts a torn record off as well.
+        const sizeBefore = (await handle.stat()).size;
+        try {
+          for (const record of records) {
+            for (const data of record.parts) {
+              let written = 0;
+              while (written < data.length) {
+                written += (await handle.write(data, written, data.length - written)).bytesWritten;
+              }
+            }
+          }
+        } catch (error) {
+          // The file ends where it ended, so a later append follows the last whole record.
+          await handle.truncate(sizeBefore).catch(() => undefined);
+          throw error;
+        }
+      } finally {
+        await handle.close();
       }
-      throw error;
+      for (const record of records) {
+        this.count++;
+        this.rowCount += record.rows;
+        this.lastSeq = record.seq;
+      }
+    } finally {
+      this.appending = false;
+    }
+  }
+
+  /**
+   * Forgets the `n` oldest batches not read yet, without reading them: batches that went back
+   * into memory while their append was under way. Removes an emptied file.
+   */
+  skip(n: number): void {
+    if (n <= 0) return;
+    const fd = openSync(this.path, "r");
+    try {
+      for (let i = 0; i < n; i++) {
+        const record = readHeader(fd, this.readOffset);
+        if (record === undefined) throw new Error(`${this.path}: spilled batch missing`);
+        this.readOffset = record.next;
+        this.count--;
+        this.rowCount -= record.rows;
+      }
     } finally {
       closeSync(fd);
     }
-    for (const record of records) {
-      this.count++;
-      this.rowCount += record.rows;
-      this.lastSeq = record.seq;
-    }
+    if (this.count === 0) this.clear();
   }
 
   /** The oldest batch not read yet (and forgets it), or undefined; removes an emptied file. */
@@ -162,7 +183,8 @@ export class SpillFile {
     }
     this.count--;
     this.rowCount -= rows;
-    if (this.count === 0) this.clear();
+    // Not while an append is under way: its records follow the ones read.
+    if (this.count === 0 && !this.appending) this.clear();
     return batch;
   }
 
