@@ -34,7 +34,7 @@ export class LoopTasks {
   constructor(registry: Registry) {
     this.histogram = new Histogram({
       name: "coreflux_event_loop_task_seconds",
-      help: "Time one of the service's own tasks held the event loop (publish cycle, publisher slice, state capture, settle, history slice, history cut)",
+      help: "Time one of the service's own tasks held the event loop (publish cycle, publisher slice, state capture, settle, history slice, history cut, history spill)",
       labelNames: ["task"],
       buckets: [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1],
       registers: [registry],
