@@ -364,10 +364,13 @@ export async function startService(
       // In a turn of its own (the cycle's turn is long enough at 100,000 devices), after a
       // large history batch was cut ahead and the writer's thread made the capture's buffers
       // and the packed history's if they are outgrown: the capture, the journal's rotation and
-      // the state's meta, together.
+      // the state's meta, together. The history is cut ahead once more after the room is made:
+      // credits that came during that round trip are taken in slices too, not in the
+      // capture's turn.
       saving = nextTurn()
         .then(cutHistoryAhead)
         .then(() => stateWriter.makeRoom(engine, history?.packNeeds()) ?? nextTurn())
+        .then(cutHistoryAhead)
         .then(saveState)
         .finally(() => {
           saving = undefined;

@@ -24,5 +24,7 @@ export type {
   ReportGrouping,
   ReportQuery,
   ReportRow,
+  RowSource,
 } from "./types";
+export { isRowSource } from "./types";
 export { type HistoryLocation, parseHistoryUrl, redactHistoryUrl } from "./url";

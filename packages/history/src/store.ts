@@ -4,13 +4,14 @@ import { openMariadb } from "./mariadb-driver";
 import { metaTable, migrations, SCHEMA_VERSION, upsertSql } from "./schema";
 import { openSqlite } from "./sqlite-driver";
 import { checkZoneAlignment, fromSqlTime, toSqlTime, ZoneCalendar } from "./time";
-import type {
-  HistoryBatch,
-  HistoryNode,
-  NodeLevel,
-  PeriodRow,
-  ReportQuery,
-  ReportRow,
+import {
+  type HistoryBatch,
+  type HistoryNode,
+  isRowSource,
+  type NodeLevel,
+  type PeriodRow,
+  type ReportQuery,
+  type ReportRow,
 } from "./types";
 import { type HistoryLocation, parseHistoryUrl, redactHistoryUrl } from "./url";
 
@@ -208,7 +209,11 @@ export class HistoryStore {
   async write(batch: HistoryBatch): Promise<boolean> {
     this.checkOpen();
     try {
-      await this.ensureNodes(batch.rows);
+      const count = isRowSource(batch) ? batch.size : batch.rows.length;
+      const rowAt = isRowSource(batch)
+        ? (i: number) => batch.row(i)
+        : (i: number) => batch.rows[i]!;
+      await this.ensureNodes(count, rowAt);
       const sql = this.sql;
       const d = this.driver;
       return await d.transaction(async (tx) => {
@@ -219,14 +224,16 @@ export class HistoryStore {
         );
         if (Number(found[0]?.value ?? 0) >= batch.seq) return false;
         // Absolute rows first, then additive ones, then the hours they change, each sent in
-        // pieces: a large batch never holds the calling thread for long in one go.
+        // pieces: a large batch never holds the calling thread for long in one go, and rows
+        // made one at a time (a RowSource) are garbage once their piece is sent.
         const hours = new Map<string, HourAccumulator>();
         for (const additive of [false, true]) {
-          const rows = batch.rows.filter((row) => row.additive === additive);
           const statement = additive ? sql.periodAdditive : sql.periodAbsolute;
-          for (let from = 0; from < rows.length; from += ROWS_PER_CALL) {
+          for (let from = 0; from < count; from += ROWS_PER_CALL) {
             const params: unknown[][] = [];
-            for (const row of rows.slice(from, from + ROWS_PER_CALL)) {
+            for (let i = from; i < Math.min(count, from + ROWS_PER_CALL); i++) {
+              const row = rowAt(i);
+              if (row.additive !== additive) continue;
               const nodeId = this.nodeIds.get(row.path)!;
               params.push([
                 nodeId,
@@ -237,7 +244,8 @@ export class HistoryStore {
               ]);
               this.addToHour(hours, nodeId, row);
             }
-            await tx.runMany(statement, params);
+            if (params.length > 0) await tx.runMany(statement, params);
+            else await new Promise((resolve) => setImmediate(resolve));
           }
         }
         const changedHours = [...hours.values()];
@@ -376,12 +384,13 @@ export class HistoryStore {
     await this.driver.close();
   }
 
-  private async ensureNodes(rows: readonly PeriodRow[]): Promise<void> {
+  /** Creates the nodes of the `count` rows `rowAt` gives that the history does not have yet. */
+  private async ensureNodes(count: number, rowAt: (i: number) => PeriodRow): Promise<void> {
     const missing = new Set<string>();
-    for (let i = 0; i < rows.length; i++) {
+    for (let i = 0; i < count; i++) {
       // A turn of the event loop every piece: a large batch is looked through in slices.
       if (i > 0 && i % ROWS_PER_CALL === 0) await new Promise((resolve) => setImmediate(resolve));
-      const row = rows[i]!;
+      const row = rowAt(i);
       if (this.nodeIds.has(row.path)) continue;
       // Ancestors first, so each node finds its parent's id.
       const segments = row.path === "" ? [] : row.path.split("/");

@@ -57,6 +57,25 @@ export interface HistoryBatch {
   rows: PeriodRow[];
 }
 
+/**
+ * A batch that can also make its rows one at a time (`row(i)` for `i` below `size`, the same
+ * rows as `rows`, in the same order), such as one whose rows are kept as packed numbers:
+ * {@link HistoryStore.write} then makes them a piece at a time, so that they are garbage as soon
+ * as their piece is sent, instead of all alive for the whole write.
+ */
+export interface RowSource {
+  /** Rows in the batch. */
+  readonly size: number;
+  /** Row `i`, made now. */
+  row(i: number): PeriodRow;
+}
+
+/** True when `batch` can make its rows one at a time (see {@link RowSource}). */
+export function isRowSource(batch: HistoryBatch): batch is HistoryBatch & RowSource {
+  const b = batch as Partial<RowSource>;
+  return typeof b.row === "function" && typeof b.size === "number";
+}
+
 /** How a report groups rows. */
 export type ReportGrouping = "period" | "hour" | "day" | "month";
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type HistoryStore, openHistory, type PeriodRow } from "../src";
+import { type HistoryStore, isRowSource, openHistory, type PeriodRow } from "../src";
 import { ENGINES, type Scratch } from "./engines";
 
 const H = 3_600_000;
@@ -168,6 +168,40 @@ describe.each(ENGINES)("history store on $engine", ({ scratch }) => {
     expect(hours).toHaveLength(2_600);
     const sumMwh = hours.reduce((n, h) => n + h.energyMwh, 0);
     expect(sumMwh).toBe((2_600 * 2_601) / 2 + 2_600 * 2);
+    const periods = await s.report({ fromMs: t, toMs: t + H, by: "period", level: "device" });
+    expect(periods).toHaveLength(5_200);
+  });
+
+  it("writes a batch that makes its rows one at a time (a RowSource) as it writes their array, without asking for the array", async () => {
+    const s = await open();
+    const t = Date.UTC(2026, 10, 3, 9, 0);
+    const rows: PeriodRow[] = [];
+    for (let d = 0; d < 2_600; d++) {
+      const path = `Office${d % 2}/Room${d % 26}/Plug${d}`;
+      rows.push(row(path, t, d + 1, { peakPowerW: d, observedAtMs: t + d }));
+      rows.push(row(path, t + Q, 2, { additive: true, energyDeltaMwh: 2 }));
+    }
+    let made = 0;
+    const source = {
+      seq: 1,
+      get rows(): PeriodRow[] {
+        throw new Error("the store asked for every row at once");
+      },
+      size: rows.length,
+      row(i: number): PeriodRow {
+        made++;
+        return { ...rows[i]! };
+      },
+    };
+    expect(isRowSource(source)).toBe(true);
+    expect(isRowSource({ seq: 2, rows })).toBe(false);
+    expect(await s.write(source)).toBe(true);
+    // Each row made a few times (the nodes, then each kind of row), never kept as an array.
+    expect(made).toBeGreaterThanOrEqual(rows.length);
+    const hours = await s.report({ fromMs: t, toMs: t + H, by: "hour", level: "device" });
+    expect(hours).toHaveLength(2_600);
+    expect(hours.reduce((n, h) => n + h.energyMwh, 0)).toBe((2_600 * 2_601) / 2 + 2_600 * 2);
+    expect(Math.max(...hours.map((h) => h.peakPowerW ?? 0))).toBe(2_599);
     const periods = await s.report({ fromMs: t, toMs: t + H, by: "period", level: "device" });
     expect(periods).toHaveLength(5_200);
   });

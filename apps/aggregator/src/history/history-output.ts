@@ -528,8 +528,7 @@ export class HistoryOutput implements CycleOutput {
     const head = this.queue.head();
     if (head === undefined || this.store === undefined) return false;
     try {
-      // A cut batch's row objects are made in slices now, not all at once in the write.
-      if (head instanceof PackedBatch) await head.materialize();
+      // A cut batch's row objects are made by the store a piece at a time (it is a RowSource).
       await this.store.write(head);
       this.queue.shift();
       if (this.queue.length === 0) this.spilled = false;

@@ -1,4 +1,4 @@
-import type { HistoryBatch } from "@coreflux/history";
+import { type HistoryBatch, isRowSource } from "@coreflux/history";
 import { describe, expect, it } from "vitest";
 import type { HistoryState } from "./history-output";
 import { mergeBatches } from "./merge-batches";
@@ -198,7 +198,7 @@ describe("buffers reserved ahead for a packed state", () => {
 });
 
 describe("packed batch", () => {
-  it("gives the same rows at once and in slices, and counts them without making them", async () => {
+  it("gives the same rows at once and one at a time, and counts them without making them", () => {
     const table = new PathTable();
     const ledger = new PeriodLedger(M, T0 - M, undefined, table);
     for (let d = 0; d < 30; d++) {
@@ -209,9 +209,10 @@ describe("packed batch", () => {
     const batch = ledger.cut(T0 + 20)!;
     const twin = ledger.snapshot();
     expect(batch.size).toBe(30 + 3 + 4);
-    const sliced = new PackedBatch(batch.seq, batch.pathIndex, batch.values, table.paths);
-    await sliced.materialize(7);
-    expect(sliced.rows).toEqual(batch.rows);
+    const alone = new PackedBatch(batch.seq, batch.pathIndex, batch.values, table.paths);
+    const oneByOne = Array.from({ length: alone.size }, (_, i) => alone.row(i));
+    expect(oneByOne).toEqual(batch.rows);
+    expect(isRowSource(alone)).toBe(true);
     expect(batch.rows.filter((r) => r.additive).map((r) => [r.path, r.energyMwh])).toEqual([
       ["O/R/P0", 4],
       ["O/R", 4],

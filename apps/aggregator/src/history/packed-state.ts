@@ -1,4 +1,4 @@
-import type { HistoryBatch, PeriodRow } from "@coreflux/history";
+import type { HistoryBatch, PeriodRow, RowSource } from "@coreflux/history";
 import type { HistoryState } from "./history-output";
 import type { LedgerSnapshot } from "./period-ledger";
 
@@ -163,10 +163,11 @@ export function isPackedHistoryState(
 /**
  * A batch as a ledger cuts it: its rows' numbers in a typed array ({@link ROW_STRIDE} per row)
  * and their paths by index, so that cutting 100,000 rows in a state capture costs a copy, not
- * 100,000 objects. The row objects a database write needs are made when first asked for
- * ({@link rows}), or in slices ahead of it ({@link materialize}).
+ * 100,000 objects. A database write makes its row objects one at a time ({@link row}: a
+ * `RowSource` of `@coreflux/history`), a piece per statement, so that they die young instead of
+ * all living through the write; {@link rows} makes them all at once (kept) for the rest.
  */
-export class PackedBatch implements HistoryBatch {
+export class PackedBatch implements HistoryBatch, RowSource {
   #rows: PeriodRow[] | undefined;
   readonly #paths: readonly string[];
 
@@ -204,19 +205,8 @@ export class PackedBatch implements HistoryBatch {
     return this.#rows;
   }
 
-  /** Makes the row objects `sliceRows` at a time, a turn of the event loop between slices. */
-  async materialize(sliceRows = 5_000): Promise<void> {
-    if (this.#rows !== undefined) return;
-    const rows: PeriodRow[] = [];
-    for (let i = 0; i < this.size; i++) {
-      if (i > 0 && i % sliceRows === 0) await new Promise((resolve) => setImmediate(resolve));
-      if (this.#rows !== undefined) return;
-      rows.push(this.row(i));
-    }
-    this.#rows = rows;
-  }
-
-  private row(i: number): PeriodRow {
+  /** Row `i`, made now (not kept). */
+  row(i: number): PeriodRow {
     const v = this.values;
     const o = i * ROW_STRIDE;
     const online = v[o + 7]!;
