@@ -26,6 +26,20 @@ function row(
   };
 }
 
+/**
+ * 2,600 devices in 26 rooms of 2 offices (more than 1,000 rows and 500 new paths per piece),
+ * half absolute (`extra(d)` added) and half additive, over two periods of one hour from `t`.
+ */
+function largeBatchRows(t: number, extra: (d: number) => Partial<PeriodRow> = () => ({})) {
+  const rows: PeriodRow[] = [];
+  for (let d = 0; d < 2_600; d++) {
+    const path = `Office${d % 2}/Room${d % 26}/Plug${d}`;
+    rows.push(row(path, t, d + 1, extra(d)));
+    rows.push(row(path, t + Q, 2, { additive: true, energyDeltaMwh: 2 }));
+  }
+  return rows;
+}
+
 describe.each(ENGINES)("history store on $engine", ({ scratch }) => {
   let db: Scratch | undefined;
   let store: HistoryStore | undefined;
@@ -146,14 +160,7 @@ describe.each(ENGINES)("history store on $engine", ({ scratch }) => {
   it("writes a batch larger than one statement list whole: new nodes a level at a time, every row once", async () => {
     const s = await open();
     const t = Date.UTC(2026, 10, 3, 9, 0);
-    // 2,600 devices in 26 rooms of 2 offices (more than 1,000 rows and 500 new paths per
-    // piece), half absolute and half additive, over two periods of one hour.
-    const rows: PeriodRow[] = [];
-    for (let d = 0; d < 2_600; d++) {
-      const path = `Office${d % 2}/Room${d % 26}/Plug${d}`;
-      rows.push(row(path, t, d + 1));
-      rows.push(row(path, t + Q, 2, { additive: true, energyDeltaMwh: 2 }));
-    }
+    const rows = largeBatchRows(t);
     expect(await s.write({ seq: 1, rows })).toBe(true);
     expect(await s.write({ seq: 1, rows })).toBe(false);
     const nodes = await s.nodes();
@@ -175,12 +182,7 @@ describe.each(ENGINES)("history store on $engine", ({ scratch }) => {
   it("writes a batch that makes its rows one at a time (a RowSource) as it writes their array, without asking for the array", async () => {
     const s = await open();
     const t = Date.UTC(2026, 10, 3, 9, 0);
-    const rows: PeriodRow[] = [];
-    for (let d = 0; d < 2_600; d++) {
-      const path = `Office${d % 2}/Room${d % 26}/Plug${d}`;
-      rows.push(row(path, t, d + 1, { peakPowerW: d, observedAtMs: t + d }));
-      rows.push(row(path, t + Q, 2, { additive: true, energyDeltaMwh: 2 }));
-    }
+    const rows = largeBatchRows(t, (d) => ({ peakPowerW: d, observedAtMs: t + d }));
     let made = 0;
     const source = {
       seq: 1,
