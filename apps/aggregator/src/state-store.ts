@@ -139,8 +139,9 @@ export function moveAside(path: string, nowMs: number): string {
 /**
  * Writes the state atomically: a temporary file in the same directory, written and fsync'ed,
  * renamed over the old file, then the directory fsync'ed. The files of `syncFirst` (that the
- * state relies on: the history's spill file) are fsync'ed before, where they exist. A crash at any point leaves either the
- * old state or the new one, never a torn file. The file is created with mode 0600.
+ * state relies on: the history's spill file) are fsync'ed before, where they exist. A crash at
+ * any point leaves either the old state or the new one, never a torn file. The file is created
+ * with mode 0600.
  */
 export async function writeState(
   path: string,

@@ -9,9 +9,9 @@ import type { SpillFile } from "./spill-file";
  * than `maxBatches` wait in memory (the database is away), the ones after the head are merged
  * into one: rows of the same node and period become one row, so the queue grows with the periods
  * and nodes that changed, not with time. When more than `maxMemoryRows` rows wait in memory, the
- * ones after the head are due to go to the spill file, a batch a step ({@link spillStep}: the
- * owner takes a turn of the event loop per step). Merged batches are packed, their paths
- * indexed in the spill file's path table (the history's).
+ * ones after the head are due to go to the spill file, in steps the owner starts
+ * ({@link spillStep}: a few batches each, written by libuv's pool). Merged batches are packed,
+ * their paths indexed in the spill file's path table (the history's).
  */
 export class BatchQueue {
   /** The head, then the newest batches (the spilled ones come between them). */
@@ -119,7 +119,12 @@ export class BatchQueue {
         this.spillError = undefined;
         // Batches leave the front only: the ones no longer after the head come first.
         const after = going.filter((b) => this.batches.indexOf(b) >= 1);
-        spill.skip(going.length - after.length);
+        try {
+          spill.skip(going.length - after.length);
+        } catch (error) {
+          // The records just written cannot be read back: reported, and reading fails too.
+          this.spillError = error;
+        }
         if (after.length > 0) {
           this.batches.splice(this.batches.indexOf(after[0]!), after.length);
           for (const b of after) this.memoryRows -= rowCount(b);
@@ -153,7 +158,8 @@ export class BatchQueue {
 
   /**
    * Merges every batch after the oldest (which may be being written) into one with the last
-   * seq, unless a spill step is under way. Applying the merged batch has the same effect as applying its parts in order.
+   * seq, unless a spill step is under way. Applying the merged batch has the same effect as
+   * applying its parts in order.
    */
   private compact(): void {
     const [head, ...tail] = this.batches;

@@ -14,11 +14,11 @@ const JSON_LINE_START = 0x7b;
 
 /**
  * Batches kept on disk, in seq order: where the history's queue goes when the database is away
- * longer than memory allows. An append is written by libuv's pool, not fsync'ed: a state file that names a
- * spilled batch (by {@link throughSeq}) may only be written after an fsync of {@link path} —
- * the state writer does one before each state it writes (`syncFirst`), on its own thread, so
- * the thread that takes in readings never waits for the disk here. Batches are read back one
- * at a time from the front; the file is removed once it is empty.
+ * longer than memory allows. An append is written by libuv's pool, not fsync'ed: a state file
+ * that names a spilled batch (by {@link throughSeq}) may only be written after an fsync of
+ * {@link path} — the state writer does one before each state it writes (`syncFirst`), on its
+ * own thread, so the thread that takes in readings never waits for the disk here. Batches are
+ * read back one at a time from the front; the file is removed once it is empty.
  *
  * Each batch is one binary record (little-endian): a {@link RECORD_HEADER_BYTES}-byte header
  * (magic, rows, seq, the byte length of its paths), each row's path as an index into the
