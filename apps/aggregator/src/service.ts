@@ -475,8 +475,9 @@ export async function startService(
   const timer = setInterval(cycle, Math.round(config.publish.interval_seconds * 1000));
   // The engine carries readings up the tree when something reads it; doing that for a few
   // thousand devices at a time every second keeps the publish cycle's read short.
-  // The same timer makes the memory of the engine's next growth resident ahead, a slice a turn,
-  // so that a growing fleet's devices never wait while tens of megabytes are faulted in at once.
+  // The same timer makes the memory of the engine's next growth (and the history ledger's)
+  // resident ahead, a slice a turn, so that a growing fleet's devices never wait while tens of
+  // megabytes are faulted in at once.
   let settling = false;
   const settleSome = (): void => {
     settling = metrics.loopTasks.time("settle", () => {
@@ -484,7 +485,11 @@ export async function startService(
       // The history takes the credits of the devices settled so far, a slice a turn (a state
       // capture then finds little left to take).
       const crediting = !waiting && history?.takeCredits(HISTORY_CREDIT_BUDGET_MS) === true;
-      return engine.prepareGrowth(GROWTH_BYTES_PER_TURN) || waiting || crediting;
+      // One growth slice a turn: the engine's first, then the history ledger's.
+      const growing =
+        engine.prepareGrowth(GROWTH_BYTES_PER_TURN) ||
+        history?.prepareGrowth(GROWTH_BYTES_PER_TURN) === true;
+      return growing || waiting || crediting;
     });
     if (settling) setImmediate(settleSome);
   };

@@ -402,6 +402,14 @@ export class HistoryOutput implements CycleOutput {
   }
 
   /**
+   * Makes the ledger's next packed arrays resident ahead, at most `maxBytes` a call (see
+   * `PeriodLedger.prepareGrowth`); true while there is more to do.
+   */
+  prepareGrowth(maxBytes: number): boolean {
+    return this.ledger.prepareGrowth(maxBytes);
+  }
+
+  /**
    * True when the ledger changed since the last cut, or batches were cut that no state on disk
    * includes yet: a state write would make history durable.
    */

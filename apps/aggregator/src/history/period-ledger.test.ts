@@ -165,6 +165,30 @@ describe("PeriodLedger", () => {
   });
 });
 
+describe("PeriodLedger growth made ahead", () => {
+  it("makes the next packed arrays resident in slices from three quarters full, and grows into them with the same contents", () => {
+    const prepared = new PeriodLedger(M, T0 - M);
+    const plain = new PeriodLedger(M, T0 - M);
+    const add = (from: number, to: number) => {
+      for (const ledger of [prepared, plain]) {
+        for (let d = from; d < to; d++) ledger.credit([`Office/Room/D${d}`], T0, d + 1, 0);
+        ledger.cut(T0 + 1_000);
+      }
+    };
+    add(0, 700); // 700 of the 1,024 entries the packed arrays start with
+    expect(prepared.prepareGrowth(10_000)).toBe(false);
+    add(700, 800);
+    let calls = 0;
+    while (prepared.prepareGrowth(10_000)) calls++;
+    // 2,048 paths (8 KB) and 2,048 × 8 numbers (128 KB), 10,000 bytes a call.
+    expect(calls).toBe(Math.ceil((2_048 * 4 + 2_048 * 8 * 8) / 10_000) - 1);
+    add(800, 3_000); // past 1,024 (into the prepared arrays) and past 2,048 (fresh ones)
+    expect(prepared.pack()).toEqual(plain.pack());
+    expect(prepared.snapshot()).toEqual(plain.snapshot());
+    expect(prepared.packedEntries).toBe(3_000);
+  });
+});
+
 describe("mergeBatches", () => {
   it("has the effect of its parts applied in order", () => {
     const ledger = new PeriodLedger(M, T0 - M);
