@@ -209,10 +209,9 @@ export class HistoryStore {
   async write(batch: HistoryBatch): Promise<boolean> {
     this.checkOpen();
     try {
-      const count = isRowSource(batch) ? batch.size : batch.rows.length;
-      const rowAt = isRowSource(batch)
-        ? (i: number) => batch.row(i)
-        : (i: number) => batch.rows[i]!;
+      const source = isRowSource(batch) ? batch : undefined;
+      const count = source?.size ?? batch.rows.length;
+      const rowAt = (i: number) => source?.row(i) ?? batch.rows[i]!;
       await this.ensureNodes(count, rowAt);
       const sql = this.sql;
       const d = this.driver;

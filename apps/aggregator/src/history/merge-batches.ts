@@ -1,16 +1,19 @@
 import type { HistoryBatch } from "@coreflux/history";
-import { PackedBatch, type PathTable, packBatch, ROW_STRIDE } from "./packed-state";
-
-/** Offsets of a row's numbers (see {@link ROW_STRIDE}). */
-const PERIOD = 0;
-const ENERGY = 1;
-const RETURNED = 2;
-const ENERGY_DELTA = 3;
-const RETURNED_DELTA = 4;
-const ADDITIVE = 5;
-const PEAK = 6;
-const ONLINE = 7;
-const OBSERVED_AT = 10;
+import {
+  PackedBatch,
+  type PathTable,
+  packBatch,
+  ROW_ADDITIVE,
+  ROW_ENERGY,
+  ROW_ENERGY_DELTA,
+  ROW_OBSERVED_AT,
+  ROW_ONLINE,
+  ROW_PEAK,
+  ROW_PERIOD,
+  ROW_RETURNED,
+  ROW_RETURNED_DELTA,
+  ROW_STRIDE,
+} from "./packed-state";
 
 /**
  * One batch with the effect of `batches` applied in order (they must be in seq order), with
@@ -41,7 +44,7 @@ export function mergeBatches(batches: readonly HistoryBatch[], table: PathTable)
   let period = 0;
   for (const part of parts) {
     for (let i = 0; i < part.path.length; i++) {
-      const periodMs = part.values[i * ROW_STRIDE + PERIOD]!;
+      const periodMs = part.values[i * ROW_STRIDE + ROW_PERIOD]!;
       if (periodMs !== lastPeriodMs) {
         lastPeriodMs = periodMs;
         const known = periods.get(periodMs);
@@ -111,21 +114,25 @@ function packedPart(
 
 /** Applies the row at `b` of `from` to the row at `a` of `to` (same node and period). */
 function applyRow(to: Float64Array, a: number, from: Float64Array, b: number): void {
-  const additive = from[b + ADDITIVE] === 1;
-  to[a + ENERGY] = additive ? to[a + ENERGY]! + from[b + ENERGY]! : from[b + ENERGY]!;
-  to[a + RETURNED] = additive ? to[a + RETURNED]! + from[b + RETURNED]! : from[b + RETURNED]!;
-  to[a + ENERGY_DELTA] = to[a + ENERGY_DELTA]! + from[b + ENERGY_DELTA]!;
-  to[a + RETURNED_DELTA] = to[a + RETURNED_DELTA]! + from[b + RETURNED_DELTA]!;
-  to[a + ADDITIVE] = to[a + ADDITIVE] === 1 && additive ? 1 : 0;
-  const peakA = to[a + PEAK]!;
-  const peakB = from[b + PEAK]!;
-  if (Number.isNaN(peakA) || peakB > peakA) to[a + PEAK] = peakB;
+  const additive = from[b + ROW_ADDITIVE] === 1;
+  to[a + ROW_ENERGY] = additive
+    ? to[a + ROW_ENERGY]! + from[b + ROW_ENERGY]!
+    : from[b + ROW_ENERGY]!;
+  to[a + ROW_RETURNED] = additive
+    ? to[a + ROW_RETURNED]! + from[b + ROW_RETURNED]!
+    : from[b + ROW_RETURNED]!;
+  to[a + ROW_ENERGY_DELTA] = to[a + ROW_ENERGY_DELTA]! + from[b + ROW_ENERGY_DELTA]!;
+  to[a + ROW_RETURNED_DELTA] = to[a + ROW_RETURNED_DELTA]! + from[b + ROW_RETURNED_DELTA]!;
+  to[a + ROW_ADDITIVE] = to[a + ROW_ADDITIVE] === 1 && additive ? 1 : 0;
+  const peakA = to[a + ROW_PEAK]!;
+  const peakB = from[b + ROW_PEAK]!;
+  if (Number.isNaN(peakA) || peakB > peakA) to[a + ROW_PEAK] = peakB;
   // The states (online, stale, offline) and their time come from the row observed last; one
   // not observed counts as observed at -1, and on a tie the later row wins.
-  const observedA = to[a + OBSERVED_AT]!;
-  const observedB = from[b + OBSERVED_AT]!;
+  const observedA = to[a + ROW_OBSERVED_AT]!;
+  const observedB = from[b + ROW_OBSERVED_AT]!;
   if ((Number.isNaN(observedB) ? -1 : observedB) >= (Number.isNaN(observedA) ? -1 : observedA)) {
-    copyNumbers(from, b + ONLINE, to, a + ONLINE, OBSERVED_AT - ONLINE + 1);
+    copyNumbers(from, b + ROW_ONLINE, to, a + ROW_ONLINE, ROW_OBSERVED_AT - ROW_ONLINE + 1);
   }
 }
 

@@ -11,6 +11,19 @@ export const LEDGER_STRIDE = 8;
  */
 export const ROW_STRIDE = 11;
 
+/** Where each of a row's numbers sits among its {@link ROW_STRIDE} (the one place that says). */
+export const ROW_PERIOD = 0;
+export const ROW_ENERGY = 1;
+export const ROW_RETURNED = 2;
+export const ROW_ENERGY_DELTA = 3;
+export const ROW_RETURNED_DELTA = 4;
+export const ROW_ADDITIVE = 5;
+export const ROW_PEAK = 6;
+export const ROW_ONLINE = 7;
+export const ROW_STALE = 8;
+export const ROW_OFFLINE = 9;
+export const ROW_OBSERVED_AT = 10;
+
 /**
  * A {@link HistoryState} as it travels to the state writer's thread: its numbers in typed
  * arrays (`NaN` where the state has null or nothing) and each path once, referred to by index.
@@ -209,18 +222,20 @@ export class PackedBatch implements HistoryBatch, RowSource {
   row(i: number): PeriodRow {
     const v = this.values;
     const o = i * ROW_STRIDE;
-    const online = v[o + 7]!;
+    const online = v[o + ROW_ONLINE]!;
     return {
       path: this.#paths[this.pathIndex[i]!]!,
-      periodStartMs: v[o]!,
-      energyMwh: v[o + 1]!,
-      returnedEnergyMwh: v[o + 2]!,
-      energyDeltaMwh: v[o + 3]!,
-      returnedEnergyDeltaMwh: v[o + 4]!,
-      additive: v[o + 5] === 1,
-      peakPowerW: orUndefined(v[o + 6]!),
-      devices: Number.isNaN(online) ? undefined : { online, stale: v[o + 8]!, offline: v[o + 9]! },
-      observedAtMs: orUndefined(v[o + 10]!),
+      periodStartMs: v[o + ROW_PERIOD]!,
+      energyMwh: v[o + ROW_ENERGY]!,
+      returnedEnergyMwh: v[o + ROW_RETURNED]!,
+      energyDeltaMwh: v[o + ROW_ENERGY_DELTA]!,
+      returnedEnergyDeltaMwh: v[o + ROW_RETURNED_DELTA]!,
+      additive: v[o + ROW_ADDITIVE] === 1,
+      peakPowerW: orUndefined(v[o + ROW_PEAK]!),
+      devices: Number.isNaN(online)
+        ? undefined
+        : { online, stale: v[o + ROW_STALE]!, offline: v[o + ROW_OFFLINE]! },
+      observedAtMs: orUndefined(v[o + ROW_OBSERVED_AT]!),
     };
   }
 }
@@ -270,8 +285,8 @@ export function packBatch(
 }
 
 /**
- * Writes row `i`'s {@link ROW_STRIDE} numbers into `values` (`NaN` for what is undefined): the
- * one place that knows the row layout, besides {@link PackedBatch}'s reading of it.
+ * Writes row `i`'s {@link ROW_STRIDE} numbers into `values` (`NaN` for what is undefined), at
+ * the offsets `ROW_*` give.
  */
 export function putRow(
   values: Float64Array,
@@ -287,17 +302,17 @@ export function putRow(
   observedAtMs: number | undefined,
 ): void {
   const o = i * ROW_STRIDE;
-  values[o] = periodStartMs;
-  values[o + 1] = energyMwh;
-  values[o + 2] = returnedEnergyMwh;
-  values[o + 3] = energyDeltaMwh;
-  values[o + 4] = returnedEnergyDeltaMwh;
-  values[o + 5] = additive ? 1 : 0;
-  values[o + 6] = peakPowerW ?? Number.NaN;
-  values[o + 7] = devices?.online ?? Number.NaN;
-  values[o + 8] = devices?.stale ?? Number.NaN;
-  values[o + 9] = devices?.offline ?? Number.NaN;
-  values[o + 10] = observedAtMs ?? Number.NaN;
+  values[o + ROW_PERIOD] = periodStartMs;
+  values[o + ROW_ENERGY] = energyMwh;
+  values[o + ROW_RETURNED] = returnedEnergyMwh;
+  values[o + ROW_ENERGY_DELTA] = energyDeltaMwh;
+  values[o + ROW_RETURNED_DELTA] = returnedEnergyDeltaMwh;
+  values[o + ROW_ADDITIVE] = additive ? 1 : 0;
+  values[o + ROW_PEAK] = peakPowerW ?? Number.NaN;
+  values[o + ROW_ONLINE] = devices?.online ?? Number.NaN;
+  values[o + ROW_STALE] = devices?.stale ?? Number.NaN;
+  values[o + ROW_OFFLINE] = devices?.offline ?? Number.NaN;
+  values[o + ROW_OBSERVED_AT] = observedAtMs ?? Number.NaN;
 }
 
 const orNull = (x: number): number | null => (Number.isNaN(x) ? null : x);
