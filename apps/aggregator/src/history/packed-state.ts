@@ -276,17 +276,24 @@ export function packBatch(
       r.energyDeltaMwh,
       r.returnedEnergyDeltaMwh,
       r.additive,
-      r.peakPowerW,
-      r.devices,
-      r.observedAtMs,
+    );
+    const none = Number.NaN;
+    putObservation(
+      values,
+      i,
+      r.peakPowerW ?? none,
+      r.devices?.online ?? none,
+      r.devices?.stale ?? none,
+      r.devices?.offline ?? none,
+      r.observedAtMs ?? none,
     );
   }
   return { seq: batch.seq, path, values };
 }
 
 /**
- * Writes row `i`'s {@link ROW_STRIDE} numbers into `values` (`NaN` for what is undefined), at
- * the offsets `ROW_*` give.
+ * Writes row `i`'s amounts into `values` (its first numbers of {@link ROW_STRIDE}, at the
+ * offsets `ROW_*` give); {@link putObservation} writes the rest.
  */
 export function putRow(
   values: Float64Array,
@@ -297,9 +304,6 @@ export function putRow(
   energyDeltaMwh: number,
   returnedEnergyDeltaMwh: number,
   additive: boolean,
-  peakPowerW: number | undefined,
-  devices: PeriodRow["devices"],
-  observedAtMs: number | undefined,
 ): void {
   const o = i * ROW_STRIDE;
   values[o + ROW_PERIOD] = periodStartMs;
@@ -308,11 +312,27 @@ export function putRow(
   values[o + ROW_ENERGY_DELTA] = energyDeltaMwh;
   values[o + ROW_RETURNED_DELTA] = returnedEnergyDeltaMwh;
   values[o + ROW_ADDITIVE] = additive ? 1 : 0;
-  values[o + ROW_PEAK] = peakPowerW ?? Number.NaN;
-  values[o + ROW_ONLINE] = devices?.online ?? Number.NaN;
-  values[o + ROW_STALE] = devices?.stale ?? Number.NaN;
-  values[o + ROW_OFFLINE] = devices?.offline ?? Number.NaN;
-  values[o + ROW_OBSERVED_AT] = observedAtMs ?? Number.NaN;
+}
+
+/**
+ * Writes row `i`'s peak power, devices by state and observation time into `values` (`NaN`: none;
+ * the devices are all `NaN` or all numbers).
+ */
+export function putObservation(
+  values: Float64Array,
+  i: number,
+  peakPowerW: number,
+  online: number,
+  stale: number,
+  offline: number,
+  observedAtMs: number,
+): void {
+  const o = i * ROW_STRIDE;
+  values[o + ROW_PEAK] = peakPowerW;
+  values[o + ROW_ONLINE] = online;
+  values[o + ROW_STALE] = stale;
+  values[o + ROW_OFFLINE] = offline;
+  values[o + ROW_OBSERVED_AT] = observedAtMs;
 }
 
 const orNull = (x: number): number | null => (Number.isNaN(x) ? null : x);

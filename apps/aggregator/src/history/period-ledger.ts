@@ -5,31 +5,40 @@ import {
   PackedBatch,
   type PackedHistoryState,
   PathTable,
+  putObservation,
   putRow,
   ROW_STRIDE,
 } from "./packed-state";
+import { PairedArrays } from "./paired-arrays";
 
-/** One node's values in one period, as the ledger tracks them. */
-interface Entry {
-  path: string;
-  /** The path's index in the ledger's {@link PathTable}. */
-  pathIndex: number;
-  /** Where the entry is in the packed ledger (-1: not cut yet). */
-  pos: number;
-  slotStartMs: number;
-  energyMwh: number;
-  returnedEnergyMwh: number;
-  /** What the batches cut so far carried: the next delta is measured from here. */
-  batchedEnergyMwh: number;
-  batchedReturnedMwh: number;
-  peakPowerW: number | undefined;
-  devices: DeviceStates | undefined;
-  observedAtMs: number | undefined;
-  dirty: boolean;
+/**
+ * Where each of an entry's numbers sits among its {@link NUM_STRIDE} in the entry columns
+ * (`NaN`: none): the period start, the energy so far, what the batches cut so far carried (the
+ * next delta is measured from there), the peak power, the devices by state and when they were
+ * observed.
+ */
+const E_SLOT = 0;
+const E_ENERGY = 1;
+const E_RETURNED = 2;
+const E_BATCHED_ENERGY = 3;
+const E_BATCHED_RETURNED = 4;
+const E_PEAK = 5;
+const E_ONLINE = 6;
+const E_STALE = 7;
+const E_OFFLINE = 8;
+const E_OBSERVED_AT = 9;
+const NUM_STRIDE = 10;
+/** An entry's path index, its place in the packed ledger (-1: not cut yet), 1 if changed since the last cut. */
+const I_PATH = 0;
+const I_POS = 1;
+const I_DIRTY = 2;
+const INT_STRIDE = 3;
+
+/** A tracked period's entries by path index (entry + 1; 0: none yet). */
+interface PeriodEntries {
+  byPath: Int32Array;
+  size: number;
 }
-
-/** The entries a key's last credit or observation went to, and their period. */
-type Chain = { slotStartMs: number; entries: Entry[] } | undefined;
 
 /** Energy for a period the ledger no longer tracks: added to the stored row. */
 interface Late {
@@ -71,37 +80,45 @@ export interface LedgerSnapshot {
  * a journal replay after a crash rebuild exactly what the crash lost.
  */
 export class PeriodLedger {
-  /** The entries by period start, then by path (no key string made per lookup). */
-  private readonly slots = new Map<number, Map<string, Entry>>();
+  /**
+   * The entries' numbers, an entry being an index into these columns ({@link NUM_STRIDE} and
+   * {@link INT_STRIDE} per entry), not an object: at 100,000 nodes a new period makes 100,000+
+   * entries, and as objects each period's were garbage for the collector to copy and mark.
+   */
+  private readonly columns = new PairedArrays(INT_STRIDE, NUM_STRIDE, 1024);
+  /** Entries made so far (the columns' high-water mark); freed ones wait in {@link freeEntries}. */
+  private entryCount = 0;
+  private freeEntries: number[] = [];
+  /** The tracked periods' entries by period start. */
+  private readonly periods = new Map<number, PeriodEntries>();
+  /** The period most credits and observations go to (and its start), kept to skip the map. */
+  private lastPeriod: PeriodEntries | undefined;
+  private lastPeriodMs = Number.NaN;
+  /** A dropped period's index, to be the next one's (cleared first). */
+  private spareByPath: Int32Array | undefined;
   /** The entries changed since the last cut, in the order they changed. */
-  private dirty: Entry[] = [];
+  private dirty: number[] = [];
   private late = new Map<string, Late>();
   /**
-   * By caller's key (a device's node id): the entries its last credit went to (the device's and
-   * its ancestors'), and their period. Most credits and observations go to the same entries as
-   * the previous ones; these skip the lookups (at 100,000 devices, most of a state capture's time).
+   * By caller's key (a device's node id): the path indexes of its paths (the device's and its
+   * ancestors'), and the paths they were made from. Most credits go to keys seen before: these
+   * skip looking each path up.
    */
-  private readonly creditChains: Chain[] = [];
-  /** The same for observations (a node's own entry), by node id. */
-  private readonly observeChains: Chain[] = [];
+  private readonly creditKeyPaths: (readonly string[] | undefined)[] = [];
+  private readonly creditKeyIndexes: number[][] = [];
+  /** The same for observations (a node's own path), by node id. */
+  private readonly observeKeyPath: (string | undefined)[] = [];
+  private readonly observeKeyIndex: number[] = [];
   private floorMs: number;
   private nextSeq: number;
   /**
    * The ledger as {@link pack} gives it, kept up to date by each cut for the entries it cut:
-   * entry `entryAt[i]` has its path index at `packedPath[i]` and its numbers from
-   * `packedValues[i * LEDGER_STRIDE]`. A state capture then copies these arrays instead of
+   * entry `entryAt[i]` has its path index at `packed.ints[i]` and its numbers from
+   * `packed.nums[i * LEDGER_STRIDE]`. A state capture then copies these arrays instead of
    * visiting every entry (at 100,000 nodes, 200,000 entries: 35-70 ms).
    */
-  private packedPath = new Int32Array(1024);
-  private packedValues = new Float64Array(1024 * LEDGER_STRIDE);
-  private entryAt: Entry[] = [];
-  /**
-   * The packed arrays' next size (twice the ones in use), made resident ahead by
-   * {@link prepareGrowth}: `filled` of their bytes written so far.
-   */
-  private nextPacked:
-    | { path: Int32Array<ArrayBuffer>; values: Float64Array<ArrayBuffer>; filled: number }
-    | undefined;
+  private readonly packed = new PairedArrays(1, LEDGER_STRIDE, 1024);
+  private entryAt: number[] = [];
 
   /**
    * @param slotMs the period width, ms
@@ -129,22 +146,18 @@ export class PeriodLedger {
         offline,
         at,
       ] of restored.entries) {
-        const e: Entry = {
-          path,
-          pathIndex: pathTable.of(path),
-          pos: -1,
-          slotStartMs: slot,
-          energyMwh: energy,
-          returnedEnergyMwh: returned,
-          batchedEnergyMwh: energy,
-          batchedReturnedMwh: returned,
-          peakPowerW: peak ?? undefined,
-          devices:
-            online === null ? undefined : { online, stale: stale ?? 0, offline: offline ?? 0 },
-          observedAtMs: at ?? undefined,
-          dirty: false,
-        };
-        this.slotEntries(slot).set(path, e);
+        const e = this.entryIn(this.periodOf(slot), slot, pathTable.of(path));
+        const n = this.columns.nums;
+        const o = e * NUM_STRIDE;
+        n[o + E_ENERGY] = energy;
+        n[o + E_RETURNED] = returned;
+        n[o + E_BATCHED_ENERGY] = energy;
+        n[o + E_BATCHED_RETURNED] = returned;
+        n[o + E_PEAK] = peak ?? Number.NaN;
+        n[o + E_ONLINE] = online ?? Number.NaN;
+        n[o + E_STALE] = online === null ? Number.NaN : (stale ?? 0);
+        n[o + E_OFFLINE] = online === null ? Number.NaN : (offline ?? 0);
+        n[o + E_OBSERVED_AT] = at ?? Number.NaN;
         this.place(e);
       }
     } else {
@@ -173,10 +186,15 @@ export class PeriodLedger {
     return this.entryAt.length;
   }
 
+  /** Entries the columns have held at once at most (freed ones are used again first). */
+  get entriesMade(): number {
+    return this.entryCount;
+  }
+
   /** Periods tracked whole (node and period pairs). */
   get size(): number {
     let n = 0;
-    for (const entries of this.slots.values()) n += entries.size;
+    for (const entries of this.periods.values()) n += entries.size;
     return n;
   }
 
@@ -186,35 +204,34 @@ export class PeriodLedger {
     slotStartMs: number,
     energyMwh: number,
     returnedEnergyMwh: number,
-    /** Identifies `paths` (the same key always with the same paths): their entries are kept. */
+    /** Identifies `paths` (the same key always with the same paths): their indexes are kept. */
     key?: number,
   ): void {
     if (energyMwh === 0 && returnedEnergyMwh === 0) return;
-    const tracked = slotStartMs >= this.floorMs;
-    if (tracked && key !== undefined) {
-      for (const e of this.chain(this.creditChains, key, paths, slotStartMs)) {
-        e.energyMwh += energyMwh;
-        e.returnedEnergyMwh += returnedEnergyMwh;
+    if (slotStartMs >= this.floorMs) {
+      const indexes =
+        key === undefined
+          ? paths.map((path) => this.pathTable.of(path))
+          : this.creditIndexes(key, paths);
+      const period = this.periodOf(slotStartMs);
+      for (const pathIndex of indexes) {
+        const e = this.entryIn(period, slotStartMs, pathIndex);
+        const n = this.columns.nums;
+        n[e * NUM_STRIDE + E_ENERGY]! += energyMwh;
+        n[e * NUM_STRIDE + E_RETURNED]! += returnedEnergyMwh;
         this.touch(e);
       }
       return;
     }
     for (const path of paths) {
-      if (tracked) {
-        const e = this.entry(path, slotStartMs);
-        e.energyMwh += energyMwh;
-        e.returnedEnergyMwh += returnedEnergyMwh;
-        this.touch(e);
-      } else {
-        const k = lateKey(path, slotStartMs);
-        let l = this.late.get(k);
-        if (l === undefined) {
-          l = { path, slotStartMs, energyMwh: 0, returnedEnergyMwh: 0 };
-          this.late.set(k, l);
-        }
-        l.energyMwh += energyMwh;
-        l.returnedEnergyMwh += returnedEnergyMwh;
+      const k = lateKey(path, slotStartMs);
+      let l = this.late.get(k);
+      if (l === undefined) {
+        l = { path, slotStartMs, energyMwh: 0, returnedEnergyMwh: 0 };
+        this.late.set(k, l);
       }
+      l.energyMwh += energyMwh;
+      l.returnedEnergyMwh += returnedEnergyMwh;
     }
   }
 
@@ -228,13 +245,16 @@ export class PeriodLedger {
     key?: number,
   ): void {
     const slot = this.slotOf(nowMs);
-    const e =
-      key === undefined || slot < this.floorMs
-        ? this.entry(path, slot)
-        : this.chain(this.observeChains, key, [path], slot)[0]!;
-    if (e.peakPowerW === undefined || powerW > e.peakPowerW) e.peakPowerW = powerW;
-    e.devices = devices;
-    e.observedAtMs = nowMs;
+    const pathIndex = key === undefined ? this.pathTable.of(path) : this.observeIndex(key, path);
+    const e = this.entryIn(this.periodOf(slot), slot, pathIndex);
+    const n = this.columns.nums;
+    const o = e * NUM_STRIDE;
+    const peak = n[o + E_PEAK]!;
+    if (Number.isNaN(peak) || powerW > peak) n[o + E_PEAK] = powerW;
+    n[o + E_ONLINE] = devices.online;
+    n[o + E_STALE] = devices.stale;
+    n[o + E_OFFLINE] = devices.offline;
+    n[o + E_OBSERVED_AT] = nowMs;
     this.touch(e);
   }
 
@@ -262,8 +282,7 @@ export class PeriodLedger {
     const floor = this.slotOf(nowMs) - this.slotMs;
     if (floor > this.floorMs) {
       this.floorMs = floor;
-      for (const slot of this.slots.keys()) if (slot < floor) this.slots.delete(slot);
-      this.dropPackedBelow(floor);
+      this.dropBelow(floor);
     }
     if (count === 0) return undefined;
     return new PackedBatch(this.nextSeq++, pathIndex, v, this.pathTable.paths);
@@ -293,40 +312,43 @@ export class PeriodLedger {
   /** Writes the amount `l` for a period no longer tracked as row `i`: added, no power or states. */
   private cutLate(l: Late, i: number, pathIndex: Int32Array, v: Float64Array): void {
     pathIndex[i] = this.pathTable.of(l.path);
-    putRow(
-      v,
-      i,
-      l.slotStartMs,
-      l.energyMwh,
-      l.returnedEnergyMwh,
-      l.energyMwh,
-      l.returnedEnergyMwh,
-      true,
-      undefined,
-      undefined,
-      undefined,
-    );
+    const { energyMwh, returnedEnergyMwh } = l;
+    const none = Number.NaN;
+    putRow(v, i, l.slotStartMs, energyMwh, returnedEnergyMwh, energyMwh, returnedEnergyMwh, true);
+    putObservation(v, i, none, none, none, none, none);
   }
 
-  /** Writes `e` as row `i` of a batch and marks it batched. */
-  private cutEntry(e: Entry, i: number, pathIndex: Int32Array, v: Float64Array): void {
-    e.dirty = false;
-    pathIndex[i] = e.pathIndex;
+  /** Writes entry `e` as row `i` of a batch and marks it batched. */
+  private cutEntry(e: number, i: number, pathIndex: Int32Array, v: Float64Array): void {
+    const ints = this.columns.ints;
+    ints[e * INT_STRIDE + I_DIRTY] = 0;
+    pathIndex[i] = ints[e * INT_STRIDE + I_PATH]!;
+    const n = this.columns.nums;
+    const o = e * NUM_STRIDE;
+    const slot = n[o + E_SLOT]!;
+    const energy = n[o + E_ENERGY]!;
+    const returned = n[o + E_RETURNED]!;
     putRow(
       v,
       i,
-      e.slotStartMs,
-      e.energyMwh,
-      e.returnedEnergyMwh,
-      e.energyMwh - e.batchedEnergyMwh,
-      e.returnedEnergyMwh - e.batchedReturnedMwh,
-      e.slotStartMs < this.floorMs,
-      e.peakPowerW,
-      e.devices,
-      e.observedAtMs,
+      slot,
+      energy,
+      returned,
+      energy - n[o + E_BATCHED_ENERGY]!,
+      returned - n[o + E_BATCHED_RETURNED]!,
+      slot < this.floorMs,
     );
-    e.batchedEnergyMwh = e.energyMwh;
-    e.batchedReturnedMwh = e.returnedEnergyMwh;
+    putObservation(
+      v,
+      i,
+      n[o + E_PEAK]!,
+      n[o + E_ONLINE]!,
+      n[o + E_STALE]!,
+      n[o + E_OFFLINE]!,
+      n[o + E_OBSERVED_AT]!,
+    );
+    n[o + E_BATCHED_ENERGY] = energy;
+    n[o + E_BATCHED_RETURNED] = returned;
     this.place(e);
   }
 
@@ -336,17 +358,20 @@ export class PeriodLedger {
    */
   snapshot(): LedgerSnapshot {
     const entries: LedgerSnapshot["entries"] = [];
-    for (const e of this.entryAt) {
+    const paths = this.pathTable.paths;
+    const { ints, nums } = this.packed;
+    for (let i = 0; i < this.entryAt.length; i++) {
+      const o = i * LEDGER_STRIDE;
       entries.push([
-        e.path,
-        e.slotStartMs,
-        e.batchedEnergyMwh,
-        e.batchedReturnedMwh,
-        e.peakPowerW ?? null,
-        e.devices?.online ?? null,
-        e.devices?.stale ?? null,
-        e.devices?.offline ?? null,
-        e.observedAtMs ?? null,
+        paths[ints[i]!]!,
+        nums[o]!,
+        nums[o + 1]!,
+        nums[o + 2]!,
+        orNull(nums[o + 3]!),
+        orNull(nums[o + 4]!),
+        orNull(nums[o + 5]!),
+        orNull(nums[o + 6]!),
+        orNull(nums[o + 7]!),
       ]);
     }
     return { slotMs: this.slotMs, floorMs: this.floorMs, nextSeq: this.nextSeq, entries };
@@ -356,161 +381,154 @@ export class PeriodLedger {
   pack(pool = new BufferPool()): PackedHistoryState["ledger"] {
     const n = this.entryAt.length;
     const path = pool.int32(n);
-    path.set(this.packedPath.subarray(0, n));
+    path.set(this.packed.ints.subarray(0, n));
     const values = pool.float64(n * LEDGER_STRIDE);
-    values.set(this.packedValues.subarray(0, n * LEDGER_STRIDE));
+    values.set(this.packed.nums.subarray(0, n * LEDGER_STRIDE));
     return { slotMs: this.slotMs, floorMs: this.floorMs, nextSeq: this.nextSeq, path, values };
   }
 
   /**
-   * Makes the packed arrays' next size resident ahead, at most `maxBytes` a call, once the
-   * entries fill three quarters of the ones in use; true while there is more to do. When the
-   * entries outgrow them, they are copied into memory already faulted in: into fresh memory, the
-   * cut that grew 262,144 to 524,288 entries took 61-143 ms (a micro-benchmark; page faults).
+   * Makes the next size of the packed ledger's arrays, then of the entry columns, resident
+   * ahead, at most `maxBytes` a call, once they are three quarters full (see
+   * {@link PairedArrays.prepare}); true while there is more to do.
    */
   prepareGrowth(maxBytes: number): boolean {
-    const capacity = this.packedPath.length;
-    if (this.entryAt.length * 4 < capacity * 3 || !(maxBytes > 0)) return false;
-    this.nextPacked ??= {
-      path: new Int32Array(capacity * 2),
-      values: new Float64Array(capacity * 2 * LEDGER_STRIDE),
-      filled: 0,
-    };
-    const next = this.nextPacked;
-    const pathBytes = next.path.byteLength;
-    const total = pathBytes + next.values.byteLength;
-    const until = Math.min(total, next.filled + maxBytes);
-    // Bytes are written in whole elements: 4 for the paths, then 8 for the values.
-    if (next.filled < pathBytes) {
-      const to = Math.min(pathBytes, until);
-      next.path.fill(0, next.filled / 4, Math.ceil(to / 4));
-      next.filled = Math.ceil(to / 4) * 4;
-    }
-    if (next.filled >= pathBytes && next.filled < until) {
-      const from = (next.filled - pathBytes) / 8;
-      const to = Math.ceil((until - pathBytes) / 8);
-      next.values.fill(0, from, to);
-      next.filled = pathBytes + to * 8;
-    }
-    return next.filled < total;
+    if (this.packed.prepare(this.entryAt.length, maxBytes)) return true;
+    return this.columns.prepare(this.entryCount - this.freeEntries.length, maxBytes);
   }
 
-  /** Doubles the packed arrays: into the ones {@link prepareGrowth} made, if it made them. */
-  private growPacked(): void {
-    const size = this.packedPath.length * 2;
-    const next = this.nextPacked;
-    this.nextPacked = undefined;
-    const path = next?.path.length === size ? next.path : new Int32Array(size);
-    const values =
-      next?.values.length === size * LEDGER_STRIDE
-        ? next.values
-        : new Float64Array(size * LEDGER_STRIDE);
-    path.set(this.packedPath);
-    values.set(this.packedValues);
-    this.packedPath = path;
-    this.packedValues = values;
-  }
-
-  /** Writes `e`'s snapshot values into the packed ledger (at its place, or a new one at the end). */
-  private place(e: Entry): void {
-    let pos = e.pos;
+  /** Writes entry `e`'s snapshot values into the packed ledger (at its place, or a new one at the end). */
+  private place(e: number): void {
+    const ints = this.columns.ints;
+    let pos = ints[e * INT_STRIDE + I_POS]!;
     if (pos < 0) {
       pos = this.entryAt.length;
-      if (pos >= this.packedPath.length) this.growPacked();
-      e.pos = pos;
+      if (pos >= this.packed.capacity) this.packed.grow();
+      ints[e * INT_STRIDE + I_POS] = pos;
       this.entryAt.push(e);
     }
-    this.packedPath[pos] = e.pathIndex;
-    const v = this.packedValues;
-    const o = pos * LEDGER_STRIDE;
-    v[o] = e.slotStartMs;
-    v[o + 1] = e.batchedEnergyMwh;
-    v[o + 2] = e.batchedReturnedMwh;
-    v[o + 3] = e.peakPowerW ?? Number.NaN;
-    v[o + 4] = e.devices?.online ?? Number.NaN;
-    v[o + 5] = e.devices?.stale ?? Number.NaN;
-    v[o + 6] = e.devices?.offline ?? Number.NaN;
-    v[o + 7] = e.observedAtMs ?? Number.NaN;
+    this.packed.ints[pos] = ints[e * INT_STRIDE + I_PATH]!;
+    const n = this.columns.nums;
+    const o = e * NUM_STRIDE;
+    const v = this.packed.nums;
+    const p = pos * LEDGER_STRIDE;
+    v[p] = n[o + E_SLOT]!;
+    v[p + 1] = n[o + E_BATCHED_ENERGY]!;
+    v[p + 2] = n[o + E_BATCHED_RETURNED]!;
+    v[p + 3] = n[o + E_PEAK]!;
+    v[p + 4] = n[o + E_ONLINE]!;
+    v[p + 5] = n[o + E_STALE]!;
+    v[p + 6] = n[o + E_OFFLINE]!;
+    v[p + 7] = n[o + E_OBSERVED_AT]!;
   }
 
-  /** Removes the entries of periods below `floorMs` from the packed ledger (the rest move up). */
-  private dropPackedBelow(floorMs: number): void {
-    const v = this.packedValues;
+  /**
+   * Forgets the periods below `floorMs`: their entries leave the packed ledger (the rest move
+   * up) and are freed for the next ones.
+   */
+  private dropBelow(floorMs: number): void {
+    for (const [slot, period] of this.periods) {
+      if (slot >= floorMs) continue;
+      this.periods.delete(slot);
+      this.spareByPath = period.byPath;
+    }
+    this.lastPeriod = undefined;
+    this.lastPeriodMs = Number.NaN;
+    const v = this.packed.nums;
+    const paths = this.packed.ints;
+    const ints = this.columns.ints;
+    const entryAt = this.entryAt;
     let kept = 0;
-    for (let i = 0; i < this.entryAt.length; i++) {
-      const e = this.entryAt[i]!;
-      if (e.slotStartMs < floorMs) {
-        e.pos = -1;
+    for (let i = 0; i < entryAt.length; i++) {
+      const e = entryAt[i]!;
+      if (v[i * LEDGER_STRIDE]! < floorMs) {
+        ints[e * INT_STRIDE + I_POS] = -1;
+        this.freeEntries.push(e);
         continue;
       }
       if (i !== kept) {
-        this.packedPath[kept] = this.packedPath[i]!;
+        paths[kept] = paths[i]!;
         // A plain loop: a native copyWithin per entry cost ~1 µs each (250 ms at 200,000).
         const from = i * LEDGER_STRIDE;
         const to = kept * LEDGER_STRIDE;
         for (let k = 0; k < LEDGER_STRIDE; k++) v[to + k] = v[from + k]!;
-        this.entryAt[kept] = e;
-        e.pos = kept;
+        entryAt[kept] = e;
+        ints[e * INT_STRIDE + I_POS] = kept;
       }
       kept++;
     }
-    this.entryAt.length = kept;
+    entryAt.length = kept;
   }
 
-  private slotEntries(slotStartMs: number): Map<string, Entry> {
-    let entries = this.slots.get(slotStartMs);
+  /** The entries of the period at `slotStartMs` (made empty if new). */
+  private periodOf(slotStartMs: number): PeriodEntries {
+    if (slotStartMs === this.lastPeriodMs) return this.lastPeriod!;
+    let entries = this.periods.get(slotStartMs);
     if (entries === undefined) {
-      entries = new Map();
-      this.slots.set(slotStartMs, entries);
+      let byPath = this.spareByPath;
+      this.spareByPath = undefined;
+      if (byPath === undefined || byPath.length < this.pathTable.size) {
+        byPath = new Int32Array(Math.max(1024, this.pathTable.size * 2));
+      } else byPath.fill(0);
+      entries = { byPath, size: 0 };
+      this.periods.set(slotStartMs, entries);
     }
+    this.lastPeriod = entries;
+    this.lastPeriodMs = slotStartMs;
     return entries;
   }
 
-  private entry(path: string, slotStartMs: number): Entry {
-    const entries = this.slotEntries(slotStartMs);
-    let e = entries.get(path);
-    if (e === undefined) {
-      e = {
-        path,
-        pathIndex: this.pathTable.of(path),
-        pos: -1,
-        slotStartMs,
-        energyMwh: 0,
-        returnedEnergyMwh: 0,
-        batchedEnergyMwh: 0,
-        batchedReturnedMwh: 0,
-        peakPowerW: undefined,
-        devices: undefined,
-        observedAtMs: undefined,
-        dirty: false,
-      };
-      entries.set(path, e);
+  /** The entry of path `pathIndex` in `period` (at `slotStartMs`), made if it has none. */
+  private entryIn(period: PeriodEntries, slotStartMs: number, pathIndex: number): number {
+    if (pathIndex >= period.byPath.length) {
+      const byPath = new Int32Array(Math.max(pathIndex + 1, period.byPath.length * 2));
+      byPath.set(period.byPath);
+      period.byPath = byPath;
     }
+    const known = period.byPath[pathIndex]! - 1;
+    if (known >= 0) return known;
+    const e = this.freeEntries.length > 0 ? this.freeEntries.pop()! : this.entryCount++;
+    if (e >= this.columns.capacity) this.columns.grow();
+    const ints = this.columns.ints;
+    ints[e * INT_STRIDE + I_PATH] = pathIndex;
+    ints[e * INT_STRIDE + I_POS] = -1;
+    ints[e * INT_STRIDE + I_DIRTY] = 0;
+    const n = this.columns.nums;
+    const o = e * NUM_STRIDE;
+    n[o + E_SLOT] = slotStartMs;
+    n[o + E_ENERGY] = 0;
+    n[o + E_RETURNED] = 0;
+    n[o + E_BATCHED_ENERGY] = 0;
+    n[o + E_BATCHED_RETURNED] = 0;
+    n.fill(Number.NaN, o + E_PEAK, o + NUM_STRIDE);
+    period.byPath[pathIndex] = e + 1;
+    period.size++;
     return e;
   }
 
-  /**
-   * The entries of `paths` in the period at `slotStartMs` (tracked: at or above the floor),
-   * kept under `key` until the key's period changes. Entries are only forgotten below the floor,
-   * so kept ones stay the ledger's own.
-   */
-  private chain(
-    chains: Chain[],
-    key: number,
-    paths: readonly string[],
-    slotStartMs: number,
-  ): Entry[] {
-    const kept = chains[key];
-    if (kept !== undefined && kept.slotStartMs === slotStartMs) return kept.entries;
-    const entries = paths.map((path) => this.entry(path, slotStartMs));
-    chains[key] = { slotStartMs, entries };
-    return entries;
+  /** The path indexes of `paths`, kept under `key` (made again should the key's paths change). */
+  private creditIndexes(key: number, paths: readonly string[]): number[] {
+    if (this.creditKeyPaths[key] === paths) return this.creditKeyIndexes[key]!;
+    const indexes = paths.map((path) => this.pathTable.of(path));
+    this.creditKeyPaths[key] = paths;
+    this.creditKeyIndexes[key] = indexes;
+    return indexes;
   }
 
-  /** Marks `e` changed since the last cut. */
-  private touch(e: Entry): void {
-    if (e.dirty) return;
-    e.dirty = true;
+  /** The path index of `path`, kept under `key` (see {@link creditIndexes}). */
+  private observeIndex(key: number, path: string): number {
+    if (this.observeKeyPath[key] === path) return this.observeKeyIndex[key]!;
+    const index = this.pathTable.of(path);
+    this.observeKeyPath[key] = path;
+    this.observeKeyIndex[key] = index;
+    return index;
+  }
+
+  /** Marks entry `e` changed since the last cut. */
+  private touch(e: number): void {
+    const ints = this.columns.ints;
+    if (ints[e * INT_STRIDE + I_DIRTY] === 1) return;
+    ints[e * INT_STRIDE + I_DIRTY] = 1;
     this.dirty.push(e);
   }
 
@@ -518,6 +536,8 @@ export class PeriodLedger {
     return Math.floor(tsMs / this.slotMs) * this.slotMs;
   }
 }
+
+const orNull = (x: number): number | null => (Number.isNaN(x) ? null : x);
 
 /** The key of a late amount (one per node and period no longer tracked). */
 function lateKey(path: string, slotStartMs: number): string {
