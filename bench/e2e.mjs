@@ -107,14 +107,23 @@ function readStalls(file) {
  * one (its own work and GC: what the code can answer for; the rest of a stall it waited for a
  * CPU, or slept), and the five longest.
  */
-function stallSummary(list) {
+/**
+ * The stalls of `list` summed up; each of the five longest with `atS`, when it began in seconds
+ * from the simulator's start (negative: the aggregator's start-up, before any reading).
+ */
+function stallSummary(list, streamStartEpochMs) {
   const worst = [...list].sort((a, b) => b.stallMs - a.stallMs).slice(0, 5);
   return {
     over20ms: list.length,
     maxMs: Math.max(0, ...list.map((x) => x.stallMs)),
     maxRunMs: Math.max(0, ...list.map((x) => x.runMs)),
     over20msRunning: list.filter((x) => x.runMs > 20).length,
-    worst: worst.map(({ stallMs, runMs, waitMs }) => ({ stallMs, runMs, waitMs })),
+    worst: worst.map(({ atMs, stallMs, runMs, waitMs }) => ({
+      stallMs,
+      runMs,
+      waitMs,
+      atS: Math.round((atMs - stallMs - streamStartEpochMs) / 100) / 10,
+    })),
   };
 }
 
@@ -297,6 +306,7 @@ try {
   const received0 = await deviceMessages();
   const truthFile = join(dir, "truth.json");
   const simStarted = performance.now();
+  const streamStartEpochMs = Date.now();
   const sim = spawn(
     process.execPath,
     [
@@ -543,7 +553,10 @@ try {
   const stalls = readStalls(join(dir, "loop-stalls.json"));
   if (steadyWindow !== undefined && stalls !== undefined) {
     const [from, to] = steadyEpochMs;
-    steadyWindow.stalls = stallSummary(stalls.filter((x) => x.atMs >= from && x.atMs <= to));
+    steadyWindow.stalls = stallSummary(
+      stalls.filter((x) => x.atMs >= from && x.atMs <= to),
+      streamStartEpochMs,
+    );
   }
   const keepLog = arg("aggregator-log", undefined);
   if (keepLog !== undefined) writeFileSync(keepLog, aggregatorLog);
@@ -601,7 +614,7 @@ try {
        * Paced runs: the stalls over 20 ms of the whole run (start-up included, the stop's final
        * write not), each split into the time the aggregator's thread ran and waited for a CPU.
        */
-      ...(stalls === undefined ? {} : { stalls: stallSummary(stalls) }),
+      ...(stalls === undefined ? {} : { stalls: stallSummary(stalls, streamStartEpochMs) }),
       /** Paced runs: the same over the steady window (fleet known, before the last burst). */
       ...(steadyWindow === undefined ? {} : { steadyWindow }),
     },

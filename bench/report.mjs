@@ -271,7 +271,12 @@ function stallTable(a) {
   ].filter(([, st]) => st !== undefined);
   if (rows.length === 0) return [];
   const worst = (st) =>
-    st.worst.map((x) => `${fmt(x.stallMs)} (${fmt(x.runMs)} running)`).join(", ") || "—";
+    st.worst
+      .map(
+        (x) =>
+          `${fmt(x.stallMs)} (${fmt(x.runMs)} running${x.atS === undefined ? "" : x.atS < 0 ? ", start-up" : ` at ${fmt(x.atS)} s`})`,
+      )
+      .join(", ") || "—";
   return [
     "",
     "Every stall over 20 ms, timed by a 5 ms timer inside the aggregator (`bench/loop-stalls.cjs`, loaded with `--require`), with the time its thread was running during the stall and the time it waited for a CPU, from the kernel's per-thread `schedstat`. A stall that is mostly waiting is the machine (two vCPUs shared with the simulator, the broker and `mosquitto_sub`); what the thread ran is the aggregator's own work, garbage collection included (an upper bound on its longest task: one stall can hold several).",
