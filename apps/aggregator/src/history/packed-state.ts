@@ -336,6 +336,34 @@ export function putObservation(
 }
 
 const orNull = (x: number): number | null => (Number.isNaN(x) ? null : x);
+
+/**
+ * The state file's form of a packed ledger's first `count` entries: path index `path[i]` in
+ * `paths`, {@link LEDGER_STRIDE} numbers from `values[i * LEDGER_STRIDE]` (`NaN`: null).
+ */
+export function ledgerEntries(
+  path: Int32Array,
+  values: Float64Array,
+  paths: readonly string[],
+  count: number,
+): LedgerSnapshot["entries"] {
+  const entries: LedgerSnapshot["entries"] = [];
+  for (let i = 0; i < count; i++) {
+    const o = i * LEDGER_STRIDE;
+    entries.push([
+      paths[path[i]!]!,
+      values[o]!,
+      values[o + 1]!,
+      values[o + 2]!,
+      orNull(values[o + 3]!),
+      orNull(values[o + 4]!),
+      orNull(values[o + 5]!),
+      orNull(values[o + 6]!),
+      orNull(values[o + 7]!),
+    ]);
+  }
+  return entries;
+}
 const orUndefined = (x: number): number | undefined => (Number.isNaN(x) ? undefined : x);
 
 /**
@@ -349,22 +377,7 @@ export function unpackHistoryState(packed: PackedHistoryState): HistoryState {
     );
   }
   const { paths, ledger } = packed;
-  const entries: LedgerSnapshot["entries"] = [];
-  for (let i = 0; i < ledger.path.length; i++) {
-    const v = ledger.values;
-    const o = i * LEDGER_STRIDE;
-    entries.push([
-      paths[ledger.path[i]!]!,
-      v[o]!,
-      v[o + 1]!,
-      v[o + 2]!,
-      orNull(v[o + 3]!),
-      orNull(v[o + 4]!),
-      orNull(v[o + 5]!),
-      orNull(v[o + 6]!),
-      orNull(v[o + 7]!),
-    ]);
-  }
+  const entries = ledgerEntries(ledger.path, ledger.values, paths, ledger.path.length);
   const queue: HistoryBatch[] = packed.queue.map((b) => ({
     seq: b.seq,
     rows: new PackedBatch(b.seq, b.path, b.values, paths).rows,

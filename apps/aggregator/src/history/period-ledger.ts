@@ -2,6 +2,7 @@ import type { DeviceStates } from "@coreflux/history";
 import {
   BufferPool,
   LEDGER_STRIDE,
+  ledgerEntries,
   PackedBatch,
   type PackedHistoryState,
   PathTable,
@@ -357,23 +358,8 @@ export class PeriodLedger {
    * made since is not in it).
    */
   snapshot(): LedgerSnapshot {
-    const entries: LedgerSnapshot["entries"] = [];
-    const paths = this.pathTable.paths;
     const { ints, nums } = this.packed;
-    for (let i = 0; i < this.entryAt.length; i++) {
-      const o = i * LEDGER_STRIDE;
-      entries.push([
-        paths[ints[i]!]!,
-        nums[o]!,
-        nums[o + 1]!,
-        nums[o + 2]!,
-        orNull(nums[o + 3]!),
-        orNull(nums[o + 4]!),
-        orNull(nums[o + 5]!),
-        orNull(nums[o + 6]!),
-        orNull(nums[o + 7]!),
-      ]);
-    }
+    const entries = ledgerEntries(ints, nums, this.pathTable.paths, this.entryAt.length);
     return { slotMs: this.slotMs, floorMs: this.floorMs, nextSeq: this.nextSeq, entries };
   }
 
@@ -536,8 +522,6 @@ export class PeriodLedger {
     return Math.floor(tsMs / this.slotMs) * this.slotMs;
   }
 }
-
-const orNull = (x: number): number | null => (Number.isNaN(x) ? null : x);
 
 /** The key of a late amount (one per node and period no longer tracked). */
 function lateKey(path: string, slotStartMs: number): string {

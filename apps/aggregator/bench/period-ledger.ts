@@ -1,0 +1,105 @@
+/**
+ * The history's period ledger at a large fleet's size, in a process of its own: `pnpm --filter
+ * @coreflux/aggregator bench:ledger`. Each one-minute period runs six 10-second publish cycles:
+ * every node observed in the period's first cycle (20,000 in the others), every device credited
+ * once a second (a tenth of them per take), the changed rows cut 10,000 at a time, then the
+ * capture's cut and the packing of the ledger for a state. Each of those is a turn of the event
+ * loop; the report gives the turns' durations, the time in garbage collection and the memory.
+ * `--ledger objects` runs the object ledger the columns replaced (kept as the tests' oracle).
+ */
+import { type PerformanceEntry, PerformanceObserver, performance } from "node:perf_hooks";
+import { BufferPool, PathTable } from "../src/history/packed-state";
+import { PeriodLedger } from "../src/history/period-ledger";
+import { ObjectPeriodLedger } from "../test/period-ledger-objects";
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? fallback : args[i + 1]!;
+};
+const which = arg("ledger", "columns");
+const devices = Number(arg("devices", "100000"));
+const minutes = Number(arg("minutes", "12"));
+
+const M = 60_000;
+const T0 = Date.UTC(2026, 11, 6, 9, 0);
+/** 20 offices, rooms of 5 devices: each device's paths, its own first, up to the company. */
+const devicePaths: string[][] = [];
+for (let d = 0; d < devices; d++) {
+  const office = d % 20;
+  const room = Math.floor(d / 100);
+  devicePaths.push([`O${office}/R${room}/D${d}`, `O${office}/R${room}`, `O${office}`, ""]);
+}
+const nodes = [...new Set(devicePaths.flat())];
+
+let gcMs = 0;
+let gcCount = 0;
+let gcMaxMs = 0;
+const observer = new PerformanceObserver((list) => {
+  for (const e of list.getEntries() as PerformanceEntry[]) {
+    gcMs += e.duration;
+    gcCount++;
+    gcMaxMs = Math.max(gcMaxMs, e.duration);
+  }
+});
+observer.observe({ entryTypes: ["gc"] });
+
+const ledger =
+  which === "objects"
+    ? new ObjectPeriodLedger(M, T0 - M, undefined, new PathTable())
+    : new PeriodLedger(M, T0 - M, undefined, new PathTable());
+const states = { online: 1, stale: 0, offline: 0 };
+const turnsMs: number[] = [];
+/** Runs `work` as a turn of its own (the loop turns in between, as in the service). */
+async function turn(work: () => void): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  const startedMs = performance.now();
+  work();
+  turnsMs.push(performance.now() - startedMs);
+}
+
+const startedMs = performance.now();
+for (let minute = 0; minute < minutes; minute++) {
+  const slotMs = T0 + minute * M;
+  for (let second = 0; second < 60; second += 10) {
+    const nowMs = slotMs + second * 1000;
+    const observed = second === 0 ? nodes.length : Math.min(20_000, nodes.length);
+    for (let from = 0; from < observed; from += 10_000) {
+      await turn(() => {
+        for (let k = from; k < Math.min(observed, from + 10_000); k++) {
+          ledger.observe(nodes[k]!, nowMs, (k % 700) + 0.5, states, k);
+        }
+      });
+    }
+    for (let take = 0; take < 10; take++) {
+      await turn(() => {
+        for (let d = take; d < devices; d += 10) ledger.credit(devicePaths[d]!, slotMs, 3, 0, d);
+      });
+    }
+    while (ledger.changedRows > 10_000)
+      await turn(() => ledger.cut(nowMs, new BufferPool(), 10_000));
+    await turn(() => ledger.cut(nowMs, new BufferPool()));
+    await turn(() => ledger.pack(new BufferPool()));
+  }
+}
+const totalMs = performance.now() - startedMs;
+await new Promise((resolve) => setTimeout(resolve, 50)); // the last collections' entries
+observer.disconnect();
+const sorted = [...turnsMs].sort((a, b) => a - b);
+const at = (q: number) => Math.round(sorted[Math.floor((sorted.length - 1) * q)]! * 10) / 10;
+const memory = process.memoryUsage();
+process.stdout.write(
+  `${JSON.stringify({
+    benchmark: "period-ledger",
+    ledger: which,
+    devices,
+    nodes: nodes.length,
+    minutes,
+    turns: turnsMs.length,
+    totalMs: Math.round(totalMs),
+    turnMs: { p50: at(0.5), p99: at(0.99), max: at(1) },
+    gc: { ms: Math.round(gcMs), count: gcCount, maxMs: Math.round(gcMaxMs * 10) / 10 },
+    heapUsedMB: Math.round(memory.heapUsed / 1e6),
+    rssMB: Math.round(memory.rss / 1e6),
+  })}\n`,
+);
