@@ -84,14 +84,6 @@ export class ObjectPeriodLedger {
   private packedValues = new Float64Array(1024 * LEDGER_STRIDE);
   private entryAt: Entry[] = [];
   /**
-   * The packed arrays' next size (twice the ones in use), made resident ahead by
-   * {@link prepareGrowth}: `filled` of their bytes written so far.
-   */
-  private nextPacked:
-    | { path: Int32Array<ArrayBuffer>; values: Float64Array<ArrayBuffer>; filled: number }
-    | undefined;
-
-  /**
    * @param slotMs the period width, ms
    * @param startMs now: a new ledger tracks whole periods only from the next one on (the current
    *   one may already have rows from an earlier run)
@@ -354,49 +346,10 @@ export class ObjectPeriodLedger {
     return { slotMs: this.slotMs, floorMs: this.floorMs, nextSeq: this.nextSeq, path, values };
   }
 
-  /**
-   * Makes the packed arrays' next size resident ahead, at most `maxBytes` a call, once the
-   * entries fill three quarters of the ones in use; true while there is more to do. When the
-   * entries outgrow them, they are copied into memory already faulted in: into fresh memory, the
-   * cut that grew 262,144 to 524,288 entries took 61-143 ms (a micro-benchmark; page faults).
-   */
-  prepareGrowth(maxBytes: number): boolean {
-    const capacity = this.packedPath.length;
-    if (this.entryAt.length * 4 < capacity * 3 || !(maxBytes > 0)) return false;
-    this.nextPacked ??= {
-      path: new Int32Array(capacity * 2),
-      values: new Float64Array(capacity * 2 * LEDGER_STRIDE),
-      filled: 0,
-    };
-    const next = this.nextPacked;
-    const pathBytes = next.path.byteLength;
-    const total = pathBytes + next.values.byteLength;
-    const until = Math.min(total, next.filled + maxBytes);
-    // Bytes are written in whole elements: 4 for the paths, then 8 for the values.
-    if (next.filled < pathBytes) {
-      const to = Math.min(pathBytes, until);
-      next.path.fill(0, next.filled / 4, Math.ceil(to / 4));
-      next.filled = Math.ceil(to / 4) * 4;
-    }
-    if (next.filled >= pathBytes && next.filled < until) {
-      const from = (next.filled - pathBytes) / 8;
-      const to = Math.ceil((until - pathBytes) / 8);
-      next.values.fill(0, from, to);
-      next.filled = pathBytes + to * 8;
-    }
-    return next.filled < total;
-  }
-
-  /** Doubles the packed arrays: into the ones {@link prepareGrowth} made, if it made them. */
+  /** Doubles the packed arrays. */
   private growPacked(): void {
-    const size = this.packedPath.length * 2;
-    const next = this.nextPacked;
-    this.nextPacked = undefined;
-    const path = next?.path.length === size ? next.path : new Int32Array(size);
-    const values =
-      next?.values.length === size * LEDGER_STRIDE
-        ? next.values
-        : new Float64Array(size * LEDGER_STRIDE);
+    const path = new Int32Array(this.packedPath.length * 2);
+    const values = new Float64Array(this.packedValues.length * 2);
     path.set(this.packedPath);
     values.set(this.packedValues);
     this.packedPath = path;
