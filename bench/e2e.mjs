@@ -644,12 +644,19 @@ try {
     result.noderedCpuRatio = noderedResult.cpuUsPerMessage / result.baseline.cpuUsPerMessage;
   }
   if (profileDir) {
-    const file = readdirSync(profileDir)
+    // Node names each thread's profile CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: the
+    // main thread's (0) is the intake's; the state writer's thread has its own (1 and up).
+    const profiles = readdirSync(profileDir)
       .filter((f) => f.endsWith(".cpuprofile"))
-      .map((f) => join(profileDir, f))
       .sort()
+      .map((f) => join(profileDir, f));
+    const main = profiles.filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f)).at(-1);
+    if (main) result.profile = { file: main.replace(root, ""), ...profileSummary(main, 15) };
+    const writer = profiles
+      .filter((f) => f !== main && /\.\d+\.[1-9]\d*\.\d+\.cpuprofile$/.test(f))
       .at(-1);
-    if (file) result.profile = { file: file.replace(root, ""), ...profileSummary(file, 15) };
+    if (writer)
+      result.writerProfile = { file: writer.replace(root, ""), ...profileSummary(writer, 10) };
   }
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {
