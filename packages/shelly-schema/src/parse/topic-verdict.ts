@@ -20,7 +20,12 @@ function rejection(code: ShellyParseErrorCode, message: string): TopicRejection 
   return { type: "rejected", code, message };
 }
 
-function classify(topic: string): Route | TopicRejection {
+/**
+ * Where a topic leads, or why it is rejected. Not memoised: classifying a topic costs about as
+ * much as looking it up in a map (0.1 µs apart at most, measured on 32,000 fleet topics), while
+ * a memo of every topic of a 10,000-device fleet held 8 MB.
+ */
+export function topicVerdict(topic: string): Route | TopicRejection {
   if (topic.length === 0) return rejection("INVALID_TOPIC", "topic is empty");
   if (utf8LengthExceeds(topic, SHELLY_MAX_TOPIC_BYTES)) {
     return rejection(
@@ -34,13 +39,4 @@ function classify(topic: string): Route | TopicRejection {
   return (
     routeTopic(topic) ?? rejection("NOT_SHELLY_TOPIC", `not a Shelly topic: ${excerpt(topic)}`)
   );
-}
-
-/**
- * Where a topic leads, or why it is rejected. Not memoised: classifying a topic costs about as
- * much as looking it up in a map (0.1 µs apart at most, measured on 32,000 fleet topics), while
- * a memo of every topic of a 10,000-device fleet held 8 MB.
- */
-export function topicVerdict(topic: string): Route | TopicRejection {
-  return classify(topic);
 }
