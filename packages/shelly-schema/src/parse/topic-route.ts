@@ -59,28 +59,35 @@ function ignored(
     : { type: "ignored", prefix, generation, reason, component };
 }
 
-/** The exact Gen1 shapes under `shellies/<id>/…` (REFERENCE §2); `undefined` if none matches. */
+/**
+ * The exact Gen1 shapes under `shellies/<id>/…` (REFERENCE §2); `undefined` if none matches.
+ * Reads the segments by their slashes' positions (no array per topic: Gen1 devices publish each
+ * value on a topic of its own).
+ */
 function routeGen1(topic: string): Route | undefined {
-  const segments = topic.split("/");
-  const count = segments.length;
-  const second = segments[1] as string;
-  if (count === 2) {
+  const idAt = GEN1_ROOT.length;
+  const afterId = topic.indexOf("/", idAt);
+  if (afterId < 0) {
+    const second = topic.slice(idAt);
     if (second === "announce") return { type: "announce", prefix: undefined };
     if (second === "command") return ignored("shellies", 1, "command");
     return undefined;
   }
-  if (second === "") return undefined;
-  const prefix = GEN1_ROOT + second;
-  const family = segments[2] as string;
-  if (count === 3) {
+  if (afterId === idAt) return undefined;
+  const prefix = topic.slice(0, afterId);
+  const afterFamily = topic.indexOf("/", afterId + 1);
+  if (afterFamily < 0) {
+    const family = topic.slice(afterId + 1);
     if (family === "online") return { type: "online", prefix, generation: 1 };
     if (family === "announce") return { type: "announce", prefix };
     if (family === "temperature") return { type: "gen1-temperature", prefix };
     if (family === "command") return ignored(prefix, 1, "command");
     return undefined;
   }
-  const index = segments[3] as string;
-  if (count === 4) {
+  const family = topic.slice(afterId + 1, afterFamily);
+  const afterIndex = topic.indexOf("/", afterFamily + 1);
+  if (afterIndex < 0) {
+    const index = topic.slice(afterFamily + 1);
     // The old Shelly 2 (SHSW-21) reports its one meter without a channel index.
     if (family === "relay" && index === "power") {
       return { type: "gen1-value", prefix, component: "relay:0", quantity: "powerW" };
@@ -93,11 +100,13 @@ function routeGen1(topic: string): Route | undefined {
     }
     return undefined;
   }
+  const index = topic.slice(afterFamily + 1, afterIndex);
   if (!GEN1_FAMILIES.has(family) || !GEN1_INDEX.test(index)) return undefined;
   const component = `${family}:${index}`;
-  const leaf = segments[4] as string;
+  const afterLeaf = topic.indexOf("/", afterIndex + 1);
+  const leaf = topic.slice(afterIndex + 1, afterLeaf < 0 ? topic.length : afterLeaf);
   if (leaf === "command" || leaf === "set") return ignored(prefix, 1, "command", component);
-  if (count !== 5) return undefined;
+  if (afterLeaf >= 0) return undefined;
   if (family === "emeter") {
     const quantity = EMETER_FIELDS.get(leaf);
     if (quantity === "volatile") return ignored(prefix, 1, "volatile-counter", component);
