@@ -13,9 +13,9 @@ import { Counts } from "./metrics";
 import { OUTPUT_SUFFIXES } from "./output/build-payload";
 
 /**
- * A placed device: its meters by id (inherited), its path, and its node once it has a meter. One
- * object per device, as few strings as can be: at 100,000 devices each object or string kept per
- * device is another 100,000 for every full collection to mark (see {@link Intake.device}).
+ * A placed device: its meters by id (inherited), and its node once it has a meter. One object
+ * per device, as few strings as can be: at 100,000 devices each object or string kept per device
+ * is another 100,000 for every full collection to mark (see {@link Intake.device}).
  */
 class PlacedDevice extends DeviceMeters {
   /** Its model's rating per meter, W, once a device id named a known model (see `rate`). */
@@ -26,8 +26,11 @@ class PlacedDevice extends DeviceMeters {
   srcLookedUp: string | undefined = undefined;
 
   constructor(
-    /** Company first, 4 segments; the levels above the device shared with its neighbours. */
-    readonly path: readonly string[],
+    /**
+     * Where it was placed (company first, 4 segments), until it has a node: the engine's tree
+     * holds the path from then on (see `Intake.pathOf`).
+     */
+    public placedPath: readonly string[] | undefined,
     public node: NodeId | undefined,
   ) {
     super();
@@ -284,7 +287,7 @@ export class Intake {
     ) {
       if (this.engine.noteUptime(device.node, message.uptimeS, nowMs, messageTsMs ?? Number.NaN)) {
         this.log.info(
-          { device: device.path.join("/"), uptimeS: message.uptimeS },
+          { device: this.pathOf(device).join("/"), uptimeS: message.uptimeS },
           "device rebooted",
         );
       }
@@ -340,9 +343,12 @@ export class Intake {
       this.countRejection("device-limit");
       return undefined;
     }
-    // A rule's path is the placement's own (one per rule); a topic's is kept without its topic.
-    const kept = byRule ?? this.keptPath(path);
-    const entry = new PlacedDevice(kept, this.engine.findNode(kept));
+    const node = this.engine.findNode(path);
+    // Kept until the device has a node; a topic's path without its topic.
+    const entry = new PlacedDevice(
+      node !== undefined ? undefined : (byRule ?? this.keptPath(path)),
+      node,
+    );
     this.devices.set(ownCopy(prefix), entry);
     if (byRule === undefined) this.topicPlaced++;
     return entry;
@@ -353,13 +359,14 @@ export class Intake {
     if (known !== undefined) return known;
     // The engine keeps the id it is given: the shared one when this id was seen before.
     const id = this.interned.get(meterId) ?? ownCopy(meterId);
-    const found = this.engine.meter(device.path, id);
+    const path = this.pathOf(device);
+    const found = this.engine.meter(path, id);
     if (!found.ok) {
       if (found.reason === "limit") this.countRejection("device-limit");
       else
         this.reject(
           `meter-${found.reason}`,
-          device.path.join("/"),
+          this.pathOf(device).join("/"),
           `cannot track meter ${meterId}`,
         );
       return undefined;
@@ -367,18 +374,19 @@ export class Intake {
     this.intern(id);
     device.set(id, found.meter);
     device.node ??= this.engine.deviceOf(found.meter);
+    device.placedPath = undefined;
     if (device.ratedPowerW !== undefined)
       this.engine.setRatedPower(found.meter, device.ratedPowerW);
     // The discovered nodes are the last ones of the device's path, top-down.
-    const first = device.path.length - found.discovered.length;
-    for (let depth = first; depth < device.path.length; depth++) {
+    const first = path.length - found.discovered.length;
+    for (let depth = first; depth < path.length; depth++) {
       const level = LEVEL_NAMES[depth] ?? "node";
       this.discoveries++;
       if (this.discoveriesLogged < MAX_DISCOVERIES_LOGGED_PER_CYCLE) {
         this.discoveriesLogged++;
         this.log.info(
-          { [level]: device.path.slice(0, depth + 1).join("/") },
-          `discovered ${level} ${device.path[depth]}`,
+          { [level]: path.slice(0, depth + 1).join("/") },
+          `discovered ${level} ${path[depth]}`,
         );
       }
     }
@@ -412,7 +420,7 @@ export class Intake {
       this.engine.setRatedPower(meter, rating.maxPowerW);
     });
     this.log.debug(
-      { device: device.path.join("/"), model: rating.label, maxPowerW: rating.maxPowerW },
+      { device: this.pathOf(device).join("/"), model: rating.label, maxPowerW: rating.maxPowerW },
       "device model known: its rating bounds its counters",
     );
   }
@@ -436,6 +444,18 @@ export class Intake {
     );
   }
 
+  /** A device's path, company first: where it was placed, or its node's path in the tree. */
+  private pathOf(device: PlacedDevice): readonly string[] {
+    if (device.placedPath !== undefined || device.node === undefined)
+      return device.placedPath ?? [];
+    const path: string[] = [];
+    for (let node: NodeId | undefined = device.node; node !== undefined; ) {
+      path.push(this.engine.nameOf(node));
+      node = this.engine.parentOf(node);
+    }
+    return path.reverse();
+  }
+
   /** Once per meter: it drew more than its limit allows, and its own power reports confirm it. */
   private reportOverLimit(meter: MeterHandle, device: PlacedDevice, meterId: string): void {
     if (this.overLimitReported.has(meter)) return;
@@ -443,7 +463,7 @@ export class Intake {
     const view = this.engine.meterView(meter);
     this.log.warn(
       {
-        device: device.path.join("/"),
+        device: this.pathOf(device).join("/"),
         meter: meterId,
         maxPowerW: view.maxPowerW,
         maxPowerSource: view.maxPowerSource,
@@ -465,7 +485,7 @@ export class Intake {
       if (this.counterEventsLogged < MAX_COUNTER_EVENTS_LOGGED_PER_CYCLE) {
         this.counterEventsLogged++;
         this.log.info(
-          { device: device.path.join("/"), meter: meterId, counterWh: energyWh },
+          { device: this.pathOf(device).join("/"), meter: meterId, counterWh: energyWh },
           message,
         );
       } else {
@@ -473,13 +493,13 @@ export class Intake {
       }
     } else if (outcome === "glitch") {
       this.log.debug(
-        { device: device.path.join("/"), meter: meterId },
+        { device: this.pathOf(device).join("/"), meter: meterId },
         "outlier discarded as a glitch",
       );
     } else if (outcome === "spike-rejected") {
       // Usually settled by the next reading (credited, or discarded as a glitch): not news.
       this.log.debug(
-        { device: device.path.join("/"), meter: meterId, counterWh: energyWh },
+        { device: this.pathOf(device).join("/"), meter: meterId, counterWh: energyWh },
         "counter rise the meter's power does not explain: held for the next reading",
       );
     }

@@ -12,7 +12,12 @@ export interface DevicePlacementRule {
  * `<Company>/<Office>/<Room>/<Device>` of our company places itself. Anything else is unplaced.
  */
 export class Placement {
-  private readonly rules = new Map<string, string[]>();
+  /**
+   * The `[[devices]]` rules: match → the rule's own "Office/Room/Device" text. A path array per
+   * rule (two objects and its segments' strings, for the life of the process) is made when a
+   * device is placed instead: once per device for a service that keeps what it placed.
+   */
+  private readonly rules = new Map<string, string>();
   /** The subtrees this instance owns (company first); `[[company]]` alone for the whole company. */
   readonly roots: readonly (readonly string[])[];
 
@@ -23,25 +28,7 @@ export class Placement {
     /** The subtree roots of a partition (`[company] topics`); default the whole company. */
     roots: readonly (readonly string[])[] = [[company]],
   ) {
-    // Offices and rooms named by many rules share one string each (a split makes new ones: at
-    // 100,000 rules, 70,000 copies of a company's few office names).
-    const segments = new Map<string, string>([[company, company]]);
-    const shared = (segment: string): string => {
-      const known = segments.get(segment);
-      if (known !== undefined) return known;
-      segments.set(segment, segment);
-      return segment;
-    };
-    for (const rule of rules) {
-      const segmentsOfRule = rule.path.split("/");
-      // Made at its final size: an array grown by push keeps room for more.
-      const path = new Array<string>(segmentsOfRule.length + 1);
-      path[0] = company;
-      segmentsOfRule.forEach((segment, i) => {
-        path[i + 1] = shared(segment);
-      });
-      this.rules.set(rule.match, path);
-    }
+    for (const rule of rules) this.rules.set(rule.match, rule.path);
     this.roots = roots;
   }
 
@@ -69,17 +56,31 @@ export class Placement {
     return this.placeByRule(prefix, src) ?? this.placeByTopic(prefix);
   }
 
-  /** The path a `[[devices]]` rule gives the device, if one does. */
+  /** The path a `[[devices]]` rule gives the device, if one does (a new array each call). */
   placeByRule(prefix: string, src: string | undefined): string[] | undefined {
     if (this.rules.size === 0) return undefined;
     const byPrefix = this.rules.get(prefix);
-    if (byPrefix) return byPrefix;
+    if (byPrefix !== undefined) return this.rulePath(byPrefix);
     if (src !== undefined) {
       const bySrc = this.rules.get(src);
-      if (bySrc) return bySrc;
+      if (bySrc !== undefined) return this.rulePath(bySrc);
     }
-    if (prefix.startsWith("shellies/")) return this.rules.get(prefix.slice("shellies/".length));
+    if (prefix.startsWith("shellies/")) {
+      const byGen1Id = this.rules.get(prefix.slice("shellies/".length));
+      if (byGen1Id !== undefined) return this.rulePath(byGen1Id);
+    }
     return undefined;
+  }
+
+  /** A rule's "Office/Room/Device" as a path, company first. */
+  private rulePath(text: string): string[] {
+    const segments = text.split("/");
+    const path = new Array<string>(segments.length + 1);
+    path[0] = this.company;
+    segments.forEach((segment, i) => {
+      path[i + 1] = segment;
+    });
+    return path;
   }
 
   /** The path of a `<Company>/<Office>/<Room>/<Device>` prefix of our company. */
@@ -99,8 +100,8 @@ export class Placement {
     const own = typeof companyFilters === "string" ? [companyFilters] : companyFilters;
     const filters = new Set(own);
     const companyPrefix = `${this.company}/`;
-    for (const [match, path] of this.rules) {
-      if (!this.owns(path)) continue;
+    for (const [match, text] of this.rules) {
+      if (!this.owns(this.rulePath(text))) continue;
       const candidates = match.includes("/")
         ? [`${match}/#`]
         : [`${match}/#`, `shellies/${match}/#`];
