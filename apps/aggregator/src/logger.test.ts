@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger, redactUrl } from "./logger";
+import { createLogger, listed, MAX_LISTED_IN_LOG, redactUrl } from "./logger";
 
 function capture() {
   const chunks: string[] = [];
@@ -50,5 +50,16 @@ describe("logging", () => {
     );
     expect(redactUrl("mqtt://127.0.0.1:1883")).toBe("mqtt://127.0.0.1:1883");
     expect(redactUrl("not a url")).toBe("[unparsable url]");
+  });
+});
+
+describe("lists in log lines", () => {
+  it("lists the first items and counts the rest", () => {
+    const filters = Array.from({ length: 27_000 }, (_, i) => `shellies/shellyem-${i}/#`);
+    const out = listed(filters);
+    expect(out.items).toEqual(filters.slice(0, MAX_LISTED_IN_LOG));
+    expect(out.notListed).toBe(27_000 - MAX_LISTED_IN_LOG);
+    expect(listed(["Coreflux/#"])).toEqual({ items: ["Coreflux/#"], notListed: 0 });
+    expect(listed([])).toEqual({ items: [], notListed: 0 });
   });
 });

@@ -20,7 +20,7 @@ import { type HistoryState, startHistory } from "./history/start-history";
 import { DiscoveryOutput } from "./homeassistant/discovery-output";
 import { startHttpServer } from "./http-server";
 import { Intake } from "./intake";
-import { redactUrl } from "./logger";
+import { listed, redactUrl } from "./logger";
 import { Metrics } from "./metrics";
 import type { CycleOutput, PublishCycle } from "./output/cycle-output";
 import { Publisher } from "./publisher";
@@ -457,6 +457,7 @@ export async function startService(
   }
 
   await client.connect({ wait: false });
+  const filters = listed(subscriptions.map((s) => s.filter));
   log.info(
     {
       url: redactUrl(brokerUrl),
@@ -465,7 +466,8 @@ export async function startService(
       ...(instance === undefined
         ? {}
         : { instance, subtrees: config.company.roots.map((r) => r.join("/")) }),
-      subscriptions: subscriptions.map((s) => s.filter),
+      subscriptions: filters.items,
+      ...(filters.notListed > 0 ? { subscriptionsNotListed: filters.notListed } : {}),
       intervalS: config.publish.interval_seconds,
       timeZone: engine.timeZone,
       statePath: config.state.path,
