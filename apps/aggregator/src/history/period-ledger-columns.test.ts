@@ -118,7 +118,12 @@ describe("PeriodLedger (entries in columns)", () => {
               const o = oracle.cut(nowMs, undefined, step.maxRows);
               expect(b?.seq).toBe(o?.seq);
               expect(b?.rows).toEqual(o?.rows);
-              // Right after a cut the state file's parts agree too.
+              // Right after a cut that left nothing to write the state file's parts agree too:
+              // a snapshot holds each entry as of the cut that last wrote it (the object ledger
+              // read observations live), and the service takes one only after cutting
+              // everything (`HistoryOutput.absorb`). After a cut of at most `maxRows` they may
+              // differ (found by a seed at run 7,778: credit, cut 1 row, observe, cut 1 row).
+              if (oracle.changed) break;
               expect(ledger.snapshot()).toEqual(oracle.snapshot());
               const packed = ledger.pack();
               const expected = oracle.pack();

@@ -354,8 +354,9 @@ export class PeriodLedger {
   }
 
   /**
-   * The ledger for the state file, as of the last {@link cut}: take it right after one (an entry
-   * made since is not in it).
+   * The ledger for the state file, each entry as of the {@link cut} that last wrote it: take it
+   * right after a cut that left nothing to write (`changed` false), as `HistoryOutput.absorb`
+   * does; an entry made or observed since is not in it.
    */
   snapshot(): LedgerSnapshot {
     const { ints, nums } = this.packed;
