@@ -363,12 +363,7 @@ export class Intake {
     const found = this.engine.meter(path, id);
     if (!found.ok) {
       if (found.reason === "limit") this.countRejection("device-limit");
-      else
-        this.reject(
-          `meter-${found.reason}`,
-          this.pathOf(device).join("/"),
-          `cannot track meter ${meterId}`,
-        );
+      else this.reject(`meter-${found.reason}`, path.join("/"), `cannot track meter ${meterId}`);
       return undefined;
     }
     this.intern(id);
@@ -448,12 +443,7 @@ export class Intake {
   private pathOf(device: PlacedDevice): readonly string[] {
     if (device.placedPath !== undefined || device.node === undefined)
       return device.placedPath ?? [];
-    const path: string[] = [];
-    for (let node: NodeId | undefined = device.node; node !== undefined; ) {
-      path.push(this.engine.nameOf(node));
-      node = this.engine.parentOf(node);
-    }
-    return path.reverse();
+    return this.engine.pathOf(device.node);
   }
 
   /** Once per meter: it drew more than its limit allows, and its own power reports confirm it. */

@@ -477,6 +477,18 @@ export class EnergyEngine {
     return node < 0 ? undefined : node;
   }
 
+  /** A node's path: the names from its root down to it. */
+  pathOf(node: NodeId): string[] {
+    this.checkNode(node);
+    return this.pathFrom(node);
+  }
+
+  private pathFrom(node: number): string[] {
+    const path: string[] = [];
+    for (let i = node; i >= 0; i = this.nodes.parent.data[i]!) path.push(this.nodes.name[i]!);
+    return path.reverse();
+  }
+
   /** The device node of a meter. */
   deviceOf(meter: MeterHandle): NodeId {
     this.checkMeter(meter);
@@ -615,9 +627,7 @@ export class EnergyEngine {
     this.flush();
     const n = this.nodes;
     const periods = this.options.calendar.periodsAt(this.presentMs(nowMs));
-    const path: string[] = [];
-    for (let i = node; i >= 0; i = n.parent.data[i]!) path.push(n.name[i]!);
-    path.reverse();
+    const path = this.pathFrom(node);
     const parent = n.parent.data[node]!;
     const lastUpdate = n.lastUpdateTsMs.data[node]!;
     return {
@@ -807,9 +817,7 @@ export class EnergyEngine {
   private overrideFor(device: number, meterId: string): number | undefined {
     const override = this.options.maxPowerWFor;
     if (!override) return undefined;
-    const path: string[] = [];
-    for (let p = device; p >= 0; p = this.nodes.parent.data[p]!) path.push(this.nodes.name[p]!);
-    const limit = override(path.reverse(), meterId);
+    const limit = override(this.pathFrom(device), meterId);
     return limit !== undefined && Number.isFinite(limit) && limit > 0 ? limit : undefined;
   }
 

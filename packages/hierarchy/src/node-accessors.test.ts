@@ -23,6 +23,9 @@ describe("node accessors", () => {
     const company = engine.findNode(["Acme"])!;
     expect(engine.parentOf(company)).toBeUndefined();
     expect(engine.nameOf(company)).toBe("Acme");
+    expect(engine.pathOf(device)).toEqual(["Acme", "Porto", "Kitchen", "Plug"]);
+    expect(engine.pathOf(company)).toEqual(["Acme"]);
+    expect(() => engine.pathOf(999)).toThrow();
 
     const view = engine.view(kitchen, T0);
     expect(engine.liveState(kitchen)).toEqual({ powerW: view.powerW, devices: view.devices });
