@@ -6,15 +6,19 @@
 //                      [--journal false] [--nodered <path of node-red's red.js>]
 //                      [--paced <seconds>] [--speed <x>]
 //                      [--aggregator-node-args "<node options>"] [--aggregator-log <file>]
-//                      [--history <period minutes>]
+//                      [--history <period minutes>] [--baseline true|false] [--sim-nice <n>]
 // With --paced, the simulator publishes in (simulated) real time for that long instead of
 // flooding: the load a fleet of that size really sends, which leaves the machine CPU to spare,
 // so the event-loop delay shows the aggregator's own pauses rather than a starved scheduler.
+// A paced run starts no mosquitto_sub unless given --baseline true: its figures (the CPU ratio)
+// belong to the flood, and in a paced run it would only compete for the CPUs whose waits the
+// stall figures are about (it prints every device message and every aggregate it receives, and
+// this script reads those lines).
 // With --nodered, Node-RED running bench/nodered/flows.json is a third subscriber of the same
 // stream (see bench/nodered.mjs), measured beside the other two.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { setPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sleep, startMosquitto, waitUntil } from "@coreflux/test-support";
@@ -56,6 +60,15 @@ const loopStats = (text) => {
 const STEADY_FROM_MS = 40_000;
 /** ...and ends this long before its simulated duration is over (ms). */
 const STEADY_BEFORE_END_MS = 8_000;
+/**
+ * Paced runs: a minute of the simulated clock begins this long after the simulator's start, s.
+ * Every Gen2 device reports its minute's energy in the 1.5 s after it (as real ones do), about
+ * 110,000 messages at 100,000 devices: with the start left at "now", whether a run held that
+ * burst depended on the second it began (827,422 or 936,809 messages in 40 s). A start 25 s
+ * before a minute (a past one: devices' clocks never ahead of the aggregator's) puts it inside
+ * the steady window of every run.
+ */
+const MINUTE_AT_S = 25;
 const speed = arg("speed", "1");
 const qos = Number(arg("qos", "1"));
 const profileDir = arg("profile", undefined);
@@ -70,6 +83,15 @@ const journal = arg("journal", "true") !== "false";
 const historyMinutes = arg("history", undefined);
 /** `--nodered <red.js>`: also run Node-RED's flow on the stream (bench/nodered.mjs installs it). */
 const noderedJs = arg("nodered", undefined);
+/**
+ * The simulator's nice value (default: 10 in paced runs, 0 in a flood). It stands for devices on
+ * the network, which take no CPU from the aggregator's machine; at equal priority its bursts (the
+ * minute's reports) show up in a paced run as the aggregator waiting for a CPU. The broker, which
+ * often does share the aggregator's machine, keeps its priority.
+ */
+const simNice = Number(arg("sim-nice", pacedS === undefined ? "0" : "10"));
+/** Whether mosquitto_sub runs beside the aggregator (the CPU baseline; default: flood runs only). */
+const withBaseline = arg("baseline", pacedS === undefined ? "true" : "false") !== "false";
 const company = "Bench";
 const log = (line) => process.stderr.write(`e2e: ${line}\n`);
 
@@ -103,13 +125,10 @@ function readStalls(file) {
 }
 
 /**
- * Stalls of the event loop over 20 ms: how many, the longest, the most the thread ran during
- * one (its own work and GC: what the code can answer for; the rest of a stall it waited for a
- * CPU, or slept), and the five longest.
- */
-/**
- * The stalls of `list` summed up; each of the five longest with `atS`, when it began in seconds
- * from the simulator's start (negative: the aggregator's start-up, before any reading).
+ * Stalls of the event loop over 20 ms summed up: how many, the longest, the most the thread ran
+ * during one (its own work and GC: what the code can answer for; the rest of a stall it waited
+ * for a CPU, or slept), and the five longest, each with `atS`, when it began in seconds from the
+ * simulator's start (negative: the aggregator's start-up, before any reading).
  */
 function stallSummary(list, streamStartEpochMs) {
   const worst = [...list].sort((a, b) => b.stallMs - a.stallMs).slice(0, 5);
@@ -159,26 +178,28 @@ try {
   // 2. The baseline: mosquitto_sub printing each message's topic (to tell device messages from
   // the aggregator's own output, which both subscribers also receive).
   const filters = [`${company}/#`, "shellies/#"];
-  const sub = spawn(
-    "mosquitto_sub",
-    [
-      "-h",
-      "127.0.0.1",
-      "-p",
-      String(port),
-      "-q",
-      String(qos),
-      "-i",
-      "bench-baseline",
-      "-F",
-      "%t",
-      ...filters.flatMap((f) => ["-t", f]),
-    ],
-    {
-      stdio: ["ignore", "pipe", "ignore"],
-    },
-  );
-  children.push(sub);
+  const sub = !withBaseline
+    ? undefined
+    : spawn(
+        "mosquitto_sub",
+        [
+          "-h",
+          "127.0.0.1",
+          "-p",
+          String(port),
+          "-q",
+          String(qos),
+          "-i",
+          "bench-baseline",
+          "-F",
+          "%t",
+          ...filters.flatMap((f) => ["-t", f]),
+        ],
+        {
+          stdio: ["ignore", "pipe", "ignore"],
+        },
+      );
+  if (sub) children.push(sub);
   const isOwnOutput = (topic) =>
     topic.endsWith("EnergyConsumed") || topic === `${company}/aggregator/status`;
   let baselineCount = 0;
@@ -186,7 +207,7 @@ try {
   let baselineFirstMs = 0;
   let baselineLastMs = 0;
   let pending = "";
-  sub.stdout.setEncoding("utf8").on("data", (chunk) => {
+  sub?.stdout.setEncoding("utf8").on("data", (chunk) => {
     const now = performance.now();
     const lines = (pending + chunk).split("\n");
     pending = lines.pop() ?? "";
@@ -299,7 +320,7 @@ try {
   // 4. Flood.
   const cpu0 = {
     aggregator: cpuMsOf(aggregator.pid),
-    sub: cpuMsOf(sub.pid),
+    sub: sub ? cpuMsOf(sub.pid) : 0,
     nodered: nodered ? cpuMsOf(nodered.child.pid) : 0,
   };
   const noderedCount0 = nodered ? (await nodered.ask("count")).device : 0;
@@ -325,7 +346,14 @@ try {
       "1",
       ...(pacedS === undefined
         ? ["--flood", "--max-messages", String(maxMessages)]
-        : ["--speed", speed, "--duration", String(pacedS)]),
+        : [
+            "--speed",
+            speed,
+            "--duration",
+            String(pacedS),
+            "--start",
+            String(Math.floor(Date.now() / 60_000) * 60_000 - MINUTE_AT_S * 1000),
+          ]),
       "--qos",
       String(qos),
       "--truth-file",
@@ -335,6 +363,7 @@ try {
     { stdio: ["ignore", "ignore", "inherit"] },
   );
   children.push(sim);
+  if (simNice !== 0) setPriority(sim.pid, simNice);
   let simCpuMs = 0;
   const simSampler = setInterval(() => {
     const v = cpuMsOf(sim.pid);
@@ -400,10 +429,10 @@ try {
     previous = count;
     await sleep(100);
   }
-  const cpu1 = { aggregator: cpuMsOf(aggregator.pid), sub: cpuMsOf(sub.pid) };
+  const cpu1 = { aggregator: cpuMsOf(aggregator.pid), sub: sub ? cpuMsOf(sub.pid) : 0 };
   const aggregatorReceived = aggregatorLastCount - received0;
   log(
-    `device messages received: aggregator ${aggregatorReceived}, mosquitto_sub ${baselineDeviceCount} (of ${published})`,
+    `device messages received: aggregator ${aggregatorReceived}${sub ? `, mosquitto_sub ${baselineDeviceCount}` : ""} (of ${published})`,
   );
   // Node-RED may lag behind the stream: wait until its count stops moving (2 s), at most 10 min.
   let noderedCount;
@@ -547,7 +576,7 @@ try {
 
   // 7. Stop everything; the aggregator writes its CPU profile on a clean exit.
   const aggregatorPeakRss = peakRssMbOf(aggregator.pid);
-  const subPeakRss = peakRssMbOf(sub.pid);
+  const subPeakRss = sub ? peakRssMbOf(sub.pid) : 0;
   aggregator.kill("SIGTERM");
   await new Promise((resolve) => aggregator.once("exit", resolve));
   const stalls = readStalls(join(dir, "loop-stalls.json"));
@@ -560,7 +589,7 @@ try {
   }
   const keepLog = arg("aggregator-log", undefined);
   if (keepLog !== undefined) writeFileSync(keepLog, aggregatorLog);
-  sub.kill("SIGTERM");
+  sub?.kill("SIGTERM");
   if (nodered) {
     nodered.child.kill("SIGTERM");
     await new Promise((resolve) => nodered.child.once("exit", resolve));
@@ -581,8 +610,14 @@ try {
   const result = {
     benchmark: "e2e",
     devices: totalDevices,
-    /** "flood", or { pacedS, speed }: the simulator's schedule. */
-    load: pacedS === undefined ? "flood" : { pacedS: Number(pacedS), speed: Number(speed) },
+    /**
+     * "flood", or { pacedS, speed, minuteAtS, simNice }: the simulator's schedule, when its first
+     * minute began (simulated s after its start) and its nice value.
+     */
+    load:
+      pacedS === undefined
+        ? "flood"
+        : { pacedS: Number(pacedS), speed: Number(speed), minuteAtS: MINUTE_AT_S, simNice },
     models:
       "the simulator's default mix (Plus Plug S, Pro 4PM, PM Mini, Pro 3EM, Gen1 Plug S, Gen1 EM)",
     qos,
@@ -618,7 +653,8 @@ try {
       /** Paced runs: the same over the steady window (fleet known, before the last burst). */
       ...(steadyWindow === undefined ? {} : { steadyWindow }),
     },
-    baseline: {
+    /** The CPU baseline (absent when it did not run: paced runs by default). */
+    baseline: sub && {
       tool: "mosquitto_sub",
       messagesReceived: baselineDeviceCount,
       totalReceivedIncludingOwnOutput: baselineCount,
@@ -637,11 +673,14 @@ try {
       companyAggregatorMwh: companyPayload ? mwh(companyPayload.TotalEnergy) : null,
     },
   };
-  result.cpuRatio = result.aggregator.cpuUsPerMessage / result.baseline.cpuUsPerMessage;
-  result.throughputRatio = result.aggregator.msgsPerS / result.baseline.msgsPerS;
+  if (result.baseline) {
+    result.cpuRatio = result.aggregator.cpuUsPerMessage / result.baseline.cpuUsPerMessage;
+    result.throughputRatio = result.aggregator.msgsPerS / result.baseline.msgsPerS;
+  }
   if (noderedResult) {
     result.nodered = noderedResult;
-    result.noderedCpuRatio = noderedResult.cpuUsPerMessage / result.baseline.cpuUsPerMessage;
+    if (result.baseline)
+      result.noderedCpuRatio = noderedResult.cpuUsPerMessage / result.baseline.cpuUsPerMessage;
   }
   if (profileDir) {
     // Node names each thread's profile CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: the
