@@ -5,6 +5,9 @@ export interface DevicePlacementRule {
   path: string;
 }
 
+/** Where a Gen1 device's topics begin: `shellies/<id>/…`. */
+const GEN1_PREFIX = "shellies/";
+
 /**
  * Decides where a device sits in the tree (`[[devices]]`, shared by every service that reads
  * device topics). A `[[devices]]` rule wins (matched against the topic
@@ -58,18 +61,20 @@ export class Placement {
 
   /** The path a `[[devices]]` rule gives the device, if one does (a new array each call). */
   placeByRule(prefix: string, src: string | undefined): string[] | undefined {
+    const text = this.ruleFor(prefix, src);
+    return text === undefined ? undefined : this.rulePath(text);
+  }
+
+  /** The matching rule's "Office/Room/Device": by topic prefix, else by `src`, else by Gen1 id. */
+  private ruleFor(prefix: string, src: string | undefined): string | undefined {
     if (this.rules.size === 0) return undefined;
-    const byPrefix = this.rules.get(prefix);
-    if (byPrefix !== undefined) return this.rulePath(byPrefix);
-    if (src !== undefined) {
-      const bySrc = this.rules.get(src);
-      if (bySrc !== undefined) return this.rulePath(bySrc);
-    }
-    if (prefix.startsWith("shellies/")) {
-      const byGen1Id = this.rules.get(prefix.slice("shellies/".length));
-      if (byGen1Id !== undefined) return this.rulePath(byGen1Id);
-    }
-    return undefined;
+    return (
+      this.rules.get(prefix) ??
+      (src === undefined ? undefined : this.rules.get(src)) ??
+      (prefix.startsWith(GEN1_PREFIX)
+        ? this.rules.get(prefix.slice(GEN1_PREFIX.length))
+        : undefined)
+    );
   }
 
   /** A rule's "Office/Room/Device" as a path, company first. */
@@ -104,7 +109,7 @@ export class Placement {
       if (!this.owns(this.rulePath(text))) continue;
       const candidates = match.includes("/")
         ? [`${match}/#`]
-        : [`${match}/#`, `shellies/${match}/#`];
+        : [`${match}/#`, `${GEN1_PREFIX}${match}/#`];
       for (const filter of candidates) {
         // Inside one of our subtrees the subtree's filter has it already.
         if (
