@@ -175,8 +175,9 @@ try {
   const { port, url } = broker;
   log(`mosquitto on ${url}`);
 
-  // 2. The baseline: mosquitto_sub printing each message's topic (to tell device messages from
-  // the aggregator's own output, which both subscribers also receive).
+  // 2. The baseline (unless --baseline false; paced runs leave it out by default): mosquitto_sub
+  // printing each message's topic (to tell device messages from the aggregator's own output,
+  // which both subscribers also receive).
   const filters = [`${company}/#`, "shellies/#"];
   const sub = !withBaseline
     ? undefined

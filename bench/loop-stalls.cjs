@@ -1,7 +1,7 @@
 // Loaded into the aggregator by bench/e2e.mjs (`node --require`) in paced runs: records every
 // stall of its event loop longer than 20 ms, with how much of it the thread spent running
 // (its own work, GC included) and waiting for a CPU (the machine busy with the simulator, the
-// broker and the other subscriber), from the kernel's per-thread schedstat. Written on exit to
+// broker and, when it runs, mosquitto_sub), from the kernel's per-thread schedstat. Written on exit to
 // `loop-stalls.json` beside the aggregator's --config file. Linux only (elsewhere: no file).
 "use strict";
 const { isMainThread } = require("node:worker_threads");
