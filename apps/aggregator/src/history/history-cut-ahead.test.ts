@@ -164,6 +164,25 @@ describe("history credits taken ahead of a state capture", () => {
   });
 });
 
+describe("history observations of a publish cycle", () => {
+  it("are made in the turns after the cycle's own, every node of a new period once", async () => {
+    const { engine, output, now } = await setUp();
+    try {
+      // The first cycle starts a period: all 16 nodes to observe (12 plugs, 2 rooms, the
+      // office, the company). The cycle's turn (the publisher's first slice in it) observes none.
+      output.cycle({ nowMs: now(), changed: [], engine });
+      expect(output.cutAhead(now(), 1)).toBe(false);
+      await new Promise((resolve) => setImmediate(resolve));
+      const before = output.snapshotSeq;
+      expect(output.cutAhead(now(), 1)).toBe(true);
+      expect(output.snapshotSeq).toBe(before + 1);
+      expect(output.packedSnapshot().queue.at(-1)?.path.length).toBe(16);
+    } finally {
+      await output.close();
+    }
+  });
+});
+
 describe("history state packed into buffers made ahead", () => {
   it("packs the ledger, the waiting batches and the capture's own batch into them, and hands every one back", async () => {
     const { output, minute, now } = await setUp(true, { plugs: 40 });

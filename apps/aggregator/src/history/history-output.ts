@@ -233,7 +233,8 @@ export class HistoryOutput implements CycleOutput {
   /**
    * Observes the cycle's nodes (power and device states, for the peaks and states of the
    * period). A new period observes every node: a large tree is observed in slices of
-   * {@link OBSERVE_SLICE_BUDGET_MS} over the next turns of the event loop. Batches are cut by
+   * {@link OBSERVE_SLICE_BUDGET_MS} over the next turns of the event loop, beginning with the
+   * turn after the cycle's (which has the publisher's first slice already). Batches are cut by
    * the state capture ({@link absorb}), which is when they can become durable: a capture in
    * the middle of the slices takes the observations made so far, the rest go in the next batch.
    */
@@ -245,8 +246,8 @@ export class HistoryOutput implements CycleOutput {
     const nodes = slotMs !== this.lastSlotMs ? allNodes(c.engine) : c.changed;
     this.lastSlotMs = slotMs;
     this.observing = { nodes, next: 0, nowMs: c.nowMs };
-    // The first slice in the cycle's own turn; the later ones are tasks of their own.
-    if (this.observe(OBSERVE_SLICE_BUDGET_MS)) this.observeTimer = setImmediate(this.observeSlice);
+    // Every slice a task of its own, after the cycle's turn and the intake's next reads.
+    this.observeTimer = setImmediate(this.observeSlice);
   }
 
   /** Completes the cycle in progress now: the rest of its observations (the batch is cut by {@link absorb}). */
