@@ -298,7 +298,7 @@ function taskLines(a) {
     publish_slice: "later publisher slice",
     state_capture: "state write's capture",
     settle: "settle turn",
-    history_slice: "later history slice",
+    history_slice: "history slice",
     history_cut: "history cut ahead (a slice)",
     history_spill: "history spill (a step)",
     // Before the SQLite history had a thread of its own, its writes were timed here.

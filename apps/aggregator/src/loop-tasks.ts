@@ -19,11 +19,12 @@ export type TimeTask = <T>(task: LoopTask, work: () => T) => T;
 /**
  * How long each of the service's own synchronous tasks held the event loop: a publish cycle's
  * turn (collecting changes, the first publisher slice, the outputs), each later publisher
- * slice, a state write's capture, a settle turn, a later slice of the history's observations, a
- * history batch cut in the turn before a capture, a step of a history spill (a SQLite history's batches are written on the
- * history's own thread, so they are not among them). Readings wait while one runs, so these say
- * which part of the service delays intake, apart from garbage collection and a busy machine
- * (`coreflux_nodejs_eventloop_lag_*` sees all of those together). Exposed as
+ * slice, a state write's capture, a settle turn, a slice of the history's observations (in the
+ * turns after a cycle's), a history batch cut in the turn before a capture, a step of a history
+ * spill (a SQLite history's batches are written on the history's own thread, so they are not
+ * among them). Readings wait while one runs, so these say which part of the service delays
+ * intake, apart from garbage collection and a busy machine (`coreflux_nodejs_eventloop_lag_*`
+ * sees all of those together). Exposed as
  * `coreflux_event_loop_task_seconds{task}` (a histogram) and
  * `coreflux_event_loop_task_max_seconds{task}` (the longest since the previous scrape).
  */
