@@ -139,6 +139,30 @@ describe("history batch cut ahead of a state capture", () => {
   });
 });
 
+describe("history cut ahead at a new period", () => {
+  it("forgets the oldest tracked period however few rows changed, not in the capture's cut", async () => {
+    const { output, minute, now, advance } = await setUp(true);
+    try {
+      minute();
+      while (output.cutAhead(now(), 1)) {}
+      const before = output.packedSnapshot().ledger;
+      expect(before.path.length).toBe(16);
+      // Two periods on, with nothing changed: the period of the 16 entries is below the floor.
+      advance(30 * 60_000);
+      const seq = output.snapshotSeq;
+      expect(output.cutAhead(now(), 1_000)).toBe(true);
+      const after = output.packedSnapshot().ledger;
+      expect(after.floorMs).toBeGreaterThan(before.floorMs);
+      expect(after.path.length).toBe(0);
+      // No batch for it (no row changed), and nothing left for the next call or the capture.
+      expect(output.snapshotSeq).toBe(seq);
+      expect(output.cutAhead(now(), 1_000)).toBe(false);
+    } finally {
+      await output.close();
+    }
+  });
+});
+
 describe("history credits taken ahead of a state capture", () => {
   it("takes the engine's credits a budget at a time, and cuts only once none wait", async () => {
     const { engine, output, minute, now, energyOf } = await setUp(true, { plugs: 600 });

@@ -182,6 +182,11 @@ export class PeriodLedger {
     return this.dirty.length + this.late.size;
   }
 
+  /** True when a complete {@link cut} at `nowMs` would forget a period (move the floor). */
+  floorDue(nowMs: number): boolean {
+    return this.slotOf(nowMs) - this.slotMs > this.floorMs;
+  }
+
   /** Entries in the packed ledger ({@link pack} copies this many), as of the last cut. */
   get packedEntries(): number {
     return this.entryAt.length;
@@ -280,10 +285,9 @@ export class PeriodLedger {
     for (const e of dirty) this.cutEntry(e, i++, pathIndex, v);
     for (const l of this.late.values()) this.cutLate(l, i++, pathIndex, v);
     this.late = new Map();
-    const floor = this.slotOf(nowMs) - this.slotMs;
-    if (floor > this.floorMs) {
-      this.floorMs = floor;
-      this.dropBelow(floor);
+    if (this.floorDue(nowMs)) {
+      this.floorMs = this.slotOf(nowMs) - this.slotMs;
+      this.dropBelow(this.floorMs);
     }
     if (count === 0) return undefined;
     return new PackedBatch(this.nextSeq++, pathIndex, v, this.pathTable.paths);
