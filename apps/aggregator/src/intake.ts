@@ -44,6 +44,7 @@ class PlacedDevice extends DeviceMeters {
  */
 function ownCopy(text: string): string {
   const copy = Buffer.from(text, "utf8").toString("utf8");
+  // A lone surrogate does not survive the round trip: such a text stays as it came.
   return copy === text ? copy : text;
 }
 
@@ -441,9 +442,8 @@ export class Intake {
 
   /** A device's path, company first: where it was placed, or its node's path in the tree. */
   private pathOf(device: PlacedDevice): readonly string[] {
-    if (device.placedPath !== undefined || device.node === undefined)
-      return device.placedPath ?? [];
-    return this.engine.pathOf(device.node);
+    if (device.placedPath !== undefined) return device.placedPath;
+    return device.node === undefined ? [] : this.engine.pathOf(device.node);
   }
 
   /** Once per meter: it drew more than its limit allows, and its own power reports confirm it. */

@@ -79,13 +79,7 @@ export class Placement {
 
   /** A rule's "Office/Room/Device" as a path, company first. */
   private rulePath(text: string): string[] {
-    const segments = text.split("/");
-    const path = new Array<string>(segments.length + 1);
-    path[0] = this.company;
-    segments.forEach((segment, i) => {
-      path[i + 1] = segment;
-    });
-    return path;
+    return [this.company, ...text.split("/")];
   }
 
   /** The path of a `<Company>/<Office>/<Room>/<Device>` prefix of our company. */
