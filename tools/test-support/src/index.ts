@@ -13,6 +13,7 @@ export {
   startMosquitto,
 } from "./mosquitto";
 export {
+  BRIDGE_INFLIGHT_MESSAGES,
   type MosquittoBridge,
   type MosquittoBridgeOptions,
   startMosquittoBridge,

@@ -44,6 +44,13 @@ export interface MosquittoBridgeOptions {
   bridgeLines?: readonly string[];
 }
 
+/**
+ * How many QoS 1 messages A sends the bridge before it waits for PUBACKs (`max_inflight_messages`,
+ * Mosquitto's default, written into A's config so that the bound is stated). A restart of A resends
+ * what was in flight: at most this many messages reach B twice.
+ */
+export const BRIDGE_INFLIGHT_MESSAGES = 20;
+
 /** Two private Mosquittos joined by a bridge, as a {@link TestBroker}. */
 export interface MosquittoBridge extends TestBroker {
   /** Where the devices publish. */
@@ -62,7 +69,9 @@ export interface MosquittoBridge extends TestBroker {
 export async function startMosquittoBridge(
   options: MosquittoBridgeOptions,
 ): Promise<MosquittoBridge> {
-  const remote = await startMosquitto({ config: persistence });
+  const remote = await startMosquitto({
+    config: (dir) => [...persistence(dir), `max_inflight_messages ${BRIDGE_INFLIGHT_MESSAGES}`],
+  });
   const bridgeId = `bridge-${randomBytes(4).toString("hex")}`;
   let local: PrivateMosquitto;
   try {
