@@ -32,7 +32,7 @@ import {
   readState,
   STATE_FORMAT,
   STATE_VERSION,
-  type StateDocument,
+  type StateDocumentToWrite,
   writeStateSync,
 } from "./state-store";
 import {
@@ -179,7 +179,7 @@ export async function startService(
           }),
     };
   };
-  const stateDocument = (journalSeq: number): StateDocument =>
+  const stateDocument = (journalSeq: number): StateDocumentToWrite =>
     toStateDocument(stateMeta(journalSeq), engine.snapshot());
   const stateWriter = new StateWriter(
     config.state.path,

@@ -1,14 +1,16 @@
 import type { CaptureRoom, EngineCapture } from "@coreflux/hierarchy";
+import { PackedHistoryJson } from "./history/packed-history-json";
+import { isPackedHistoryState, type PackedHistoryState } from "./history/packed-state";
 import {
-  isPackedHistoryState,
-  type PackedHistoryState,
-  unpackHistoryState,
-} from "./history/packed-state";
-import { STATE_FORMAT, STATE_VERSION, type StateDocument } from "./state-store";
+  STATE_FORMAT,
+  STATE_VERSION,
+  type StateDocument,
+  type StateDocumentToWrite,
+} from "./state-store";
 
 /**
  * A state document without its engine snapshot: what the writer's thread adds it to. Its
- * history may come packed (unpacked by {@link toStateDocument}).
+ * history may come packed (written from its arrays: {@link toStateDocument}).
  */
 export type StateMeta = Omit<StateDocument, "engine" | "history"> & {
   history?: StateDocument["history"] | PackedHistoryState;
@@ -39,8 +41,11 @@ export interface StateRoomRequest {
   history?: { buffers: ArrayBuffer[]; needsBytes: number[] };
 }
 
-/** The state document of `meta` and an engine snapshot, keys in the file's usual order. */
-export function toStateDocument(meta: StateMeta, engine: unknown): StateDocument {
+/**
+ * The state document of `meta` and an engine snapshot, keys in the file's usual order; a packed
+ * history is written from its arrays ({@link PackedHistoryJson}: the same text as unpacked).
+ */
+export function toStateDocument(meta: StateMeta, engine: unknown): StateDocumentToWrite {
   return {
     format: STATE_FORMAT,
     version: STATE_VERSION,
@@ -52,7 +57,7 @@ export function toStateDocument(meta: StateMeta, engine: unknown): StateDocument
       ? {}
       : {
           history: isPackedHistoryState(meta.history)
-            ? unpackHistoryState(meta.history)
+            ? new PackedHistoryJson(meta.history)
             : meta.history,
         }),
   };

@@ -12,7 +12,7 @@ import {
 import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { HistoryState } from "./history/history-output";
-import { jsonByteBlocks } from "./json-chunks";
+import { type JsonPieces, jsonByteBlocks } from "./json-chunks";
 
 /** Bytes of JSON text per write of a state file. */
 const WRITE_BLOCK_BYTES = 1 << 20;
@@ -57,6 +57,15 @@ export interface StateDocument {
   /** The history's ledger and the batches not yet in the database (with `[history]` only). */
   history?: HistoryState;
 }
+
+/**
+ * A state document as it is written: its history may be a value whose JSON text is a
+ * {@link HistoryState} (a packed history written from its arrays: `PackedHistoryJson`); the
+ * file is the same.
+ */
+export type StateDocumentToWrite = Omit<StateDocument, "history"> & {
+  history?: HistoryState | (JsonPieces & { toJSON(): HistoryState });
+};
 
 /** Result of reading the state file. */
 export type LoadedState =
@@ -145,7 +154,7 @@ export function moveAside(path: string, nowMs: number): string {
  */
 export async function writeState(
   path: string,
-  state: StateDocument,
+  state: StateDocumentToWrite,
   syncFirst: readonly string[] = [],
 ): Promise<void> {
   for (const file of syncFirst) syncFile(file);
@@ -187,7 +196,7 @@ export async function writeState(
 /** {@link writeState}, synchronously: for the last write on shutdown. */
 export function writeStateSync(
   path: string,
-  state: StateDocument,
+  state: StateDocumentToWrite,
   syncFirst: readonly string[] = [],
 ): void {
   for (const file of syncFirst) syncFile(file);

@@ -338,17 +338,18 @@ export function putObservation(
 const orNull = (x: number): number | null => (Number.isNaN(x) ? null : x);
 
 /**
- * The state file's form of a packed ledger's first `count` entries: path index `path[i]` in
+ * The state file's form of a packed ledger's entries `from .. to - 1`: path index `path[i]` in
  * `paths`, {@link LEDGER_STRIDE} numbers from `values[i * LEDGER_STRIDE]` (`NaN`: null).
  */
 export function ledgerEntries(
   path: Int32Array,
   values: Float64Array,
   paths: readonly string[],
-  count: number,
+  from: number,
+  to: number,
 ): LedgerSnapshot["entries"] {
   const entries: LedgerSnapshot["entries"] = [];
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < to; i++) {
     const o = i * LEDGER_STRIDE;
     entries.push([
       paths[path[i]!]!,
@@ -377,7 +378,7 @@ export function unpackHistoryState(packed: PackedHistoryState): HistoryState {
     );
   }
   const { paths, ledger } = packed;
-  const entries = ledgerEntries(ledger.path, ledger.values, paths, ledger.path.length);
+  const entries = ledgerEntries(ledger.path, ledger.values, paths, 0, ledger.path.length);
   const queue: HistoryBatch[] = packed.queue.map((b) => ({
     seq: b.seq,
     rows: new PackedBatch(b.seq, b.path, b.values, paths).rows,

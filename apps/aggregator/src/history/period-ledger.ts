@@ -364,7 +364,7 @@ export class PeriodLedger {
    */
   snapshot(): LedgerSnapshot {
     const { ints, nums } = this.packed;
-    const entries = ledgerEntries(ints, nums, this.pathTable.paths, this.entryAt.length);
+    const entries = ledgerEntries(ints, nums, this.pathTable.paths, 0, this.entryAt.length);
     return { slotMs: this.slotMs, floorMs: this.floorMs, nextSeq: this.nextSeq, entries };
   }
 

@@ -1,0 +1,118 @@
+/**
+ * The history's part of a state write at a large fleet's size, in a process of its own, as the
+ * state writer's thread does it: `pnpm --filter @coreflux/aggregator bench:state-write`. A
+ * ledger of every node in two one-minute periods and a batch of a row per node, packed as the
+ * publish cycle hands them over, written to a state file `--writes` times. `--history unpacked`
+ * unpacks the state into objects first and writes those (the way before `PackedHistoryJson`);
+ * `--history arrays` writes from the packed arrays. Reports each write's time, the time in
+ * garbage collection, its longest pause and the memory.
+ */
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type PerformanceEntry, PerformanceObserver, performance } from "node:perf_hooks";
+import { PackedHistoryJson } from "../src/history/packed-history-json";
+import {
+  BufferPool,
+  type PackedHistoryState,
+  PathTable,
+  packBatch,
+  unpackHistoryState,
+} from "../src/history/packed-state";
+import { PeriodLedger } from "../src/history/period-ledger";
+import { writeState } from "../src/state-store";
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? fallback : args[i + 1]!;
+};
+const mode = arg("history", "arrays");
+const devices = Number(arg("devices", "100000"));
+const writes = Number(arg("writes", "8"));
+
+const M = 60_000;
+const T0 = Date.UTC(2026, 11, 6, 9, 0);
+const table = new PathTable();
+const ledger = new PeriodLedger(M, T0 - M, undefined, table);
+const states = { online: 1, stale: 0, offline: 0 };
+for (let minute = 0; minute < 2; minute++) {
+  for (let d = 0; d < devices; d++) {
+    const office = d % 20;
+    const room = Math.floor(d / 100);
+    const path = [`O${office}/R${room}/D${d}`, `O${office}/R${room}`, `O${office}`, ""];
+    ledger.credit(path, T0 + minute * M, 3 + d, d % 5);
+    ledger.observe(path[0]!, T0 + minute * M + 1000, (d % 700) + 0.5, states, d);
+  }
+}
+const batch = ledger.cut(T0 + 2 * M)!;
+const packed: PackedHistoryState = {
+  packed: true,
+  paths: table.paths,
+  pathsFrom: 0,
+  ledger: ledger.pack(new BufferPool()),
+  queue: [packBatch(batch, table)],
+  spilledThroughSeq: 0,
+};
+
+let gcMs = 0;
+let gcCount = 0;
+let gcMaxMs = 0;
+const observer = new PerformanceObserver((list) => {
+  for (const e of list.getEntries() as PerformanceEntry[]) {
+    gcMs += e.duration;
+    gcCount++;
+    gcMaxMs = Math.max(gcMaxMs, e.duration);
+  }
+});
+observer.observe({ entryTypes: ["gc"] });
+
+const dir = mkdtempSync(join(tmpdir(), "coreflux-bench-state-"));
+const path = join(dir, "state.json");
+const writesMs: number[] = [];
+let peakRss = 0;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 5);
+try {
+  for (let w = 0; w < writes; w++) {
+    const startedMs = performance.now();
+    const history =
+      mode === "unpacked" ? unpackHistoryState(packed) : new PackedHistoryJson(packed);
+    await writeState(path, {
+      format: "coreflux.aggregator.state",
+      version: 1,
+      savedAtMs: T0,
+      company: "Bench",
+      engine: {},
+      history,
+    });
+    writesMs.push(performance.now() - startedMs);
+  }
+} finally {
+  clearInterval(sampler);
+}
+const bytes = statSync(path).size;
+rmSync(dir, { recursive: true, force: true });
+await new Promise((resolve) => setTimeout(resolve, 50)); // the last collections' entries
+observer.disconnect();
+const sorted = [...writesMs].sort((a, b) => a - b);
+const round = (x: number) => Math.round(x * 10) / 10;
+process.stdout.write(
+  `${JSON.stringify({
+    benchmark: "history-state-write",
+    history: mode,
+    devices,
+    ledgerEntries: packed.ledger.path.length,
+    batchRows: batch.size,
+    stateBytes: bytes,
+    writes,
+    writeMs: {
+      min: round(sorted[0]!),
+      median: round(sorted[sorted.length >> 1]!),
+      max: round(sorted.at(-1)!),
+    },
+    gc: { ms: Math.round(gcMs), count: gcCount, maxMs: round(gcMaxMs) },
+    peakRssMB: Math.round(peakRss / 1e6),
+  })}\n`,
+);

@@ -1,0 +1,178 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { jsonChunks } from "../json-chunks";
+import { toStateDocument } from "../state-document";
+import { readState, STATE_FORMAT, STATE_VERSION, writeState, writeStateSync } from "../state-store";
+import { PackedHistoryJson } from "./packed-history-json";
+import {
+  LEDGER_STRIDE,
+  type PackedHistoryState,
+  PathTable,
+  packBatch,
+  ROW_ADDITIVE,
+  ROW_ONLINE,
+  ROW_STRIDE,
+  unpackHistoryState,
+} from "./packed-state";
+import { PeriodLedger } from "./period-ledger";
+
+const M = 60_000;
+const T0 = Date.UTC(2026, 11, 6, 9, 0);
+const dir = mkdtempSync(join(tmpdir(), "coreflux-history-json-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A small deterministic generator (mulberry32): the same states on every run. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Numbers of every kind a packed state can hold, `NaN` (null or absent) among them. */
+function someNumber(next: () => number): number {
+  const kinds = [
+    () => Math.floor(next() * 1e6),
+    () => 2 ** 53 - 1 - Math.floor(next() * 10),
+    () => next() * 5000,
+    () => -0,
+    () => Number.NaN,
+    () => 0,
+    () => 1e21 + next(),
+    () => -Math.floor(next() * 1000),
+  ];
+  return kinds[Math.floor(next() * kinds.length)]!();
+}
+
+/** A packed state with arbitrary numbers, paths that need escaping, and batches of any size. */
+function randomState(seed: number, entries: number, batches: number[]): PackedHistoryState {
+  const next = random(seed);
+  const paths = [
+    "",
+    "Porto",
+    'Porto/"Quoted"\\Room',
+    "Lisboa/Café ☕/Tomada",
+    "x\u2028y",
+    "\ud800",
+  ];
+  const ledgerPath = new Int32Array(entries);
+  const ledgerValues = new Float64Array(entries * LEDGER_STRIDE);
+  for (let i = 0; i < entries; i++) {
+    ledgerPath[i] = Math.floor(next() * paths.length);
+    for (let k = 0; k < LEDGER_STRIDE; k++) ledgerValues[i * LEDGER_STRIDE + k] = someNumber(next);
+  }
+  const queue = batches.map((rows, b) => {
+    const path = new Int32Array(rows);
+    const values = new Float64Array(rows * ROW_STRIDE);
+    for (let i = 0; i < rows; i++) {
+      path[i] = Math.floor(next() * paths.length);
+      for (let k = 0; k < ROW_STRIDE; k++) values[i * ROW_STRIDE + k] = someNumber(next);
+      values[i * ROW_STRIDE + ROW_ADDITIVE] = next() < 0.5 ? 1 : 0;
+      // The devices by state are all numbers or all absent.
+      if (next() < 0.3) values[i * ROW_STRIDE + ROW_ONLINE] = Number.NaN;
+    }
+    return { seq: 10 + b, path, values };
+  });
+  return {
+    packed: true,
+    paths,
+    pathsFrom: 0,
+    ledger: {
+      slotMs: M,
+      floorMs: T0,
+      nextSeq: 10 + batches.length,
+      path: ledgerPath,
+      values: ledgerValues,
+    },
+    queue,
+    spilledThroughSeq: 9,
+  };
+}
+
+const text = (value: unknown, batchElements?: number) =>
+  [...jsonChunks(value, batchElements)].join("");
+
+describe("a packed history written from its arrays", () => {
+  it("is exactly the text of the unpacked state, in batches of any size", () => {
+    for (const [seed, entries, batches] of [
+      [1, 0, []],
+      [2, 1, [0]],
+      [3, 7, [1, 5, 0]],
+      [4, 300, [257, 1, 64]],
+    ] as const) {
+      const packed = randomState(seed, entries, [...batches]);
+      const expected = JSON.stringify(unpackHistoryState(packed));
+      const json = new PackedHistoryJson(packed);
+      for (const batchElements of [1, 2, 3, 64, 4096]) {
+        expect(text(json, batchElements)).toBe(expected);
+      }
+      // JSON.stringify itself sees the same state (through toJSON).
+      expect(JSON.stringify(json)).toBe(expected);
+    }
+  });
+
+  it("leaves out a spilled-through mark the state does not have, as JSON.stringify does", () => {
+    const packed = randomState(5, 3, [2]);
+    const without = { ...packed, spilledThroughSeq: undefined as unknown as number };
+    const expected = JSON.stringify(unpackHistoryState(without));
+    expect(expected).not.toContain("spilledThroughSeq");
+    expect(text(new PackedHistoryJson(without), 2)).toBe(expected);
+  });
+
+  it("writes a state file byte for byte as the unpacked state does, and reads back the same", async () => {
+    // A real ledger and a batch it cut (restored values, observations, additive rows).
+    const table = new PathTable();
+    const ledger = new PeriodLedger(M, T0 - M, undefined, table);
+    for (let d = 0; d < 5000; d++) {
+      const path = [`O${d % 7}/R${d % 50}/D${d}`, `O${d % 7}/R${d % 50}`, `O${d % 7}`, ""];
+      ledger.credit(path, T0 + (d % 3) * M, 1 + d * 37, d % 11);
+      if (d % 4 === 0)
+        ledger.observe(path[0]!, T0 + d, d * 0.25, { online: 1, stale: 0, offline: 0 });
+    }
+    const batch = ledger.cut(T0 + 3 * M)!;
+    const packed: PackedHistoryState = {
+      packed: true,
+      paths: table.paths,
+      pathsFrom: 0,
+      ledger: ledger.pack(),
+      queue: [packBatch(batch, table)],
+      spilledThroughSeq: 3,
+    };
+    const meta = {
+      format: STATE_FORMAT,
+      version: STATE_VERSION,
+      savedAtMs: T0,
+      company: "Acme",
+      journalSeq: 42,
+      history: packed,
+    } as const;
+    const engine = { nodes: [1, 2, 3] };
+    const plainPath = join(dir, "plain.json");
+    const packedPath = join(dir, "packed.json");
+    const syncPath = join(dir, "sync.json");
+    await writeState(
+      plainPath,
+      toStateDocument({ ...meta, history: unpackHistoryState(packed) }, engine),
+    );
+    await writeState(packedPath, toStateDocument(meta, engine));
+    writeStateSync(syncPath, toStateDocument(meta, engine));
+    const plainBytes = readFileSync(plainPath);
+    expect(plainBytes.length).toBeGreaterThan(500_000);
+    expect(readFileSync(packedPath).equals(plainBytes)).toBe(true);
+    expect(readFileSync(syncPath).equals(plainBytes)).toBe(true);
+    const loaded = readState(packedPath, T0);
+    expect(loaded.kind).toBe("ok");
+    if (loaded.kind === "ok") expect(loaded.state.history).toEqual(unpackHistoryState(packed));
+  });
+
+  it("needs the whole path table, as unpacking does", () => {
+    const packed = { ...randomState(6, 1, []), pathsFrom: 2 };
+    expect(() => new PackedHistoryJson(packed)).toThrow(/paths from 0/);
+  });
+});
