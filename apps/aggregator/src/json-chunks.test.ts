@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { jsonByteBlocks, jsonChunks } from "./json-chunks";
-import { type StateDocument, writeState, writeStateSync } from "./state-store";
+import { type StateDocumentToWrite, writeState, writeStateSync } from "./state-store";
 
 const joined = (value: unknown, batch?: number) => [...jsonChunks(value, batch)].join("");
 
@@ -208,7 +208,7 @@ describe("state files written in blocks", () => {
         names: Array.from({ length: 60_000 }, (_, i) => `Coreflux/Office${i % 9}/Room${i}/Plug é`),
         energyMwh: Array.from({ length: 60_000 }, (_, i) => i * 1_000_003),
       },
-    } as unknown as StateDocument;
+    } as unknown as StateDocumentToWrite;
     const expected = JSON.stringify(state);
     // Larger than one block (1 Mi characters), so the writes really are several.
     expect(expected.length).toBeGreaterThan(2 * 1024 * 1024);

@@ -1,9 +1,11 @@
 import type { CaptureRoom, EngineCapture } from "@coreflux/hierarchy";
+import { historyToFile } from "./history/history-file";
 import { PackedHistoryJson } from "./history/packed-history-json";
 import { isPackedHistoryState, type PackedHistoryState } from "./history/packed-state";
 import {
   STATE_FORMAT,
   STATE_VERSION,
+  STATE_VERSION_WITHOUT_HISTORY,
   type StateDocument,
   type StateDocumentToWrite,
 } from "./state-store";
@@ -42,13 +44,14 @@ export interface StateRoomRequest {
 }
 
 /**
- * The state document of `meta` and an engine snapshot, keys in the file's usual order; a packed
- * history is written from its arrays ({@link PackedHistoryJson}: the same text as unpacked).
+ * The state document of `meta` and an engine snapshot, keys in the file's usual order: version
+ * 2 with a history (its rows as arrays; a packed one written from its arrays by
+ * {@link PackedHistoryJson}), version 1 without, which earlier releases read too.
  */
 export function toStateDocument(meta: StateMeta, engine: unknown): StateDocumentToWrite {
   return {
     format: STATE_FORMAT,
-    version: STATE_VERSION,
+    version: meta.history === undefined ? STATE_VERSION_WITHOUT_HISTORY : STATE_VERSION,
     savedAtMs: meta.savedAtMs,
     company: meta.company,
     engine,
@@ -58,7 +61,7 @@ export function toStateDocument(meta: StateMeta, engine: unknown): StateDocument
       : {
           history: isPackedHistoryState(meta.history)
             ? new PackedHistoryJson(meta.history)
-            : meta.history,
+            : historyToFile(meta.history),
         }),
   };
 }

@@ -14,15 +14,16 @@ import { afterAll, describe, expect, it } from "vitest";
 import {
   readState,
   STATE_FORMAT,
-  STATE_VERSION,
+  STATE_VERSION_WITHOUT_HISTORY,
   type StateDocument,
   writeState,
   writeStateSync,
 } from "./state-store";
 
-const doc = (company = "Coreflux"): StateDocument => ({
+/** A state without a history: the same to write as to read. */
+const doc = (company = "Coreflux"): Omit<StateDocument, "history"> => ({
   format: STATE_FORMAT,
-  version: STATE_VERSION,
+  version: STATE_VERSION_WITHOUT_HISTORY,
   savedAtMs: 1_781_172_000_000,
   company,
   engine: { format: "coreflux.hierarchy.snapshot", version: 1 },

@@ -11,6 +11,11 @@ import {
 } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import {
+  type HistoryRowArray,
+  type HistoryStateFile,
+  historyFromFile,
+} from "./history/history-file";
 import type { HistoryState } from "./history/history-output";
 import { type JsonPieces, jsonByteBlocks } from "./json-chunks";
 
@@ -36,13 +41,21 @@ function releaseBlock(block: Buffer): void {
 
 /** Marks an aggregator state document. */
 export const STATE_FORMAT = "coreflux.aggregator.state";
-/** The state version this release writes and reads. */
-export const STATE_VERSION = 1;
+/**
+ * The state version this release writes for a state with a history: version 2, whose history
+ * rows are arrays ({@link HistoryRowArray}). A state without a history is the same in both
+ * versions and is written as version 1, which earlier releases read too.
+ */
+export const STATE_VERSION = 2;
+
+/** The version of a state without a history (see {@link STATE_VERSION}). */
+export const STATE_VERSION_WITHOUT_HISTORY = 1;
 
 /** What the aggregator persists: the engine snapshot and a little context. */
 export interface StateDocument {
   format: typeof STATE_FORMAT;
-  version: typeof STATE_VERSION;
+  /** 1 or 2: the same document, but for the history's rows (objects in 1, arrays in 2). */
+  version: typeof STATE_VERSION_WITHOUT_HISTORY | typeof STATE_VERSION;
   /** When this state was written, Unix ms. */
   savedAtMs: number;
   /** The company the totals belong to. */
@@ -54,17 +67,19 @@ export interface StateDocument {
    * files written before the journal existed, which is the same as 0.
    */
   journalSeq?: number;
-  /** The history's ledger and the batches not yet in the database (with `[history]` only). */
+  /**
+   * The history's ledger and the batches not yet in the database (with `[history]` only), rows
+   * as objects whichever version the file is.
+   */
   history?: HistoryState;
 }
 
 /**
- * A state document as it is written: its history may be a value whose JSON text is a
- * {@link HistoryState} (a packed history written from its arrays: `PackedHistoryJson`); the
- * file is the same.
+ * A state document as it is written: its history as the file holds it, or a value whose JSON
+ * text is that (a packed history written from its arrays: `PackedHistoryJson`).
  */
 export type StateDocumentToWrite = Omit<StateDocument, "history"> & {
-  history?: HistoryState | (JsonPieces & { toJSON(): HistoryState });
+  history?: HistoryStateFile | (JsonPieces & { toJSON(): HistoryStateFile });
 };
 
 /** Result of reading the state file. */
@@ -109,7 +124,7 @@ function validate(text: string): StateDocument | string {
     return `not a ${STATE_FORMAT} document`;
   }
   const d = doc as Partial<StateDocument>;
-  if (d.version !== STATE_VERSION)
+  if (d.version !== STATE_VERSION_WITHOUT_HISTORY && d.version !== STATE_VERSION)
     return `unsupported state version ${JSON.stringify(d.version)?.slice(0, 20)}`;
   if (
     typeof d.company !== "string" ||
@@ -134,6 +149,13 @@ function validate(text: string): StateDocument | string {
       !Array.isArray(d.history.ledger.entries))
   ) {
     return "state document has an invalid history section";
+  }
+  if (d.history !== undefined && d.version === STATE_VERSION) {
+    // Version 2: rows as arrays, objects again here.
+    const history = historyFromFile(d.history);
+    if (typeof history === "string")
+      return `state document has an invalid history section: ${history}`;
+    return { ...(d as StateDocument), history };
   }
   return d as StateDocument;
 }

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EnergyEngine } from "@coreflux/hierarchy";
 import { afterEach, describe, expect, it } from "vitest";
+import { rowToArray } from "../src/history/history-file";
 import type { HistoryState } from "../src/history/history-output";
 import {
   BufferPool,
@@ -21,7 +22,7 @@ import {
 } from "../src/history/packed-state";
 import { PeriodLedger } from "../src/history/period-ledger";
 import { type StateMeta, toStateDocument } from "../src/state-document";
-import { STATE_FORMAT, STATE_VERSION, writeStateSync } from "../src/state-store";
+import { readState, STATE_FORMAT, STATE_VERSION, writeStateSync } from "../src/state-store";
 import {
   nextStateWriteMs,
   STATE_WRITE_REST_RATIO,
@@ -33,6 +34,13 @@ import {
 // The worker's script exists once the package is built (the test task builds it first).
 const WORKER = new URL("../dist/state-writer-worker.js", import.meta.url);
 const T0 = Date.UTC(2026, 10, 2, 9, 0, 0);
+
+/** The history a state file holds, as the service restores it (rows as objects). */
+function historyIn(path: string): HistoryState | undefined {
+  const loaded = readState(path, T0);
+  if (loaded.kind !== "ok") throw new Error(`state file ${loaded.kind}`);
+  return loaded.state.history;
+}
 
 const dirs: string[] = [];
 const writers: StateWriter[] = [];
@@ -186,11 +194,11 @@ describe("state writer thread", () => {
       return expected;
     };
     const first = await write(["Porto/Kitchen/Plug", "Porto/Kitchen", "Porto", ""]);
-    expect(JSON.parse(readFileSync(path, "utf8")).history).toEqual(first);
+    expect(historyIn(path)).toEqual(first);
     expect(writer.historyPathsKnown).toBe(4);
     // Only the new paths travel; the thread completes the table; the buffers came back.
     const second = await write(["Lisbon/Lab/Em", "Lisbon/Lab", "Lisbon", ""]);
-    expect(JSON.parse(readFileSync(path, "utf8")).history).toEqual(second);
+    expect(historyIn(path)).toEqual(second);
     expect(writer.historyPathsKnown).toBe(7);
     const back = writer.takeHistoryBuffers();
     expect(back.length).toBeGreaterThan(0);
@@ -202,7 +210,7 @@ describe("state writer thread", () => {
     expect(writer.historyPathsKnown).toBe(0);
     rmSync(path, { recursive: true });
     const fourth = await write(["Faro/Desk/Fan", "Faro/Desk", "Faro", ""]);
-    expect(JSON.parse(readFileSync(path, "utf8")).history).toEqual(fourth);
+    expect(historyIn(path)).toEqual(fourth);
     expect(writer.historyPathsKnown).toBe(table.size);
   });
 
@@ -264,8 +272,9 @@ describe("state writer thread", () => {
     };
     expect(history.spareBuffers).toHaveLength(1);
     await writer.write(engine, { ...meta(1), history });
+    // Version 2: the rows as arrays.
     expect(JSON.parse(readFileSync(path, "utf8")).history.queue).toEqual([
-      { seq: batch.seq, rows: batch.rows },
+      { seq: batch.seq, rows: batch.rows.map(rowToArray) },
     ]);
     // All five came back, the unused one too: the same needs want no room.
     expect(writer.makeRoom(engine, needs)).toBeUndefined();

@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { jsonChunks } from "../json-chunks";
 import { toStateDocument } from "../state-document";
 import { readState, STATE_FORMAT, STATE_VERSION, writeState, writeStateSync } from "../state-store";
+import { historyToFile } from "./history-file";
 import { PackedHistoryJson } from "./packed-history-json";
 import {
   LEDGER_STRIDE,
@@ -99,7 +100,7 @@ const text = (value: unknown, batchElements?: number) =>
   [...jsonChunks(value, batchElements)].join("");
 
 describe("a packed history written from its arrays", () => {
-  it("is exactly the text of the unpacked state, in batches of any size", () => {
+  it("is exactly the text of the unpacked state in the file's form, in batches of any size", () => {
     for (const [seed, entries, batches] of [
       [1, 0, []],
       [2, 1, [0]],
@@ -107,7 +108,7 @@ describe("a packed history written from its arrays", () => {
       [4, 300, [257, 1, 64]],
     ] as const) {
       const packed = randomState(seed, entries, [...batches]);
-      const expected = JSON.stringify(unpackHistoryState(packed));
+      const expected = JSON.stringify(historyToFile(unpackHistoryState(packed)));
       const json = new PackedHistoryJson(packed);
       for (const batchElements of [1, 2, 3, 64, 4096]) {
         expect(text(json, batchElements)).toBe(expected);
@@ -120,7 +121,7 @@ describe("a packed history written from its arrays", () => {
   it("leaves out a spilled-through mark the state does not have, as JSON.stringify does", () => {
     const packed = randomState(5, 3, [2]);
     const without = { ...packed, spilledThroughSeq: undefined as unknown as number };
-    const expected = JSON.stringify(unpackHistoryState(without));
+    const expected = JSON.stringify(historyToFile(unpackHistoryState(without)));
     expect(expected).not.toContain("spilledThroughSeq");
     expect(text(new PackedHistoryJson(without), 2)).toBe(expected);
   });
@@ -167,8 +168,93 @@ describe("a packed history written from its arrays", () => {
     expect(readFileSync(packedPath).equals(plainBytes)).toBe(true);
     expect(readFileSync(syncPath).equals(plainBytes)).toBe(true);
     const loaded = readState(packedPath, T0);
-    expect(loaded.kind).toBe("ok");
+    expect(loaded.kind === "ok" && loaded.state.version).toBe(2);
     if (loaded.kind === "ok") expect(loaded.state.history).toEqual(unpackHistoryState(packed));
+    // The same state as an earlier release wrote it (version 1, rows as objects) still loads,
+    // to the same history, from a file about three times as large.
+    const v1Path = join(dir, "v1.json");
+    const v1 = {
+      ...JSON.parse(plainBytes.toString()),
+      version: 1,
+      history: unpackHistoryState(packed),
+    };
+    writeFileSync(v1Path, JSON.stringify(v1));
+    expect(plainBytes.length).toBeLessThan(0.5 * statSync(v1Path).size);
+    const loadedV1 = readState(v1Path, T0);
+    expect(loadedV1.kind === "ok" && loadedV1.state.history).toEqual(unpackHistoryState(packed));
+  });
+
+  it("writes a state without a history as version 1, which earlier releases read", async () => {
+    const path = join(dir, "plain-v1.json");
+    const meta = {
+      format: STATE_FORMAT,
+      version: STATE_VERSION,
+      savedAtMs: T0,
+      company: "Acme",
+    } as const;
+    await writeState(path, toStateDocument(meta, {}));
+    expect(JSON.parse(readFileSync(path, "utf8")).version).toBe(1);
+  });
+
+  it("moves aside a version 2 file whose history rows are not rows, saying which", () => {
+    const good = JSON.stringify({
+      ledger: { slotMs: M, floorMs: T0, nextSeq: 8, entries: [] },
+      queue: [
+        {
+          seq: 7,
+          rows: [
+            ["a", T0, 2, 0, 2, 0, 0, null, null, null, null, null],
+            ["a/b", T0, 5, 1, 5, 1, 1, 7.5, 1, 0, 0, T0 + 9],
+            ["", T0, 7, 1, 7, 1, 0, 12, 1, 1, 0, T0 + 9],
+          ],
+        },
+      ],
+      spilledThroughSeq: 0,
+    });
+    const goodPath = join(dir, "good.json");
+    const goodDoc = `{"format":"${STATE_FORMAT}","version":2,"savedAtMs":${T0},"company":"Acme","engine":{},"history":${good}}`;
+    writeFileSync(goodPath, goodDoc);
+    const loaded = readState(goodPath, T0);
+    expect(loaded.kind === "ok" && loaded.state.history?.queue[0]?.rows[1]).toEqual({
+      path: "a/b",
+      periodStartMs: T0,
+      energyMwh: 5,
+      returnedEnergyMwh: 1,
+      energyDeltaMwh: 5,
+      returnedEnergyDeltaMwh: 1,
+      additive: true,
+      peakPowerW: 7.5,
+      devices: { online: 1, stale: 0, offline: 0 },
+      observedAtMs: T0 + 9,
+    });
+    const cases: [string, (h: { queue: { rows: unknown[] }[] }) => void][] = [
+      ["row 1 is not", (h) => h.queue[0]!.rows.splice(1, 1, { path: "a" })],
+      ["row 0 is not", (h) => ((h.queue[0]!.rows[0] as unknown[])[2] = null)],
+      ["row 2 is not", (h) => ((h.queue[0]!.rows[2] as unknown[])[6] = true)],
+      ["row 0 is not", (h) => (h.queue[0]!.rows[0] as unknown[]).push(1)],
+      ["batch 0 is not", (h) => (h.queue[0] = null as never)],
+    ];
+    for (const [reason, spoil] of cases) {
+      const history = JSON.parse(good);
+      spoil(history);
+      const path = join(dir, "spoiled.json");
+      const doc = {
+        format: STATE_FORMAT,
+        version: 2,
+        savedAtMs: T0,
+        company: "Acme",
+        engine: {},
+        history,
+      };
+      writeFileSync(path, JSON.stringify(doc));
+      const loaded = readState(path, T0);
+      expect(loaded.kind).toBe("corrupt");
+      if (loaded.kind === "corrupt") {
+        expect(loaded.reason).toContain("invalid history section");
+        expect(loaded.reason).toContain(reason);
+        rmSync(loaded.movedTo);
+      }
+    }
   });
 
   it("needs the whole path table, as unpacking does", () => {

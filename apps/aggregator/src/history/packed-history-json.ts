@@ -1,20 +1,31 @@
-import type { PeriodRow } from "@coreflux/history";
 import { JSON_PIECES, type JsonPieces } from "../json-chunks";
-import type { HistoryState } from "./history-output";
+import { type HistoryRowArray, type HistoryStateFile, historyToFile } from "./history-file";
 import {
   ledgerEntries,
-  PackedBatch,
   type PackedHistoryState,
+  ROW_ADDITIVE,
+  ROW_ENERGY,
+  ROW_ENERGY_DELTA,
+  ROW_OBSERVED_AT,
+  ROW_OFFLINE,
+  ROW_ONLINE,
+  ROW_PEAK,
+  ROW_PERIOD,
+  ROW_RETURNED,
+  ROW_RETURNED_DELTA,
+  ROW_STALE,
+  ROW_STRIDE,
   unpackHistoryState,
 } from "./packed-state";
 
 /**
- * A packed history state as the state file holds it, written from its typed arrays: the same
- * text as `JSON.stringify(unpackHistoryState(packed))`, made a batch of entries or rows at a time
- * (each batch's objects die young) instead of from the whole unpacked state, whose 100,000s of
- * arrays and objects lived through the write and were a large part of the state writer's
- * garbage collection (measured at 100,000 devices: GC 26 % of that thread's time, the walk of
- * those objects 24 %). Needs the whole path table (`pathsFrom` 0), as unpacking does.
+ * A packed history state as a version 2 state file holds it, written from its typed arrays: the
+ * same text as `JSON.stringify(historyToFile(unpackHistoryState(packed)))`, made a batch of
+ * entries or rows at a time (each batch's arrays die young) instead of from the whole unpacked
+ * state, whose 100,000s of arrays and objects lived through the write and were a large part of
+ * the state writer's garbage collection (measured at 100,000 devices: GC 26 % of that thread's
+ * time, the walk of those objects 24 %). Needs the whole path table (`pathsFrom` 0), as
+ * unpacking does.
  */
 export class PackedHistoryJson implements JsonPieces {
   readonly #packed: PackedHistoryState;
@@ -28,15 +39,15 @@ export class PackedHistoryJson implements JsonPieces {
     this.#packed = packed;
   }
 
-  /** The unpacked state (what `JSON.stringify` writes; the pieces are the same text). */
-  toJSON(): HistoryState {
-    return unpackHistoryState(this.#packed);
+  /** The state as the file holds it (what `JSON.stringify` writes; the pieces are the same text). */
+  toJSON(): HistoryStateFile {
+    return historyToFile(unpackHistoryState(this.#packed));
   }
 
   /** The state's JSON text: ledger entries and batch rows `batchElements` a piece. */
   *[JSON_PIECES](batchElements: number): Generator<string> {
     const { paths, ledger, queue, spilledThroughSeq } = this.#packed;
-    // The members in the order unpackHistoryState makes them; scalars through JSON.stringify.
+    // The members in the order historyToFile makes them; scalars through JSON.stringify.
     const head = JSON.stringify({
       slotMs: ledger.slotMs,
       floorMs: ledger.floorMs,
@@ -50,8 +61,9 @@ export class PackedHistoryJson implements JsonPieces {
     for (let k = 0; k < queue.length; k++) {
       const b = queue[k]!;
       yield `${k > 0 ? "," : ""}{"seq":${JSON.stringify(b.seq)},"rows":[`;
-      const batch = new PackedBatch(b.seq, b.path, b.values, paths);
-      yield* elementRuns(batch.size, batchElements, (from, to) => rowsOf(batch, from, to));
+      yield* elementRuns(b.path.length, batchElements, (from, to) =>
+        rowArrays(b.path, b.values, paths, from, to),
+      );
       yield "]}";
     }
     const tail = JSON.stringify({ spilledThroughSeq });
@@ -59,10 +71,39 @@ export class PackedHistoryJson implements JsonPieces {
   }
 }
 
-/** Rows `from .. to - 1` of `batch` as objects. */
-function rowsOf(batch: PackedBatch, from: number, to: number): PeriodRow[] {
-  const rows: PeriodRow[] = [];
-  for (let i = from; i < to; i++) rows.push(batch.row(i));
+const orNull = (x: number): number | null => (Number.isNaN(x) ? null : x);
+
+/**
+ * Rows `from .. to - 1` of a packed batch (path indexes in `paths`, {@link ROW_STRIDE} numbers
+ * per row) as the file holds them: what `rowToArray` makes of `PackedBatch.row`.
+ */
+function rowArrays(
+  path: Int32Array,
+  v: Float64Array,
+  paths: readonly string[],
+  from: number,
+  to: number,
+): HistoryRowArray[] {
+  const rows: HistoryRowArray[] = [];
+  for (let i = from; i < to; i++) {
+    const o = i * ROW_STRIDE;
+    const online = v[o + ROW_ONLINE]!;
+    const devices = !Number.isNaN(online);
+    rows.push([
+      paths[path[i]!]!,
+      v[o + ROW_PERIOD]!,
+      v[o + ROW_ENERGY]!,
+      v[o + ROW_RETURNED]!,
+      v[o + ROW_ENERGY_DELTA]!,
+      v[o + ROW_RETURNED_DELTA]!,
+      v[o + ROW_ADDITIVE] === 1 ? 1 : 0,
+      orNull(v[o + ROW_PEAK]!),
+      devices ? online : null,
+      devices ? v[o + ROW_STALE]! : null,
+      devices ? v[o + ROW_OFFLINE]! : null,
+      orNull(v[o + ROW_OBSERVED_AT]!),
+    ]);
+  }
   return rows;
 }
 
