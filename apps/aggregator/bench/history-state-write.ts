@@ -11,7 +11,7 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type PerformanceEntry, PerformanceObserver, performance } from "node:perf_hooks";
+import { performance } from "node:perf_hooks";
 import type { HistoryStateFile } from "../src/history/history-file";
 import { PackedHistoryJson } from "../src/history/packed-history-json";
 import {
@@ -23,15 +23,11 @@ import {
 } from "../src/history/packed-state";
 import { PeriodLedger } from "../src/history/period-ledger";
 import { writeState } from "../src/state-store";
+import { benchArg, devicePaths, watchGc } from "./bench-support";
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? fallback : args[i + 1]!;
-};
-const mode = arg("history", "arrays");
-const devices = Number(arg("devices", "100000"));
-const writes = Number(arg("writes", "8"));
+const mode = benchArg("history", "arrays");
+const devices = Number(benchArg("devices", "100000"));
+const writes = Number(benchArg("writes", "8"));
 
 const M = 60_000;
 const T0 = Date.UTC(2026, 11, 6, 9, 0);
@@ -40,9 +36,7 @@ const ledger = new PeriodLedger(M, T0 - M, undefined, table);
 const states = { online: 1, stale: 0, offline: 0 };
 for (let minute = 0; minute < 2; minute++) {
   for (let d = 0; d < devices; d++) {
-    const office = d % 20;
-    const room = Math.floor(d / 100);
-    const path = [`O${office}/R${room}/D${d}`, `O${office}/R${room}`, `O${office}`, ""];
+    const path = devicePaths(d);
     ledger.credit(path, T0 + minute * M, 3 + d, d % 5);
     ledger.observe(path[0]!, T0 + minute * M + 1000, (d % 700) + 0.5, states, d);
   }
@@ -57,17 +51,7 @@ const packed: PackedHistoryState = {
   spilledThroughSeq: 0,
 };
 
-let gcMs = 0;
-let gcCount = 0;
-let gcMaxMs = 0;
-const observer = new PerformanceObserver((list) => {
-  for (const e of list.getEntries() as PerformanceEntry[]) {
-    gcMs += e.duration;
-    gcCount++;
-    gcMaxMs = Math.max(gcMaxMs, e.duration);
-  }
-});
-observer.observe({ entryTypes: ["gc"] });
+const gcWatch = watchGc();
 
 const dir = mkdtempSync(join(tmpdir(), "coreflux-bench-state-"));
 const path = join(dir, "state.json");
@@ -99,8 +83,7 @@ try {
 }
 const bytes = statSync(path).size;
 rmSync(dir, { recursive: true, force: true });
-await new Promise((resolve) => setTimeout(resolve, 50)); // the last collections' entries
-observer.disconnect();
+const gc = await gcWatch.stop();
 const sorted = [...writesMs].sort((a, b) => a - b);
 const round = (x: number) => Math.round(x * 10) / 10;
 process.stdout.write(
@@ -117,7 +100,7 @@ process.stdout.write(
       median: round(sorted[sorted.length >> 1]!),
       max: round(sorted.at(-1)!),
     },
-    gc: { ms: Math.round(gcMs), count: gcCount, maxMs: round(gcMaxMs) },
+    gc: { ms: Math.round(gc.ms), count: gc.count, maxMs: round(gc.maxMs) },
     peakRssMB: Math.round(peakRss / 1e6),
   })}\n`,
 );

@@ -7,42 +7,24 @@
  * loop; the report gives the turns' durations, the time in garbage collection and the memory.
  * `--ledger objects` runs the object ledger the columns replaced (kept as the tests' oracle).
  */
-import { type PerformanceEntry, PerformanceObserver, performance } from "node:perf_hooks";
+import { performance } from "node:perf_hooks";
 import { BufferPool, PathTable } from "../src/history/packed-state";
 import { PeriodLedger } from "../src/history/period-ledger";
 import { ObjectPeriodLedger } from "../test/period-ledger-objects";
+import { benchArg, devicePaths, watchGc } from "./bench-support";
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? fallback : args[i + 1]!;
-};
-const which = arg("ledger", "columns");
-const devices = Number(arg("devices", "100000"));
-const minutes = Number(arg("minutes", "12"));
+const which = benchArg("ledger", "columns");
+const devices = Number(benchArg("devices", "100000"));
+const minutes = Number(benchArg("minutes", "12"));
 
 const M = 60_000;
 const T0 = Date.UTC(2026, 11, 6, 9, 0);
-/** 20 offices, rooms of 5 devices: each device's paths, its own first, up to the company. */
-const devicePaths: string[][] = [];
-for (let d = 0; d < devices; d++) {
-  const office = d % 20;
-  const room = Math.floor(d / 100);
-  devicePaths.push([`O${office}/R${room}/D${d}`, `O${office}/R${room}`, `O${office}`, ""]);
-}
-const nodes = [...new Set(devicePaths.flat())];
+/** Each device's paths, its own first, up to the company. */
+const fleetPaths: string[][] = [];
+for (let d = 0; d < devices; d++) fleetPaths.push(devicePaths(d));
+const nodes = [...new Set(fleetPaths.flat())];
 
-let gcMs = 0;
-let gcCount = 0;
-let gcMaxMs = 0;
-const observer = new PerformanceObserver((list) => {
-  for (const e of list.getEntries() as PerformanceEntry[]) {
-    gcMs += e.duration;
-    gcCount++;
-    gcMaxMs = Math.max(gcMaxMs, e.duration);
-  }
-});
-observer.observe({ entryTypes: ["gc"] });
+const gcWatch = watchGc();
 
 const ledger =
   which === "objects"
@@ -73,7 +55,7 @@ for (let minute = 0; minute < minutes; minute++) {
     }
     for (let take = 0; take < 10; take++) {
       await turn(() => {
-        for (let d = take; d < devices; d += 10) ledger.credit(devicePaths[d]!, slotMs, 3, 0, d);
+        for (let d = take; d < devices; d += 10) ledger.credit(fleetPaths[d]!, slotMs, 3, 0, d);
       });
     }
     while (ledger.changedRows > 10_000)
@@ -83,8 +65,7 @@ for (let minute = 0; minute < minutes; minute++) {
   }
 }
 const totalMs = performance.now() - startedMs;
-await new Promise((resolve) => setTimeout(resolve, 50)); // the last collections' entries
-observer.disconnect();
+const gc = await gcWatch.stop();
 const sorted = [...turnsMs].sort((a, b) => a - b);
 const at = (q: number) => Math.round(sorted[Math.floor((sorted.length - 1) * q)]! * 10) / 10;
 const memory = process.memoryUsage();
@@ -98,7 +79,7 @@ process.stdout.write(
     turns: turnsMs.length,
     totalMs: Math.round(totalMs),
     turnMs: { p50: at(0.5), p99: at(0.99), max: at(1) },
-    gc: { ms: Math.round(gcMs), count: gcCount, maxMs: Math.round(gcMaxMs * 10) / 10 },
+    gc: { ms: Math.round(gc.ms), count: gc.count, maxMs: Math.round(gc.maxMs * 10) / 10 },
     heapUsedMB: Math.round(memory.heapUsed / 1e6),
     rssMB: Math.round(memory.rss / 1e6),
   })}\n`,
