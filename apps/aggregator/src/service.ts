@@ -27,14 +27,7 @@ import { Publisher } from "./publisher";
 import { StartupError } from "./startup-error";
 import { type StateMeta, toStateDocument } from "./state-document";
 import { type JournalContents, readJournal, StateJournal } from "./state-journal";
-import {
-  moveAside,
-  readState,
-  STATE_FORMAT,
-  STATE_VERSION,
-  type StateDocumentToWrite,
-  writeStateSync,
-} from "./state-store";
+import { moveAside, readState, type StateDocumentToWrite, writeStateSync } from "./state-store";
 import {
   nextStateWriteMs,
   StateWriter,
@@ -162,8 +155,6 @@ export async function startService(
   const stateMeta = (journalSeq: number, toThread = false): StateMeta => {
     history?.absorb(clock());
     return {
-      format: STATE_FORMAT,
-      version: STATE_VERSION,
       savedAtMs: clock(),
       company,
       journalSeq,

@@ -12,9 +12,10 @@ import {
 
 /**
  * A state document without its engine snapshot: what the writer's thread adds it to. Its
- * history may come packed (written from its arrays: {@link toStateDocument}).
+ * history may come packed (written from its arrays: {@link toStateDocument}); its format and
+ * version are {@link toStateDocument}'s to set.
  */
-export type StateMeta = Omit<StateDocument, "engine" | "history"> & {
+export type StateMeta = Omit<StateDocument, "format" | "version" | "engine" | "history"> & {
   history?: StateDocument["history"] | PackedHistoryState;
 };
 

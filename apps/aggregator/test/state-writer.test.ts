@@ -22,7 +22,7 @@ import {
 } from "../src/history/packed-state";
 import { PeriodLedger } from "../src/history/period-ledger";
 import { type StateMeta, toStateDocument } from "../src/state-document";
-import { readState, STATE_FORMAT, STATE_VERSION, writeStateSync } from "../src/state-store";
+import { readState, STATE_FORMAT, writeStateSync } from "../src/state-store";
 import {
   nextStateWriteMs,
   STATE_WRITE_REST_RATIO,
@@ -74,8 +74,6 @@ function fleet(devices: number): { engine: EnergyEngine; handles: number[] } {
 }
 
 const meta = (journalSeq: number): StateMeta => ({
-  format: STATE_FORMAT,
-  version: STATE_VERSION,
   savedAtMs: T0,
   company: "Co",
   journalSeq,

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { jsonChunks } from "../json-chunks";
 import { toStateDocument } from "../state-document";
-import { readState, STATE_FORMAT, STATE_VERSION, writeState, writeStateSync } from "../state-store";
+import { readState, STATE_FORMAT, writeState, writeStateSync } from "../state-store";
 import { historyToFile } from "./history-file";
 import { PackedHistoryJson } from "./packed-history-json";
 import {
@@ -145,14 +145,7 @@ describe("a packed history written from its arrays", () => {
       queue: [packBatch(batch, table)],
       spilledThroughSeq: 3,
     };
-    const meta = {
-      format: STATE_FORMAT,
-      version: STATE_VERSION,
-      savedAtMs: T0,
-      company: "Acme",
-      journalSeq: 42,
-      history: packed,
-    } as const;
+    const meta = { savedAtMs: T0, company: "Acme", journalSeq: 42, history: packed };
     const engine = { nodes: [1, 2, 3] };
     const plainPath = join(dir, "plain.json");
     const packedPath = join(dir, "packed.json");
@@ -186,13 +179,7 @@ describe("a packed history written from its arrays", () => {
 
   it("writes a state without a history as version 1, which earlier releases read", async () => {
     const path = join(dir, "plain-v1.json");
-    const meta = {
-      format: STATE_FORMAT,
-      version: STATE_VERSION,
-      savedAtMs: T0,
-      company: "Acme",
-    } as const;
-    await writeState(path, toStateDocument(meta, {}));
+    await writeState(path, toStateDocument({ savedAtMs: T0, company: "Acme" }, {}));
     expect(JSON.parse(readFileSync(path, "utf8")).version).toBe(1);
   });
 
