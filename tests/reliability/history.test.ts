@@ -1,4 +1,4 @@
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import {
   buildDashboard,
@@ -19,6 +19,7 @@ import { SHARED_BROKER_URL, scratchDir, uniqueCompany } from "./helpers/paths";
 import { Prng, seedOf } from "./helpers/prng";
 import { report } from "./helpers/report";
 import { discardSession } from "./helpers/session";
+import { rewriteAsVersion1 } from "./helpers/state-file";
 import { compareWithTruth, truthNodes, whToMwh } from "./helpers/truth";
 
 const INTERVAL_S = 0.5;
@@ -108,12 +109,22 @@ describe("history (built CLI, real Mosquitto, real databases)", () => {
       signal: stop.signal,
     });
     const KILLS = 6;
+    /** What the upgrade step found: the state file an earlier release would have left. */
+    let upgrade: { fromVersion: number; rows: number } | undefined;
     for (let k = 0; k < KILLS; k++) {
       await sleep(Math.round(rng.range(500, 3000)));
       ctx.aggregator.kill("SIGKILL");
       await ctx.aggregator.exited;
+      // Once, the state file as an earlier release wrote it (version 1): the next process
+      // must go on from it as exactly as from its own.
+      const statePath = join(ctx.dir, "state.json");
+      if (upgrade === undefined && k >= 2 && existsSync(statePath)) {
+        upgrade = rewriteAsVersion1(statePath);
+      }
       ctx.aggregator = new AggregatorProcess(ctx.configPath);
     }
+    // With a history the release writes version 2.
+    expect(upgrade?.fromVersion).toBe(2);
     await ctx.aggregator.subscribed();
     await sleep(2000);
     stop.abort();
@@ -156,6 +167,7 @@ describe("history (built CLI, real Mosquitto, real databases)", () => {
         seed: SEED,
         messages: result.messages,
         kills: KILLS,
+        upgradedRows: upgrade?.rows,
         periodRows: periods.length,
         hourRows: hours.length,
         companyMwh: result.truth.energyMwh,
