@@ -44,16 +44,23 @@ const loopStats = (text) => {
         .find((l) => l.startsWith(`${name} `))
         ?.split(" ")[1],
     ) * 1000;
-  /** The longest run of each of the aggregator's own tasks since the previous scrape, ms. */
+  /**
+   * The longest run of each of the aggregator's own tasks since the previous scrape, ms, and
+   * (Linux) the longest time its thread was on a CPU during one.
+   */
   const tasksMaxMs = {};
+  const tasksRunningMaxMs = {};
   for (const line of text.split("\n")) {
-    const m = /^coreflux_event_loop_task_max_seconds\{task="([a-z_]+)"\} (\S+)$/.exec(line);
-    if (m) tasksMaxMs[m[1]] = Number(m[2]) * 1000;
+    const m = /^coreflux_event_loop_task_(running_)?max_seconds\{task="([a-z_]+)"\} (\S+)$/.exec(
+      line,
+    );
+    if (m) (m[1] ? tasksRunningMaxMs : tasksMaxMs)[m[2]] = Number(m[3]) * 1000;
   }
   return {
     eventLoopMaxMs: value("coreflux_nodejs_eventloop_lag_max_seconds"),
     eventLoopP99Ms: value("coreflux_nodejs_eventloop_lag_p99_seconds"),
     tasksMaxMs,
+    tasksRunningMaxMs,
   };
 };
 /** The steady window of a paced run starts this long after the simulator (ms)... */
@@ -569,10 +576,13 @@ try {
     maxMs: Math.max(...loopParts.map((p) => p.eventLoopMaxMs)),
     p99Ms: Math.max(...loopParts.map((p) => p.eventLoopP99Ms)),
     tasksMaxMs: {},
+    tasksRunningMaxMs: {},
   };
   for (const part of loopParts) {
-    for (const [task, ms] of Object.entries(part.tasksMaxMs))
-      eventLoop.tasksMaxMs[task] = Math.max(eventLoop.tasksMaxMs[task] ?? 0, ms);
+    for (const key of ["tasksMaxMs", "tasksRunningMaxMs"]) {
+      for (const [task, ms] of Object.entries(part[key]))
+        eventLoop[key][task] = Math.max(eventLoop[key][task] ?? 0, ms);
+    }
   }
 
   // 7. Stop everything; the aggregator writes its CPU profile on a clean exit.
@@ -646,6 +656,8 @@ try {
       eventLoopP99Ms: eventLoop.p99Ms,
       /** The longest run of each of the aggregator's own tasks over the run, ms (its /metrics). */
       tasksMaxMs: eventLoop.tasksMaxMs,
+      /** Linux: the longest time the thread was on a CPU during one of those tasks, ms. */
+      tasksRunningMaxMs: eventLoop.tasksRunningMaxMs,
       /**
        * Paced runs: the stalls over 20 ms of the whole run (start-up included, the stop's final
        * write not), each split into the time the aggregator's thread ran and waited for a CPU.

@@ -304,19 +304,27 @@ function taskLines(a) {
     // Before the SQLite history had a thread of its own, its writes were timed here.
     history_write: "SQLite history write",
   };
-  const line = (label, tasks) =>
-    `- longest of the aggregator's own tasks (\`coreflux_event_loop_task_max_seconds\`), ${label}: ${Object.entries(
-      names,
-    )
+  const line = (label, tasks, metric = "coreflux_event_loop_task_max_seconds") =>
+    `- longest of the aggregator's own tasks (\`${metric}\`), ${label}: ${Object.entries(names)
       // A task that never ran reads 0 (a history write without [history]).
       .filter(([k]) => tasks[k] > 0)
       .map(([k, name]) => `${name} ${fmt(tasks[k], 1)} ms`)
       .join(", ")}`;
   const out = [];
-  if (a.steadyWindow?.tasksMaxMs && Object.keys(a.steadyWindow.tasksMaxMs).length > 0)
-    out.push(line("steady window", a.steadyWindow.tasksMaxMs));
-  if (a.tasksMaxMs && Object.keys(a.tasksMaxMs).length > 0)
-    out.push(line("whole run", a.tasksMaxMs));
+  const running = "coreflux_event_loop_task_running_max_seconds";
+  const some = (tasks) => tasks !== undefined && Object.keys(tasks).length > 0;
+  if (some(a.steadyWindow?.tasksMaxMs)) out.push(line("steady window", a.steadyWindow.tasksMaxMs));
+  if (some(a.steadyWindow?.tasksRunningMaxMs))
+    out.push(
+      line(
+        "steady window, the thread on a CPU (its own work, GC included, without waits)",
+        a.steadyWindow.tasksRunningMaxMs,
+        running,
+      ),
+    );
+  if (some(a.tasksMaxMs)) out.push(line("whole run", a.tasksMaxMs));
+  if (some(a.tasksRunningMaxMs))
+    out.push(line("whole run, the thread on a CPU", a.tasksRunningMaxMs, running));
   return out;
 }
 

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { LoopTasks } from "./loop-tasks";
@@ -39,5 +40,35 @@ describe("LoopTasks", () => {
     const second = await registry.metrics();
     expect(value(second, 'coreflux_event_loop_task_max_seconds{task="state_capture"}')).toBe(0.001);
     expect(value(second, 'coreflux_event_loop_task_seconds_count{task="state_capture"}')).toBe(4);
+  });
+
+  it.skipIf(!existsSync("/proc/thread-self/schedstat"))(
+    "tells a task's time on a CPU from its time blocked or waiting (Linux)",
+    async () => {
+      const registry = new Registry();
+      const tasks = new LoopTasks(registry);
+      const cell = new Int32Array(new SharedArrayBuffer(4));
+      // Blocked for 60 ms without running, then busy for 60 ms.
+      tasks.time("settle", () => Atomics.wait(cell, 0, 0, 60));
+      tasks.time("publish_cycle", () => {
+        const endMs = performance.now() + 60;
+        while (performance.now() < endMs);
+      });
+      const text = await registry.metrics();
+      const running = (task: string) =>
+        value(text, `coreflux_event_loop_task_running_max_seconds{task="${task}"}`);
+      expect(value(text, 'coreflux_event_loop_task_max_seconds{task="settle"}')).toBeGreaterThan(
+        0.055,
+      );
+      expect(running("settle")).toBeLessThan(0.02);
+      expect(running("publish_cycle")).toBeGreaterThan(0.015);
+      expect(running("state_capture")).toBe(0);
+    },
+  );
+
+  it("has no running-time metric without a thread clock", async () => {
+    const registry = new Registry();
+    new LoopTasks(registry, null).time("settle", () => undefined);
+    expect(await registry.metrics()).not.toContain("running_max_seconds");
   });
 });
