@@ -1,7 +1,9 @@
 import { JSON_PIECES, type JsonPieces } from "../json-chunks";
 import { type HistoryRowArray, type HistoryStateFile, historyToFile } from "./history-file";
 import {
+  assertWholePaths,
   ledgerEntries,
+  orNull,
   type PackedHistoryState,
   ROW_ADDITIVE,
   ROW_ENERGY,
@@ -31,11 +33,7 @@ export class PackedHistoryJson implements JsonPieces {
   readonly #packed: PackedHistoryState;
 
   constructor(packed: PackedHistoryState) {
-    if (packed.pathsFrom !== 0) {
-      throw new Error(
-        `a packed history state needs its paths from 0, it has them from ${packed.pathsFrom}`,
-      );
-    }
+    assertWholePaths(packed);
     this.#packed = packed;
   }
 
@@ -70,8 +68,6 @@ export class PackedHistoryJson implements JsonPieces {
     yield tail === "{}" ? "]}" : `],${tail.slice(1)}`;
   }
 }
-
-const orNull = (x: number): number | null => (Number.isNaN(x) ? null : x);
 
 /**
  * Rows `from .. to - 1` of a packed batch (path indexes in `paths`, {@link ROW_STRIDE} numbers

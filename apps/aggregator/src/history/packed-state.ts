@@ -335,7 +335,8 @@ export function putObservation(
   values[o + ROW_OBSERVED_AT] = observedAtMs;
 }
 
-const orNull = (x: number): number | null => (Number.isNaN(x) ? null : x);
+/** `x`, or null for `NaN` (a packed number the state file holds as null). */
+export const orNull = (x: number): number | null => (Number.isNaN(x) ? null : x);
 
 /**
  * The state file's form of a packed ledger's entries `from .. to - 1`: path index `path[i]` in
@@ -367,16 +368,21 @@ export function ledgerEntries(
 }
 const orUndefined = (x: number): number | undefined => (Number.isNaN(x) ? undefined : x);
 
-/**
- * The state {@link PackedHistoryState} was packed from, as the state file holds it. Needs the
- * whole path table (`pathsFrom` 0: see {@link completePaths}).
- */
-export function unpackHistoryState(packed: PackedHistoryState): HistoryState {
+/** Throws unless `packed` holds its whole path table (`pathsFrom` 0: see {@link ReceivedPaths}). */
+export function assertWholePaths(packed: PackedHistoryState): void {
   if (packed.pathsFrom !== 0) {
     throw new Error(
       `a packed history state needs its paths from 0, it has them from ${packed.pathsFrom}`,
     );
   }
+}
+
+/**
+ * The state {@link PackedHistoryState} was packed from, as the state file holds it. Needs the
+ * whole path table (`pathsFrom` 0: see {@link ReceivedPaths}).
+ */
+export function unpackHistoryState(packed: PackedHistoryState): HistoryState {
+  assertWholePaths(packed);
   const { paths, ledger } = packed;
   const entries = ledgerEntries(ledger.path, ledger.values, paths, 0, ledger.path.length);
   const queue: HistoryBatch[] = packed.queue.map((b) => ({
