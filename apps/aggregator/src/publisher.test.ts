@@ -166,6 +166,58 @@ describe("Publisher", () => {
     await broker.close();
   });
 
+  it("a node the client refuses stays first and goes out once the queue has room", async () => {
+    const { broker, received, subscriber } = await brokerWithCounter();
+    // The client holds 5 messages; the publisher believes 10 fit: every 6th is refused.
+    const client = createMqttClient({
+      url: broker.url,
+      publishQueue: { maxMessages: 5, maxBytes: 1 << 20, maxInFlight: 5 },
+    });
+    await client.connect();
+    const taken: string[] = [];
+    const refused: string[] = [];
+    const publish = client.publish.bind(client);
+    client.publish = (...args: Parameters<typeof publish>) => {
+      const ok = publish(...args);
+      (ok ? taken : refused).push(args[0]);
+      return ok;
+    };
+    const engine = fleet(12);
+    const counts = new Counts();
+    const publisher = publisherFor(
+      engine,
+      client,
+      counts,
+      { nested: false, fullRefreshEvery: 1000, queueCapacity: 10 },
+      T0 + 60_000,
+    );
+    const report = publisher.cycle({
+      nowMs: T0 + 60_000,
+      changed: engine.takeChanges(T0 + 60_000),
+      engine,
+    });
+    expect(report).toMatchObject({ published: 5, waiting: engine.nodeCount - 5 });
+    expect(refused).toHaveLength(1);
+    for (let i = 0; i < 200 && received.size < engine.nodeCount; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(received.size).toBe(engine.nodeCount);
+    expect([...received.values()].every((n) => n === 1)).toBe(true);
+    expect(counts.published).toBe(engine.nodeCount);
+    expect(publisher.backlog).toBe(0);
+    // Each refused node was the next one taken: it kept its place at the head.
+    let next = 0;
+    for (const topic of refused) {
+      next = taken.indexOf(topic, next);
+      expect(next).toBeGreaterThan(0);
+      expect(taken.lastIndexOf(topic)).toBe(next);
+      expect(next % 5).toBe(0);
+    }
+    expect(new Set(taken).size).toBe(engine.nodeCount);
+    await client.close();
+    await subscriber.close();
+    await broker.close();
+  });
+
   it("before a stop, finish() may fill the queue up to stopQueueCapacity, beyond a cycle's room", async () => {
     const { broker, subscriber } = await brokerWithCounter();
     const client = createMqttClient({
