@@ -26,6 +26,11 @@ export class Counts {
    * it does not take, such as one with a space on NATS): dropped so the others go on.
    */
   publishRefused = 0;
+  /**
+   * Times the intake left the rest of a socket read for a later turn of the event loop, its
+   * time budget per turn spent (from the MQTT client's stats).
+   */
+  intakeYields = 0;
   /** Failed state file writes. */
   stateWriteFailures = 0;
   /** Failed state journal appends (and journal file rotations). */
@@ -171,6 +176,11 @@ export class Metrics {
       "coreflux_aggregates_refused_total",
       "Aggregate messages dropped because the broker closed the connection after each try to publish them (a topic it refuses)",
       () => counts.publishRefused,
+    );
+    plain(
+      "coreflux_intake_yields_total",
+      "Times the intake left the rest of a socket read for a later turn of the event loop, its time budget per turn spent (a large read of readings does not hold up timers and other work)",
+      () => counts.intakeYields,
     );
     plain(
       "coreflux_state_write_failures_total",

@@ -326,6 +326,7 @@ export async function startService(
     const stats = client.stats();
     metrics.counts.publishDropped = stats.dropped + stats.failed;
     metrics.counts.publishRefused = stats.refused;
+    metrics.counts.intakeYields = stats.intakeYields;
     metrics.cycleSeconds.observe((performance.now() - started) / 1000);
     const applied = intake.takeApplied();
     const discovered = intake.takeDiscoveries();

@@ -231,6 +231,7 @@ describe("coreflux-aggregator end to end (real Mosquitto, built CLI)", () => {
     ] as const) {
       expect(metrics).toContain(`${name} ${value}\n`);
     }
+    expect(metrics).toMatch(/^coreflux_intake_yields_total \d+$/m);
     const health = await (await fetch(`${httpLine.url}/healthz`)).json();
     expect(health).toMatchObject({ status: "ok", brokerConnected: true, devices: 6, meters: 9 });
     // Bad input is logged once per reason, not once per message.

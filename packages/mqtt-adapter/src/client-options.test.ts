@@ -38,6 +38,7 @@ describe("resolveClientOptions", () => {
       maxBytes: 8_388_608,
       maxInFlight: 100,
       beforeAcks: undefined,
+      turnBudgetMs: 8,
     });
     expect(o.clientId).toMatch(/^mqtt-adapter-[0-9a-f]{8}$/);
   });
@@ -49,6 +50,13 @@ describe("resolveClientOptions", () => {
     ["mqtt://h:1/", "mqtt", 1, ""],
   ])("parses %s", (url, protocol, port, path) => {
     expect(resolveClientOptions({ url })).toMatchObject({ protocol, port, path });
+  });
+
+  it("takes a turn budget of 0 (a message a turn) and Infinity (never yield)", () => {
+    expect(resolveClientOptions({ url: "mqtt://h", turnBudgetMs: 0 }).turnBudgetMs).toBe(0);
+    expect(resolveClientOptions({ url: "mqtt://h", turnBudgetMs: Infinity }).turnBudgetMs).toBe(
+      Infinity,
+    );
   });
 
   it("strips IPv6 brackets for the socket and keeps them for WebSocket URLs", () => {
@@ -166,6 +174,21 @@ describe("resolveClientOptions", () => {
       "logger.debug must be a function",
     ],
     [{ url: "mqtt://h", beforeAcks: "flush" }, "INVALID_OPTIONS", "beforeAcks must be a function"],
+    [
+      { url: "mqtt://h", turnBudgetMs: -1 },
+      "INVALID_OPTIONS",
+      "turnBudgetMs must be a number of milliseconds from 0 (Infinity: never yield)",
+    ],
+    [
+      { url: "mqtt://h", turnBudgetMs: Number.NaN },
+      "INVALID_OPTIONS",
+      "turnBudgetMs must be a number of milliseconds from 0 (Infinity: never yield)",
+    ],
+    [
+      { url: "mqtt://h", turnBudgetMs: "8" },
+      "INVALID_OPTIONS",
+      "turnBudgetMs must be a number of milliseconds from 0 (Infinity: never yield)",
+    ],
   ])("rejects %j", (options, code, message) => {
     const error = failure(options);
     expect([error.code, error.message]).toEqual([code, message]);

@@ -120,6 +120,13 @@ export interface MqttClientOptions {
    * the reconnect, so the handler sees them twice. Default none.
    */
   beforeAcks?: () => void;
+  /**
+   * Time the handlers of one turn of the event loop may take, ms: once spent, the rest of a
+   * socket read (mqtt.js would otherwise handle all of it, hundreds or thousands of messages,
+   * in one turn) is handled in later turns, so that timers and other I/O are not held up.
+   * Nothing is dropped or reordered. `Infinity`: never yield. Default 8.
+   */
+  turnBudgetMs?: number;
 }
 
 /** One broker URL, parsed; internal. */
@@ -168,7 +175,14 @@ export interface ResolvedClientOptions {
   maxInFlight: number;
   logger: Logger;
   beforeAcks: (() => void) | undefined;
+  turnBudgetMs: number;
 }
+
+/**
+ * Time the message handlers of one turn of the event loop may take before the rest of a socket
+ * read waits for a later turn, ms ({@link MqttClientOptions.turnBudgetMs}'s default).
+ */
+export const DEFAULT_TURN_BUDGET_MS = 8;
 
 const DEFAULT_PORTS = { mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 } as const;
 const TOP_KEYS = [
@@ -190,6 +204,7 @@ const TOP_KEYS = [
   "publishQueue",
   "logger",
   "beforeAcks",
+  "turnBudgetMs",
 ];
 const TLS_KEYS = [
   "caFile",
@@ -444,6 +459,10 @@ export function resolveClientOptions(options: MqttClientOptions): ResolvedClient
   if (options.beforeAcks !== undefined && typeof options.beforeAcks !== "function") {
     fail("beforeAcks must be a function");
   }
+  const turnBudgetMs = options.turnBudgetMs ?? DEFAULT_TURN_BUDGET_MS;
+  if (typeof turnBudgetMs !== "number" || Number.isNaN(turnBudgetMs) || turnBudgetMs < 0) {
+    fail("turnBudgetMs must be a number of milliseconds from 0 (Infinity: never yield)");
+  }
   return {
     endpoints,
     protocol: url.protocol,
@@ -498,5 +517,6 @@ export function resolveClientOptions(options: MqttClientOptions): ResolvedClient
     ),
     logger,
     beforeAcks: options.beforeAcks,
+    turnBudgetMs,
   };
 }

@@ -54,6 +54,11 @@ export interface MqttClientStats {
   received: number;
   /** Handler calls that threw or rejected (the messages were still acknowledged). */
   handlerErrors: number;
+  /**
+   * Times the rest of a socket read was left for a later turn of the event loop because the
+   * turn's handlers had taken `turnBudgetMs`.
+   */
+  intakeYields: number;
   /** Publishes confirmed: QoS 0 written to the socket, QoS 1/2 acknowledged by the broker. */
   published: number;
   /** Publishes refused by a full queue or discarded by `close()` before they were sent. */

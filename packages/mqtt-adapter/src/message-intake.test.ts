@@ -110,4 +110,81 @@ describe("MessageIntake", () => {
     expect(acked).toBe(1);
     expect(intake.handlerErrors).toBe(0);
   });
+
+  /**
+   * Feeds `count` packets the way mqtt.js does: the next one when `done` of the previous is
+   * called. Resolves with the turn each was handled in (a counter a `setImmediate` chain moves
+   * on once per turn of the event loop) once all were acknowledged.
+   */
+  function feed(intake: MessageIntake, count: number): Promise<number[]> {
+    let turn = 0;
+    let ticking = true;
+    const tick = () => {
+      turn++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const turns: number[] = [];
+    return new Promise((resolve) => {
+      const next = (i: number) => {
+        if (i === count) {
+          ticking = false;
+          resolve(turns);
+          return;
+        }
+        turns.push(turn);
+        intake.handleMessage(packet(`m/${i}`), () => next(i + 1));
+      };
+      next(0);
+    });
+  }
+
+  /** A handler that keeps the thread busy `ms` per message. */
+  const busy = (ms: number) => () => {
+    const until = performance.now() + ms;
+    while (performance.now() < until) {}
+  };
+
+  /** How many messages each turn handled. */
+  const perTurn = (turns: number[]) => {
+    const sizes = new Map<number, number>();
+    for (const turn of turns) sizes.set(turn, (sizes.get(turn) ?? 0) + 1);
+    return [...sizes.values()];
+  };
+
+  it("leaves the rest of a read for later turns once the turn's messages took the budget", async () => {
+    const intake = new MessageIntake(() => {}, undefined, 5);
+    intake.setHandler(busy(1));
+    const turns = await feed(intake, 40);
+    const sizes = perTurn(turns);
+    // 1 ms each against 5 ms: the 5th message (or earlier, on a slow clock) ends a turn.
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(5);
+    expect(sizes.length).toBeGreaterThanOrEqual(8);
+    // A yield before each later turn, and one after the last message if it ended a turn.
+    expect(intake.turnsYielded).toBeGreaterThanOrEqual(sizes.length - 1);
+    expect(intake.turnsYielded).toBeLessThanOrEqual(sizes.length);
+    expect(intake.received).toBe(40);
+  });
+
+  it("with an infinite budget handles a whole read in one turn", async () => {
+    const intake = new MessageIntake(() => {}, undefined, Number.POSITIVE_INFINITY);
+    intake.setHandler(busy(1));
+    expect(perTurn(await feed(intake, 40))).toEqual([40]);
+    expect(intake.turnsYielded).toBe(0);
+  });
+
+  it("acknowledges an async handler's message at once when it settles in a later turn", async () => {
+    const intake = new MessageIntake(() => {}, undefined, 0);
+    let release: () => void = () => {};
+    intake.setHandler(() => new Promise<void>((resolve) => (release = resolve)));
+    let acked = 0;
+    intake.handleMessage(packet("x"), () => acked++);
+    await new Promise((r) => setTimeout(r, 5));
+    release();
+    await Promise.resolve();
+    await Promise.resolve();
+    // The turn it arrived in is over: settling starts no new budget to wait for.
+    expect(acked).toBe(1);
+    expect(intake.turnsYielded).toBe(0);
+  });
 });

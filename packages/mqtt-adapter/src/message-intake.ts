@@ -1,5 +1,5 @@
 import type { IPublishPacket } from "mqtt";
-import type { QoS } from "./client-options";
+import { DEFAULT_TURN_BUDGET_MS, type QoS } from "./client-options";
 import type { MessageHandler, MessageInfo } from "./client-types";
 import { MqttAdapterError } from "./errors";
 
@@ -12,18 +12,34 @@ type Done = (error?: Error) => void;
  * promise settled. A slow handler therefore stops the socket from being read and the broker
  * keeps the backlog: this process holds at most one message in the handler plus the socket
  * buffers. Until a handler is registered, the first message waits the same way.
+ *
+ * mqtt.js handles every packet of a socket read in one turn of the event loop (a read of 64 KB
+ * holds hundreds of small messages; one turn measured 2,060). Once the messages of a turn have
+ * taken `turnBudgetMs`, the intake calls the next `done` in a later turn (`setImmediate`):
+ * timers and other I/O get their turn, and the rest of the read follows. Nothing is dropped or
+ * reordered; the socket is simply read no further meanwhile.
  */
 export class MessageIntake {
   readonly #onHandlerError: (error: MqttAdapterError) => void;
   readonly #onParked: () => void;
+  readonly #turnBudgetMs: number;
   #handler: MessageHandler | undefined;
   #parked: { packet: IPublishPacket; done: Done } | undefined;
+  /** `performance.now()` at this turn's first message; undefined between turns. */
+  #turnStartedMs: number | undefined;
   received = 0;
   handlerErrors = 0;
+  /** Times the intake left the rest of a read for a later turn (its budget was spent). */
+  turnsYielded = 0;
 
-  constructor(onHandlerError: (error: MqttAdapterError) => void, onParked: () => void = () => {}) {
+  constructor(
+    onHandlerError: (error: MqttAdapterError) => void,
+    onParked: () => void = () => {},
+    turnBudgetMs: number = DEFAULT_TURN_BUDGET_MS,
+  ) {
     this.#onHandlerError = onHandlerError;
     this.#onParked = onParked;
+    this.#turnBudgetMs = turnBudgetMs;
   }
 
   /** Whether a handler has been registered. */
@@ -50,6 +66,7 @@ export class MessageIntake {
       return;
     }
     this.received++;
+    if (this.#turnStartedMs === undefined) this.#startTurn();
     const { topic } = packet;
     const info: MessageInfo = {
       qos: packet.qos as QoS,
@@ -63,7 +80,7 @@ export class MessageIntake {
       result = handler(topic, packet.payload as Buffer, info);
     } catch (error) {
       this.#failed(topic, error);
-      done();
+      this.#release(done);
       return;
     }
     if (
@@ -76,7 +93,7 @@ export class MessageIntake {
         if (finished) return;
         finished = true;
         if (failed) this.#failed(topic, error);
-        done();
+        this.#release(done);
       };
       try {
         (result as PromiseLike<unknown>).then(
@@ -88,8 +105,32 @@ export class MessageIntake {
       }
       return;
     }
-    done();
+    this.#release(done);
   };
+
+  /** Notes this turn's first message; the turn ends with the check phase that follows. */
+  #startTurn(): void {
+    this.#turnStartedMs = performance.now();
+    setImmediate(this.#endTurn);
+  }
+
+  readonly #endTurn = (): void => {
+    this.#turnStartedMs = undefined;
+  };
+
+  /**
+   * Lets mqtt.js go on to the next packet: now, or in a later turn once this turn's messages
+   * have taken the budget (a handler that settled after its turn ended counts as a new turn).
+   */
+  #release(done: Done): void {
+    const startedMs = this.#turnStartedMs;
+    if (startedMs === undefined || performance.now() - startedMs < this.#turnBudgetMs) {
+      done();
+      return;
+    }
+    this.turnsYielded++;
+    setImmediate(done);
+  }
 
   #failed(topic: string, error: unknown): void {
     this.handlerErrors++;

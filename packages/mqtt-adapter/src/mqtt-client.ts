@@ -129,6 +129,7 @@ export class MqttClient {
       // Packets after a parked message (the SUBACK among them) wait for a handler: connect()
       // must not wait for the SUBACK then, or `await connect(); onMessage(...)` would hang.
       () => this.#resolveConnectWaiters(),
+      this.#options.turnBudgetMs,
     );
     this.#pump = new PublishPump(this.#options, (message, done) => this.#send(message, done), {
       dropped: (event) => {
@@ -273,6 +274,7 @@ export class MqttClient {
     return {
       received: this.#intake.received,
       handlerErrors: this.#intake.handlerErrors,
+      intakeYields: this.#intake.turnsYielded,
       published: this.#pump.published,
       dropped: this.#pump.dropped,
       failed: this.#pump.failed,
