@@ -1,5 +1,6 @@
 import type { IPublishPacket } from "mqtt";
 import { describe, expect, it } from "vitest";
+import { busyFor, turnCounter } from "../test/helpers/turns";
 import type { MqttAdapterError } from "./errors";
 import { MessageIntake } from "./message-intake";
 
@@ -117,22 +118,16 @@ describe("MessageIntake", () => {
    * on once per turn of the event loop) once all were acknowledged.
    */
   function feed(intake: MessageIntake, count: number): Promise<number[]> {
-    let turn = 0;
-    let ticking = true;
-    const tick = () => {
-      turn++;
-      if (ticking) setImmediate(tick);
-    };
-    setImmediate(tick);
+    const counter = turnCounter();
     const turns: number[] = [];
     return new Promise((resolve) => {
       const next = (i: number) => {
         if (i === count) {
-          ticking = false;
+          counter.stop();
           resolve(turns);
           return;
         }
-        turns.push(turn);
+        turns.push(counter.turn());
         intake.handleMessage(packet(`m/${i}`), () => next(i + 1));
       };
       next(0);
@@ -140,10 +135,7 @@ describe("MessageIntake", () => {
   }
 
   /** A handler that keeps the thread busy `ms` per message. */
-  const busy = (ms: number) => () => {
-    const until = performance.now() + ms;
-    while (performance.now() < until) {}
-  };
+  const busy = (ms: number) => () => busyFor(ms);
 
   /** How many messages each turn handled. */
   const perTurn = (turns: number[]) => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { SHARED_MOSQUITTO_URL, uniqueTopic, waitFor } from "./helpers/net";
 import { clientTracker } from "./helpers/targets";
+import { busyFor, turnCounter } from "./helpers/turns";
 
 const url = SHARED_MOSQUITTO_URL;
 const COUNT = 400;
@@ -24,20 +25,13 @@ describe("turnBudgetMs (shared Mosquitto)", { timeout: 30_000 }, () => {
       subscriptions: [{ filter: topic, qos: 0 }],
       turnBudgetMs,
     });
-    let turn = 0;
-    let ticking = true;
-    const tick = () => {
-      turn++;
-      if (ticking) setImmediate(tick);
-    };
-    setImmediate(tick);
+    const counter = turnCounter();
     const perTurn = new Map<number, number>();
     const payloads: number[] = [];
     consumer.onMessage((_topic, payload) => {
       payloads.push(Number(payload.toString()));
-      perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1);
-      const until = performance.now() + HANDLER_MS;
-      while (performance.now() < until) {}
+      perTurn.set(counter.turn(), (perTurn.get(counter.turn()) ?? 0) + 1);
+      busyFor(HANDLER_MS);
     });
     await consumer.connect();
     const producer = clients.create({ url, publishQueue: { maxMessages: COUNT, maxBytes: 1e6 } });
@@ -45,7 +39,7 @@ describe("turnBudgetMs (shared Mosquitto)", { timeout: 30_000 }, () => {
     for (let i = 0; i < COUNT; i++) producer.publish(topic, String(i));
     await producer.flush();
     await waitFor(() => payloads.length === COUNT, `all ${COUNT} messages`, 20_000);
-    ticking = false;
+    counter.stop();
     return { payloads, sizes: [...perTurn.values()], stats: consumer.stats() };
   }
 
