@@ -748,12 +748,10 @@ export class EnergyEngine {
       clockMs: this.clockMs,
       nodes: this.nodes,
       meters: this.meters,
-      freshOrder: (visit) => {
+      freshOrder: (into) => {
+        const next = this.meters.next.data;
         let online = 0;
-        for (let meter = this.freshHead; meter >= 0; meter = this.meters.next.data[meter]!) {
-          visit(meter);
-          online++;
-        }
+        for (let meter = this.freshHead; meter >= 0; meter = next[meter]!) into[online++] = meter;
         return online;
       },
     };
