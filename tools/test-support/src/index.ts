@@ -29,6 +29,13 @@ export {
   startNatsCluster,
   waitHealthy,
 } from "./nats";
-export { canConnect, freePort, sleep, type WaitOptions, waitUntil } from "./net";
+export {
+  canConnect,
+  ephemeralPortRange,
+  freePort,
+  sleep,
+  type WaitOptions,
+  waitUntil,
+} from "./net";
 export { type PrivateRabbitMq, RABBITMQ_SERVER_BIN, startRabbitMq } from "./rabbitmq";
 export { type TestPki, writeTestPki } from "./tls";
