@@ -2,8 +2,9 @@
  * The history's period ledger at a large fleet's size, in a process of its own: `pnpm --filter
  * @coreflux/aggregator bench:ledger`. Each one-minute period runs six 10-second publish cycles:
  * every node observed in the period's first cycle (20,000 in the others), every device credited
- * once a second (a tenth of them per take), the changed rows cut 10,000 at a time, then the
- * capture's cut and the packing of the ledger for a state. Each of those is a turn of the event
+ * once a second (a tenth of them per take), the changed rows cut 10,000 at a time (the columns:
+ * and at most 8 ms a cut, then the drop of the oldest period at a new one in 8 ms steps, as the
+ * service cuts ahead), then the capture's cut and the packing of the ledger for a state. Each of those is a turn of the event
  * loop; the report gives the turns' durations (and, after the first two minutes of growth, by kind),
  * the time in garbage collection and the memory.
  * `--ledger objects` runs the object ledger the columns replaced (kept as the tests' oracle).
@@ -68,11 +69,19 @@ for (let minute = 0; minute < minutes; minute++) {
         for (let d = take; d < devices; d += 10) ledger.credit(fleetPaths[d]!, slotMs, 3, 0, d);
       });
     }
-    while (ledger.changedRows > 10_000)
-      await turn("cut slice", () => ledger.cut(nowMs, new BufferPool(), 10_000));
-    await turn(second === 0 ? "last cut, new period" : "last cut", () =>
-      ledger.cut(nowMs, new BufferPool()),
-    );
+    if (ledger instanceof PeriodLedger) {
+      // As the service cuts ahead: slices of at most 10,000 rows and 8 ms, then the drop of
+      // the oldest period (at a new one) in steps of 8 ms.
+      while (ledger.changedRows > 0 || ledger.floorDue(nowMs))
+        await turn("cut slice", () => ledger.cut(nowMs, new BufferPool(), 10_000, 8));
+      while (ledger.dropping) await turn("drop step", () => ledger.dropStep(8));
+    } else {
+      while (ledger.changedRows > 10_000)
+        await turn("cut slice", () => ledger.cut(nowMs, new BufferPool(), 10_000));
+      await turn(second === 0 ? "last cut, new period" : "last cut", () =>
+        ledger.cut(nowMs, new BufferPool()),
+      );
+    }
     await turn("pack", () => ledger.pack(new BufferPool()));
   }
 }

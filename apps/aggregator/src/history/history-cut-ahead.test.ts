@@ -163,6 +163,43 @@ describe("history cut ahead at a new period", () => {
   });
 });
 
+describe("history cut ahead with a time budget", () => {
+  it("forgets a large period over several turns, each row in one batch, the ledger as one drop leaves it", async () => {
+    const { engine, output, minute, now, advance, energyOf } = await setUp(true, { plugs: 1_200 });
+    try {
+      minute();
+      // A budget of 0: 64 rows a batch (1,204 rows: 1,200 plugs, 2 rooms, office, company).
+      const sizes: number[] = [];
+      let seq = output.snapshotSeq;
+      while (output.cutAhead(now(), 1, 10_000, 8, 0)) {
+        if (output.snapshotSeq === seq) continue; // credits taken, no batch cut
+        seq = output.snapshotSeq;
+        sizes.push(output.packedSnapshot().queue.at(-1)!.path.length);
+      }
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(1_204);
+      expect(Math.max(...sizes)).toBe(64);
+      // Two periods on, nothing changed: the cut moves the floor, the drop takes two turns
+      // (1,024 entries visited a turn at a budget of 0; 1,204 in the ledger).
+      advance(30 * 60_000);
+      let turns = 0;
+      while (output.cutAhead(now(), 1_000, 10_000, 8, 0)) turns++;
+      // Taking no credits spends half of a budget of 0: the cut waits a turn, then the drop
+      // begins, and two steps end it.
+      expect(turns).toBe(4);
+      expect(output.snapshotSeq).toBe(seq); // no row changed: no batch
+      expect(output.packedSnapshot().ledger.path.length).toBe(0);
+      output.absorb(now());
+      output.durable(output.snapshotSeq);
+      await waitFor(() => output.statistics.queuedBatches === 0, "the batches to be written");
+      expect(output.statistics.rowsWritten).toBe(1_204);
+      expect(await energyOf("")).toBe(1_200_000);
+      expect(await energyOf("")).toBe(engine.view(engine.roots()[0]!, now()).energyMwh);
+    } finally {
+      await output.close();
+    }
+  });
+});
+
 describe("history credits taken ahead of a state capture", () => {
   it("takes the engine's credits a budget at a time, and cuts only once none wait", async () => {
     const { engine, output, minute, now, energyOf } = await setUp(true, { plugs: 600 });

@@ -86,6 +86,15 @@ export const CUT_AHEAD_SLICE_ROWS = 10_000;
 export const CUT_AHEAD_CREDIT_BUDGET_MS = 8;
 
 /**
+ * Time {@link HistoryOutput.cutAhead} may spend cutting a batch, or forgetting the oldest
+ * period (`PeriodLedger.dropStep`), in one turn, ms. Amounts for untracked periods (a fleet
+ * reporting less often than the history's period) cut at 1.5-2 µs a row, and the entries' cut
+ * slows where the ledger grows into new memory: 10,000 rows held the event loop 14-34 ms in the
+ * 100,000-device benchmark, and the drop of a period 26-51 ms.
+ */
+export const CUT_AHEAD_CUT_BUDGET_MS = 8;
+
+/**
  * Periods of every node the ledger is packed for ahead ({@link HistoryOutput.packNeeds}): the
  * previous and the current one, and at a new period the one before them until the next cut.
  */
@@ -154,6 +163,8 @@ export class HistoryOutput implements CycleOutput {
   private readonly stats = { rowsWritten: 0, writeFailures: 0 };
   /** Buffers of batches written, for the next cut (resident already: no page faults). */
   private cutSpare: ArrayBuffer[] = [];
+  /** The last {@link cutAhead} took credits for over half its cut budget and left its cut to the next. */
+  private cutDeferred = false;
   /** Credits taken from the engine, the ones from `next` on not yet in the ledger. */
   private credits: { pieces: CreditPiece[]; next: number } = { pieces: [], next: 0 };
 
@@ -294,10 +305,13 @@ export class HistoryOutput implements CycleOutput {
     this.cutBatch(nowMs, Number.POSITIVE_INFINITY);
   }
 
-  /** Cuts a batch of at most `maxRows` changed rows (see {@link PeriodLedger.cut}) and queues it. */
-  private cutBatch(nowMs: number, maxRows: number): void {
+  /**
+   * Cuts a batch of at most `maxRows` changed rows, for at most `budgetMs` (see
+   * {@link PeriodLedger.cut}), and queues it.
+   */
+  private cutBatch(nowMs: number, maxRows: number, budgetMs = Number.POSITIVE_INFINITY): void {
     const pool = new BufferPool(this.cutSpare);
-    const batch = this.ledger.cut(nowMs, pool, maxRows);
+    const batch = this.ledger.cut(nowMs, pool, maxRows, budgetMs);
     this.cutSpare = pool.remaining();
     if (batch === undefined) return;
     this.queue.push(batch);
@@ -351,28 +365,44 @@ export class HistoryOutput implements CycleOutput {
   }
 
   /**
-   * Takes the engine's credits for at most `creditBudgetMs`, then, if none wait any more, cuts a
-   * batch of at most `maxRows` rows if at least `minRows` rows changed since the last cut or
-   * a period is due to be forgotten (defaults {@link CUT_AHEAD_CREDIT_BUDGET_MS},
-   * {@link CUT_AHEAD_MIN_ROWS}, {@link CUT_AHEAD_SLICE_ROWS}); true if credits still wait or it cut a batch, so that a next
-   * call has work. The service calls it, a turn at a time while it returns true, before a
-   * state capture, which then cuts only what changed in between: at 100,000 nodes with a new
-   * period every minute about 116,000 rows change between two captures. A batch cut short
-   * leaves the rest of the changes, and the floor of tracked periods, to the next cut. Each
-   * batch waits, like every other, for a state file that includes it before it is written.
+   * One turn's share of the work before a state capture: goes on forgetting the oldest period
+   * if that is under way (for at most `cutBudgetMs`); else takes the engine's credits for at
+   * most `creditBudgetMs`, then, if none wait any more and they took less than half of
+   * `cutBudgetMs`, cuts a batch of at most `maxRows` rows, for at most the rest of
+   * `cutBudgetMs`, if at least `minRows` rows changed since the last cut or a period is due to
+   * be forgotten (defaults {@link CUT_AHEAD_CREDIT_BUDGET_MS}, {@link CUT_AHEAD_MIN_ROWS},
+   * {@link CUT_AHEAD_SLICE_ROWS}, {@link CUT_AHEAD_CUT_BUDGET_MS}). True if it did some of that
+   * work, so that a next call may have more. The service calls it, a turn at a time while it
+   * returns true, before a state capture, which then cuts only what changed in between: at
+   * 100,000 nodes with a new period every minute about 116,000 rows change between two
+   * captures. A batch cut short leaves the rest of the changes, and the floor of tracked
+   * periods, to the next cut. Each batch waits, like every other, for a state file that
+   * includes it before it is written.
    */
   cutAhead(
     nowMs: number,
     minRows = CUT_AHEAD_MIN_ROWS,
     maxRows = CUT_AHEAD_SLICE_ROWS,
     creditBudgetMs = CUT_AHEAD_CREDIT_BUDGET_MS,
+    cutBudgetMs = CUT_AHEAD_CUT_BUDGET_MS,
   ): boolean {
+    if (this.ledger.dropping) {
+      this.ledger.dropStep(cutBudgetMs);
+      return true;
+    }
+    const startedMs = performance.now();
     if (this.takeCredits(creditBudgetMs)) return true;
-    // A new period's first cut forgets the oldest tracked one (compacting the packed ledger:
-    // 6-18 ms at 214,000-419,000 entries in a micro-benchmark): here rather than in the
-    // capture's turn, however few rows changed.
+    // A new period's first cut forgets the oldest tracked one: here, over the next calls,
+    // rather than in the capture's turn, however few rows changed.
     if (this.ledger.changedRows < minRows && !this.ledger.floorDue(nowMs)) return false;
-    this.cutBatch(nowMs, maxRows);
+    // Credits that took half the budget leave the cut to the next call (once: it cuts then).
+    const creditedMs = performance.now() - startedMs;
+    if (creditedMs > cutBudgetMs / 2 && !this.cutDeferred) {
+      this.cutDeferred = true;
+      return true;
+    }
+    this.cutDeferred = false;
+    this.cutBatch(nowMs, maxRows, Math.max(0, cutBudgetMs - creditedMs));
     return true;
   }
 

@@ -27,7 +27,8 @@ type Op =
     }
   | { op: "observe"; node: number; powerW: number; online: number; stale: number; keyed: boolean }
   | { op: "advance"; ms: number }
-  | { op: "cut"; maxRows: number | undefined }
+  | { op: "cut"; maxRows: number | undefined; sliced: boolean }
+  | { op: "dropStep" }
   | { op: "grow"; maxBytes: number }
   | { op: "restart" };
 
@@ -67,8 +68,11 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       op: fc.constant("cut" as const),
       maxRows: fc.option(fc.integer({ min: 1, max: 12 }), { nil: undefined }),
+      // With a time budget of 0: 64 rows at most, and a drop left to dropStep.
+      sliced: fc.boolean(),
     }),
   },
+  { weight: 1, arbitrary: fc.constant({ op: "dropStep" as const }) },
   {
     weight: 1,
     arbitrary: fc.record({ op: fc.constant("grow" as const), maxBytes: fc.nat(40_000) }),
@@ -90,7 +94,8 @@ describe("PeriodLedger (entries in columns)", () => {
           expect(ledger.changed).toBe(oracle.changed);
           expect(ledger.size).toBe(oracle.size);
           expect(ledger.upcomingSeq).toBe(oracle.upcomingSeq);
-          expect(ledger.packedEntries).toBe(oracle.packedEntries);
+          // A drop under way still counts the entries below the floor it has not reached.
+          if (!ledger.dropping) expect(ledger.packedEntries).toBe(oracle.packedEntries);
         };
         for (const step of ops) {
           const slotOfNow = Math.floor(nowMs / M) * M;
@@ -114,10 +119,12 @@ describe("PeriodLedger (entries in columns)", () => {
               nowMs += step.ms;
               break;
             case "cut": {
-              const b = ledger.cut(nowMs, undefined, step.maxRows);
-              const o = oracle.cut(nowMs, undefined, step.maxRows);
+              const b = ledger.cut(nowMs, undefined, step.maxRows, step.sliced ? 0 : undefined);
+              // A cut the budget stopped holds the first rows a cut of that many would hold.
+              const o = oracle.cut(nowMs, undefined, step.sliced ? b?.size : step.maxRows);
               expect(b?.seq).toBe(o?.seq);
               expect(b?.rows).toEqual(o?.rows);
+              if (step.sliced) break; // the snapshot below would finish a drop under way
               // Right after a cut that left nothing to write the state file's parts agree too:
               // a snapshot holds each entry as of the cut that last wrote it (the object ledger
               // read observations live), and the service takes one only after cutting
@@ -135,6 +142,9 @@ describe("PeriodLedger (entries in columns)", () => {
             }
             case "grow":
               ledger.prepareGrowth(step.maxBytes);
+              break;
+            case "dropStep":
+              ledger.dropStep(0);
               break;
             case "restart": {
               // As the service restarts: from a state taken right after a cut (the object
@@ -171,6 +181,89 @@ describe("PeriodLedger (entries in columns)", () => {
     both((l) => l.observe(NODES[1]!, T0 + 4 * M, 50, devices, 1)); // a new period, after it
     expect(ledger.size).toBe(oracle.size);
     expect(ledger.cut(T0 + 4 * M)?.rows).toEqual(oracle.cut(T0 + 4 * M)?.rows);
+    expect(ledger.snapshot()).toEqual(oracle.snapshot());
+  });
+
+  it("drops a period over many steps while credits, observations and cuts go on, as one drop would", () => {
+    // 600 devices: 711 nodes, entries in three periods; a drop step visits 1,024 at most.
+    const fleet: string[][] = [];
+    for (let o = 0; o < 10; o++)
+      for (let r = 0; r < 10; r++)
+        for (let d = 0; d < 6; d++) fleet.push([`O${o}/R${r}/D${d}`, `O${o}/R${r}`, `O${o}`, ""]);
+    const ledger = new PeriodLedger(M, T0 - M);
+    const oracle = new ObjectPeriodLedger(M, T0 - M);
+    const both = (f: (l: PeriodLedger | ObjectPeriodLedger) => void) => {
+      f(ledger);
+      f(oracle);
+    };
+    const creditAll = (slotMs: number, energy: number) => {
+      for (const [d, paths] of fleet.entries()) {
+        both((l) => l.credit(paths, slotMs, energy + d, 0, d));
+      }
+    };
+    /** Cuts with a budget of 0 (64 rows a cut) until nothing is left, each beside the oracle. */
+    const cutSliced = (nowMs: number) => {
+      for (;;) {
+        const b = ledger.cut(nowMs, undefined, undefined, 0);
+        const o = oracle.cut(nowMs, undefined, b?.size);
+        expect(b?.rows).toEqual(o?.rows);
+        if (b === undefined) return;
+        expect(b.size).toBeLessThanOrEqual(64);
+      }
+    };
+    creditAll(T0, 10);
+    creditAll(T0 + M, 20);
+    cutSliced(T0 + M + 1_000);
+    creditAll(T0 + 2 * M, 30);
+    cutSliced(T0 + 2 * M + 1_000); // the floor moves past T0: its 711 entries go
+    expect(ledger.dropping).toBe(true);
+    let steps = 0;
+    const devices = { online: 1, stale: 0, offline: 0 };
+    while (ledger.dropStep(0)) {
+      steps++;
+      // Meanwhile: a late credit to the dropped period, the current one's, an observation.
+      both((l) => l.credit(fleet[steps]!, T0, 5, 0, steps));
+      both((l) => l.credit(fleet[steps]!, T0 + 2 * M, 7, 1, steps));
+      both((l) => l.observe(`O${steps}`, T0 + 2 * M + 2_000, 100 * steps, devices));
+      cutSliced(T0 + 2 * M + 2_000);
+    }
+    expect(steps).toBeGreaterThanOrEqual(2);
+    expect(ledger.dropping).toBe(false);
+    expect(ledger.packedEntries).toBe(oracle.packedEntries);
+    expect(ledger.snapshot()).toEqual(oracle.snapshot());
+    expect(ledger.pack().values).toEqual(oracle.pack().values);
+    // A pack while a drop is under way finishes it first.
+    creditAll(T0 + 3 * M, 40);
+    cutSliced(T0 + 3 * M + 1_000);
+    expect(ledger.dropping).toBe(true);
+    expect(ledger.pack().values).toEqual(oracle.pack().values);
+    expect(ledger.dropping).toBe(false);
+    expect(ledger.snapshot()).toEqual(oracle.snapshot());
+  });
+
+  it("keeps the period a clock gone back makes below the floor while a drop is under way", () => {
+    const ledger = new PeriodLedger(M, T0 - M);
+    const oracle = new ObjectPeriodLedger(M, T0 - M);
+    const both = (f: (l: PeriodLedger | ObjectPeriodLedger) => void) => {
+      f(ledger);
+      f(oracle);
+    };
+    both((l) => l.credit(DEVICES[0]!, T0, 10, 0, 0));
+    both((l) => l.credit(DEVICES[1]!, T0 + M, 20, 0, 1));
+    // Floor past T0; with a budget the drop of T0's entries waits for dropStep.
+    expect(ledger.cut(T0 + 2 * M, undefined, undefined, 0)?.rows).toEqual(
+      oracle.cut(T0 + 2 * M)?.rows,
+    );
+    expect(ledger.dropping).toBe(true);
+    const devices = { online: 1, stale: 0, offline: 0 };
+    both((l) => l.observe(NODES[0]!, T0 + 5_000, 100, devices, 0)); // the clock went back to T0
+    expect(ledger.cut(T0 + 5_000, undefined, undefined, 0)?.rows).toEqual(
+      oracle.cut(T0 + 5_000)?.rows,
+    );
+    expect(ledger.dropStep(0)).toBe(false); // T0's old entries go, the new period's stay
+    both((l) => l.credit(DEVICES[2]!, T0 + M, 30, 0, 2)); // new entries: freed ones first
+    both((l) => l.observe(NODES[0]!, T0 + 6_000, 300, devices, 0));
+    expect(ledger.cut(T0 + 6_000)?.rows).toEqual(oracle.cut(T0 + 6_000)?.rows);
     expect(ledger.snapshot()).toEqual(oracle.snapshot());
   });
 

@@ -35,6 +35,13 @@ const I_POS = 1;
 const I_DIRTY = 2;
 const INT_STRIDE = 3;
 
+const EMPTY_INT32 = new Int32Array(0);
+const EMPTY_FLOAT64 = new Float64Array(0);
+/** Rows a {@link PeriodLedger.cut} with a time budget writes between two looks at the clock. */
+const CUT_CHECK_ROWS = 64;
+/** Entries a {@link PeriodLedger.dropStep} visits between two looks at the clock (a power of 2). */
+const DROP_CHECK_ENTRIES = 1024;
+
 /** A tracked period's entries by path index (entry + 1; 0: none yet). */
 interface PeriodEntries {
   byPath: Int32Array;
@@ -120,6 +127,11 @@ export class PeriodLedger {
    */
   private readonly packed = new PairedArrays(1, LEDGER_STRIDE, 1024);
   private entryAt: number[] = [];
+  /**
+   * A drop of the periods below the floor under way (see {@link dropStep}): `entryAt` before
+   * `kept` is done, from `scan` on not visited yet, and in between are gaps.
+   */
+  private drop: { scan: number; kept: number } | undefined;
 
   /**
    * @param slotMs the period width, ms
@@ -187,9 +199,17 @@ export class PeriodLedger {
     return this.slotOf(nowMs) - this.slotMs > this.floorMs;
   }
 
-  /** Entries in the packed ledger ({@link pack} copies this many), as of the last cut. */
+  /**
+   * Entries in the packed ledger ({@link pack} copies this many), as of the last cut; with a
+   * drop under way, those below the floor it has not reached yet are still counted.
+   */
   get packedEntries(): number {
-    return this.entryAt.length;
+    return this.entryAt.length - (this.drop === undefined ? 0 : this.drop.scan - this.drop.kept);
+  }
+
+  /** True while the packed ledger still holds periods below the floor (see {@link dropStep}). */
+  get dropping(): boolean {
+    return this.drop !== undefined;
   }
 
   /** Entries the columns have held at once at most (freed ones are used again first). */
@@ -265,53 +285,56 @@ export class PeriodLedger {
   }
 
   /**
-   * The rows changed since the previous batch (undefined: none), then moves the floor to the
-   * period before `nowMs`'s and forgets the periods below it. With more than `maxRows` rows to
-   * cut, only `maxRows` are — the entries that changed first, then amounts for untracked
-   * periods —, and the floor stays where it is (the rest waits for the next cut).
+   * The rows changed since the previous batch (undefined: none): the entries in the order they
+   * changed, then amounts for untracked periods; at most `maxRows`, and no more than it can
+   * write in `budgetMs` (looking at the clock every {@link CUT_CHECK_ROWS} rows; 0 writes that
+   * many). What is left waits for the next cut. A cut that leaves nothing moves the floor to
+   * the period before `nowMs`'s and forgets the periods below it: at once with no budget, else
+   * over the following {@link dropStep} calls (the rows are the same either way).
    */
   cut(
     nowMs: number,
     pool = new BufferPool(),
     maxRows = Number.POSITIVE_INFINITY,
+    budgetMs = Number.POSITIVE_INFINITY,
   ): PackedBatch | undefined {
-    if (this.dirty.length + this.late.size > maxRows) return this.cutFirst(maxRows, pool);
+    const rows = Math.min(this.dirty.length + this.late.size, maxRows);
+    const pathIndex = rows > 0 ? pool.int32(rows) : EMPTY_INT32;
+    const v = rows > 0 ? pool.float64(rows * ROW_STRIDE) : EMPTY_FLOAT64;
+    const timed = budgetMs !== Number.POSITIVE_INFINITY;
+    const startedMs = timed ? performance.now() : 0;
+    const spent = (i: number): boolean =>
+      timed && i > 0 && i % CUT_CHECK_ROWS === 0 && performance.now() - startedMs >= budgetMs;
     const dirty = this.dirty;
-    this.dirty = [];
-    const count = dirty.length + this.late.size;
-    const pathIndex = pool.int32(count);
-    const v = pool.float64(count * ROW_STRIDE);
-    let i = 0;
-    for (const e of dirty) this.cutEntry(e, i++, pathIndex, v);
-    for (const l of this.late.values()) this.cutLate(l, i++, pathIndex, v);
-    this.late = new Map();
-    if (this.floorDue(nowMs)) {
-      this.floorMs = this.slotOf(nowMs) - this.slotMs;
-      this.dropBelow(this.floorMs);
-    }
-    if (count === 0) return undefined;
-    return new PackedBatch(this.nextSeq++, pathIndex, v, this.pathTable.paths);
-  }
-
-  /**
-   * `rows` rows as a batch: the entries changed first, then (should they be fewer) amounts for
-   * untracked periods; the rest stay for the next cut.
-   */
-  private cutFirst(rows: number, pool: BufferPool): PackedBatch {
-    const dirty = this.dirty;
-    const pathIndex = pool.int32(rows);
-    const v = pool.float64(rows * ROW_STRIDE);
     const fromDirty = Math.min(rows, dirty.length);
-    for (let i = 0; i < fromDirty; i++) this.cutEntry(dirty[i]!, i, pathIndex, v);
-    this.dirty = dirty.slice(fromDirty);
-    let i = fromDirty;
-    for (const [key, l] of this.late) {
-      if (i === rows) break;
-      this.cutLate(l, i++, pathIndex, v);
-      // A later credit to that period starts a new amount (amounts add up in the database).
-      this.late.delete(key);
+    let i = 0;
+    let stopped = false;
+    while (i < fromDirty && !stopped) {
+      this.cutEntry(dirty[i]!, i, pathIndex, v);
+      stopped = spent(++i);
     }
-    return new PackedBatch(this.nextSeq++, pathIndex, v, this.pathTable.paths);
+    this.dirty = i === dirty.length ? [] : dirty.slice(i);
+    if (i === fromDirty && !stopped) {
+      for (const [key, l] of this.late) {
+        if (i === rows || spent(i)) break;
+        this.cutLate(l, i++, pathIndex, v);
+        // A later credit to that period starts a new amount (amounts add up in the database).
+        this.late.delete(key);
+      }
+    }
+    if (this.dirty.length === 0 && this.late.size === 0 && this.floorDue(nowMs)) {
+      this.moveFloor(this.slotOf(nowMs) - this.slotMs);
+      if (!timed) this.dropStep();
+    }
+    if (i === 0) return undefined;
+    return i === rows
+      ? new PackedBatch(this.nextSeq++, pathIndex, v, this.pathTable.paths)
+      : new PackedBatch(
+          this.nextSeq++,
+          pathIndex.subarray(0, i),
+          v.subarray(0, i * ROW_STRIDE),
+          this.pathTable.paths,
+        );
   }
 
   /** Writes the amount `l` for a period no longer tracked as row `i`: added, no power or states. */
@@ -363,6 +386,7 @@ export class PeriodLedger {
    * does; an entry made or observed since is not in it.
    */
   snapshot(): LedgerSnapshot {
+    this.dropStep();
     const { ints, nums } = this.packed;
     const entries = ledgerEntries(ints, nums, this.pathTable.paths, 0, this.entryAt.length);
     return { slotMs: this.slotMs, floorMs: this.floorMs, nextSeq: this.nextSeq, entries };
@@ -370,6 +394,7 @@ export class PeriodLedger {
 
   /** What {@link snapshot} gives, packed (see {@link PackedHistoryState}); paths by their index in the ledger's table. */
   pack(pool = new BufferPool()): PackedHistoryState["ledger"] {
+    this.dropStep();
     const n = this.entryAt.length;
     const path = pool.int32(n);
     path.set(this.packed.ints.subarray(0, n));
@@ -414,10 +439,13 @@ export class PeriodLedger {
   }
 
   /**
-   * Forgets the periods below `floorMs`: their entries leave the packed ledger (the rest move
-   * up) and are freed for the next ones.
+   * Raises the floor to `floorMs` and forgets the periods below it; their entries leave the
+   * packed ledger (and are freed for new ones) in the {@link dropStep} calls that follow. A drop
+   * still under way is finished first.
    */
-  private dropBelow(floorMs: number): void {
+  private moveFloor(floorMs: number): void {
+    this.dropStep();
+    this.floorMs = floorMs;
     for (const [slot, period] of this.periods) {
       if (slot >= floorMs) continue;
       this.periods.delete(slot);
@@ -425,30 +453,56 @@ export class PeriodLedger {
     }
     this.lastPeriod = undefined;
     this.lastPeriodMs = Number.NaN;
+    this.drop = { scan: 0, kept: 0 };
+  }
+
+  /**
+   * Goes on with the drop of the periods below the floor (which a cut with a time budget leaves
+   * to these calls): the entries of periods no longer tracked leave the packed ledger, the rest
+   * move up; for at most `budgetMs` (looking at the clock every {@link DROP_CHECK_ENTRIES}
+   * entries). At 100,000 nodes a drop visits 300,000 entries or more, 26-51 ms in one go in the
+   * service. True while there is more to do. {@link pack}, {@link snapshot} and the next floor
+   * move finish it first; credits, observations and cuts meanwhile need nothing from it.
+   */
+  dropStep(budgetMs = Number.POSITIVE_INFINITY): boolean {
+    const drop = this.drop;
+    if (drop === undefined) return false;
+    const startedMs = performance.now();
+    const floorMs = this.floorMs;
     const v = this.packed.nums;
     const paths = this.packed.ints;
     const ints = this.columns.ints;
     const entryAt = this.entryAt;
-    let kept = 0;
-    for (let i = 0; i < entryAt.length; i++) {
+    let { scan: i, kept } = drop;
+    // Every entry below the floor belongs to a forgotten period: none is made below it while a
+    // drop is under way (see periodOf).
+    while (i < entryAt.length) {
       const e = entryAt[i]!;
       if (v[i * LEDGER_STRIDE]! < floorMs) {
         ints[e * INT_STRIDE + I_POS] = -1;
         this.freeEntries.push(e);
-        continue;
+      } else {
+        if (i !== kept) {
+          paths[kept] = paths[i]!;
+          // A plain loop: a native copyWithin per entry cost ~1 µs each (250 ms at 200,000).
+          const from = i * LEDGER_STRIDE;
+          const to = kept * LEDGER_STRIDE;
+          for (let k = 0; k < LEDGER_STRIDE; k++) v[to + k] = v[from + k]!;
+          entryAt[kept] = e;
+          ints[e * INT_STRIDE + I_POS] = kept;
+        }
+        kept++;
       }
-      if (i !== kept) {
-        paths[kept] = paths[i]!;
-        // A plain loop: a native copyWithin per entry cost ~1 µs each (250 ms at 200,000).
-        const from = i * LEDGER_STRIDE;
-        const to = kept * LEDGER_STRIDE;
-        for (let k = 0; k < LEDGER_STRIDE; k++) v[to + k] = v[from + k]!;
-        entryAt[kept] = e;
-        ints[e * INT_STRIDE + I_POS] = kept;
+      i++;
+      if ((i & (DROP_CHECK_ENTRIES - 1)) === 0 && performance.now() - startedMs >= budgetMs) {
+        drop.scan = i;
+        drop.kept = kept;
+        return true;
       }
-      kept++;
     }
     entryAt.length = kept;
+    this.drop = undefined;
+    return false;
   }
 
   /** The entries of the period at `slotStartMs` (made empty if new). */
@@ -456,6 +510,9 @@ export class PeriodLedger {
     if (slotStartMs === this.lastPeriodMs) return this.lastPeriod!;
     let entries = this.periods.get(slotStartMs);
     if (entries === undefined) {
+      // A period below the floor (a clock gone back observes into one) waits for the drop
+      // under way: the drop tells the forgotten periods' entries by their slot.
+      if (slotStartMs < this.floorMs) this.dropStep();
       let byPath = this.spareByPath;
       this.spareByPath = undefined;
       if (byPath === undefined || byPath.length < this.pathTable.size) {
