@@ -134,8 +134,9 @@ function readStalls(file) {
 /**
  * Stalls of the event loop over 20 ms summed up: how many, the longest, the most the thread ran
  * during one (its own work and GC: what the code can answer for; the rest of a stall it waited
- * for a CPU, or slept), and the five longest, each with `atS`, when it began in seconds from the
- * simulator's start (negative: the aggregator's start-up, before any reading).
+ * for a CPU, or slept), how many ran over 20 ms without their garbage collections, and the
+ * five longest, each with `atS`, when it began in seconds from the simulator's start
+ * (negative: the aggregator's start-up, before any reading).
  */
 function stallSummary(list, streamStartEpochMs) {
   const worst = [...list].sort((a, b) => b.stallMs - a.stallMs).slice(0, 5);
@@ -144,10 +145,14 @@ function stallSummary(list, streamStartEpochMs) {
     maxMs: Math.max(0, ...list.map((x) => x.stallMs)),
     maxRunMs: Math.max(0, ...list.map((x) => x.runMs)),
     over20msRunning: list.filter((x) => x.runMs > 20).length,
-    worst: worst.map(({ atMs, stallMs, runMs, waitMs }) => ({
+    // Without the garbage collections inside them: the service's own code (and V8's compiler).
+    over20msRunningLessGc: list.filter((x) => x.runMs - (x.gcMs ?? 0) > 20).length,
+    maxGcMs: Math.max(0, ...list.map((x) => x.gcMs ?? 0)),
+    worst: worst.map(({ atMs, stallMs, runMs, waitMs, gcMs }) => ({
       stallMs,
       runMs,
       waitMs,
+      gcMs,
       atS: Math.round((atMs - stallMs - streamStartEpochMs) / 100) / 10,
     })),
   };

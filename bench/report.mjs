@@ -274,18 +274,18 @@ function stallTable(a, withBaseline) {
     st.worst
       .map(
         (x) =>
-          `${fmt(x.stallMs)} (${fmt(x.runMs)} running${x.atS === undefined ? "" : x.atS < 0 ? ", start-up" : ` at ${fmt(x.atS)} s`})`,
+          `${fmt(x.stallMs)} (${fmt(x.runMs)} running${x.gcMs === undefined ? "" : `, ${fmt(x.gcMs)} in GC`}${x.atS === undefined ? "" : x.atS < 0 ? ", start-up" : ` at ${fmt(x.atS)} s`})`,
       )
       .join(", ") || "—";
   return [
     "",
-    `Every stall over 20 ms, timed by a 5 ms timer inside the aggregator (\`bench/loop-stalls.cjs\`, loaded with \`--require\`: the time between two of its runs less the 5 ms), with the time its thread was running during the stall and the time it waited for a CPU, from the kernel's per-thread \`schedstat\`. A stall that is mostly waiting is the machine (two vCPUs shared with the simulator${withBaseline ? ", the broker and `mosquitto_sub`" : " and the broker"}); what the thread ran is the aggregator's own work, garbage collection included (an upper bound on its longest task: one stall can hold several).`,
+    `Every stall over 20 ms, timed by a 5 ms timer inside the aggregator (\`bench/loop-stalls.cjs\`, loaded with \`--require\`: the time between two of its runs less the 5 ms), with the time its thread was running during the stall and the time it waited for a CPU, from the kernel's per-thread \`schedstat\`, and (runs from 2026-12-07 on) the time the thread's garbage collections took in it (V8's \`gc\` performance entries). A stall that is mostly waiting is the machine (two vCPUs shared with the simulator${withBaseline ? ", the broker and `mosquitto_sub`" : " and the broker"}); what the thread ran is the aggregator's own work, garbage collection included (an upper bound on its longest task: one stall can hold several).`,
     "",
-    "| window | stalls > 20 ms | longest | most running in one | stalls running > 20 ms | longest five, ms |",
-    "|---|---|---|---|---|---|",
+    "| window | stalls > 20 ms | longest | most running in one | stalls running > 20 ms | of them > 20 ms without GC | longest five, ms |",
+    "|---|---|---|---|---|---|---|",
     ...rows.map(
       ([name, st]) =>
-        `| ${name} | ${fmt(st.over20ms)} | ${fmt(st.maxMs, 1)} ms | ${fmt(st.maxRunMs, 1)} ms | ${fmt(st.over20msRunning)} | ${worst(st)} |`,
+        `| ${name} | ${fmt(st.over20ms)} | ${fmt(st.maxMs, 1)} ms | ${fmt(st.maxRunMs, 1)} ms | ${fmt(st.over20msRunning)} | ${st.over20msRunningLessGc === undefined ? "—" : fmt(st.over20msRunningLessGc)} | ${worst(st)} |`,
     ),
     "",
   ];
