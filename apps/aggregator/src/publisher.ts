@@ -1,6 +1,7 @@
 import { type EnergyEngine, formatMwhAsWh } from "@coreflux/hierarchy";
 import type { MqttClient } from "@coreflux/mqtt-adapter";
 import type { Logger } from "pino";
+import { nextSlice } from "./loop-share";
 import type { TimeTask } from "./loop-tasks";
 import type { Counts } from "./metrics";
 import { buildMessage } from "./output/build-payload";
@@ -22,8 +23,8 @@ export interface PublisherOptions {
   stopQueueCapacity?: number;
   /**
    * Messages built in one turn of the event loop at most (default {@link SLICE_MESSAGES}): the
-   * rest of a large cycle follows in `setImmediate` slices, so that intake never waits for a
-   * whole cycle's payloads.
+   * rest of a large cycle follows in slices of later turns (taking turns with the service's
+   * other slices, see `loop-share`), so that intake never waits for a whole cycle's payloads.
    */
   sliceMessages?: number;
   /**
@@ -156,7 +157,7 @@ export class Publisher {
       // The queue takes more: the next slice after intake had its turn.
       if (!this.sliceScheduled) {
         this.sliceScheduled = true;
-        setImmediate(() => {
+        nextSlice(() => {
           this.sliceScheduled = false;
           this.laterSlice();
         });

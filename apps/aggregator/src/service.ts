@@ -21,6 +21,7 @@ import { DiscoveryOutput } from "./homeassistant/discovery-output";
 import { startHttpServer } from "./http-server";
 import { Intake } from "./intake";
 import { listed, redactUrl } from "./logger";
+import { nextSlice, nextSliceTurn } from "./loop-share";
 import { Metrics } from "./metrics";
 import type { CycleOutput, PublishCycle } from "./output/cycle-output";
 import { Publisher } from "./publisher";
@@ -485,7 +486,7 @@ export async function startService(
         history?.prepareGrowth(GROWTH_BYTES_PER_TURN) === true;
       return growing || waiting || crediting;
     });
-    if (settling) setImmediate(settleSome);
+    if (settling) nextSlice(settleSome);
   };
   // One chain of turns at a time: the timer does not start a second beside a running one.
   const settleTimer = setInterval(() => {
@@ -809,9 +810,12 @@ function takeCycle(engine: EnergyEngine, nowMs: number, placement: Placement): P
   return { nowMs, changed: changed.filter((id) => !hidden.has(id)), engine, hidden };
 }
 
-/** Resolves in a later turn of the event loop, after the I/O that waits. */
+/**
+ * Resolves in a later turn of the event loop, after the I/O that waits, as one of the service's
+ * slices (see `loop-share`).
+ */
 function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  return nextSliceTurn();
 }
 
 /** How often the engine's queued reading effects are carried up the tree, ms. */

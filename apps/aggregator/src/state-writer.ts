@@ -8,6 +8,7 @@ import {
   type EngineCapture,
 } from "@coreflux/hierarchy";
 import { isPackedHistoryState, packedBuffers, poolServes } from "./history/packed-state";
+import { nextSlice } from "./loop-share";
 import type { TimeTask } from "./loop-tasks";
 import {
   type StateMeta,
@@ -262,7 +263,7 @@ export class StateWriter {
       const more = (): void => {
         try {
           if (this.timeTask("state_capture", () => taking.step(sliceMeters))) send();
-          else setImmediate(more);
+          else nextSlice(more);
         } catch (error) {
           reject(error);
         }
@@ -270,7 +271,7 @@ export class StateWriter {
       // A capture of one slice at once; a larger one's meters in turns after this one's (which
       // also took the journal's rotation and the history's part).
       if (taking.capture.meters.count <= sliceMeters && taking.step()) send();
-      else setImmediate(more);
+      else nextSlice(more);
     });
   }
 

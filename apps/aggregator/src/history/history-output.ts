@@ -8,6 +8,7 @@ import {
   redactHistoryUrl,
 } from "@coreflux/history";
 import type { Logger } from "pino";
+import { nextSlice, type ScheduledSlice } from "../loop-share";
 import type { TimeTask } from "../loop-tasks";
 import type { CycleOutput, PublishCycle } from "../output/cycle-output";
 import { BatchQueue } from "./batch-queue";
@@ -155,9 +156,9 @@ export class HistoryOutput implements CycleOutput {
   private readonly queuedAtMs = new Map<number, number>();
   /** The nodes of the cycle in progress still to observe. */
   private observing: { nodes: ArrayLike<NodeId>; next: number; nowMs: number } | undefined;
-  private observeTimer: NodeJS.Immediate | undefined;
+  private observeTimer: ScheduledSlice | undefined;
   /** The next step of a spill under way. */
-  private spillTimer: NodeJS.Immediate | undefined;
+  private spillTimer: ScheduledSlice | undefined;
   /** Runs each slice of observations as a measured task of the event loop (the service's). */
   timeTask: TimeTask = (_task, work) => work();
   private readonly stats = { rowsWritten: 0, writeFailures: 0 };
@@ -258,13 +259,13 @@ export class HistoryOutput implements CycleOutput {
     this.lastSlotMs = slotMs;
     this.observing = { nodes, next: 0, nowMs: c.nowMs };
     // Every slice a task of its own, after the cycle's turn and the intake's next reads.
-    this.observeTimer = setImmediate(this.observeSlice);
+    this.observeTimer = nextSlice(this.observeSlice);
   }
 
   /** Completes the cycle in progress now: the rest of its observations (the batch is cut by {@link absorb}). */
   finish(): void {
     if (this.observing === undefined) return;
-    if (this.observeTimer !== undefined) clearImmediate(this.observeTimer);
+    this.observeTimer?.cancel();
     this.observeTimer = undefined;
     this.observe(Number.POSITIVE_INFINITY);
   }
@@ -273,7 +274,7 @@ export class HistoryOutput implements CycleOutput {
   private observeSlice = (): void => {
     this.observeTimer = undefined;
     const more = this.timeTask("history_slice", () => this.observe(OBSERVE_SLICE_BUDGET_MS));
-    if (more) this.observeTimer = setImmediate(this.observeSlice);
+    if (more) this.observeTimer = nextSlice(this.observeSlice);
   };
 
   /** Observes nodes of the cycle in progress for at most `budgetMs`; true while nodes remain. */
@@ -322,7 +323,7 @@ export class HistoryOutput implements CycleOutput {
   /** Runs the next step of a due spill in a turn of its own (a spill may take several). */
   private scheduleSpill(): void {
     if (this.spillTimer === undefined && !this.closed) {
-      this.spillTimer = setImmediate(this.spillSlice);
+      this.spillTimer = nextSlice(this.spillSlice);
     }
   }
 
@@ -518,7 +519,7 @@ export class HistoryOutput implements CycleOutput {
     this.closed = true;
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     // Batches due to spill stay in memory: the last state holds them.
-    if (this.spillTimer !== undefined) clearImmediate(this.spillTimer);
+    this.spillTimer?.cancel();
     this.spillTimer = undefined;
     const until = Date.now() + deadlineMs;
     while (this.writing && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
