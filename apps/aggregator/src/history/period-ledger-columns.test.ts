@@ -80,6 +80,17 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ op: "restart" as const }) },
 );
 
+/** A new ledger and an object ledger from the same start, and a way to do the same to both. */
+function twins() {
+  const ledger = new PeriodLedger(M, T0 - M);
+  const oracle = new ObjectPeriodLedger(M, T0 - M);
+  const both = (f: (l: PeriodLedger | ObjectPeriodLedger) => void) => {
+    f(ledger);
+    f(oracle);
+  };
+  return { ledger, oracle, both };
+}
+
 describe("PeriodLedger (entries in columns)", () => {
   it("gives the same batches, snapshots and packed ledgers as the object ledger it replaced", () => {
     fc.assert(
@@ -167,12 +178,7 @@ describe("PeriodLedger (entries in columns)", () => {
   });
 
   it("forgets a dropped period it used last: a clock gone back observes into a period of its own", () => {
-    const ledger = new PeriodLedger(M, T0 - M);
-    const oracle = new ObjectPeriodLedger(M, T0 - M);
-    const both = (f: (l: PeriodLedger | ObjectPeriodLedger) => void) => {
-      f(ledger);
-      f(oracle);
-    };
+    const { ledger, oracle, both } = twins();
     both((l) => l.credit(DEVICES[0]!, T0 + M, 10, 0, 0)); // the next period's
     both((l) => l.credit(DEVICES[1]!, T0, 20, 0, 1)); // used last: T0's
     expect(ledger.cut(T0 + 3 * M)?.rows).toEqual(oracle.cut(T0 + 3 * M)?.rows); // floor past T0
@@ -190,12 +196,7 @@ describe("PeriodLedger (entries in columns)", () => {
     for (let o = 0; o < 10; o++)
       for (let r = 0; r < 10; r++)
         for (let d = 0; d < 6; d++) fleet.push([`O${o}/R${r}/D${d}`, `O${o}/R${r}`, `O${o}`, ""]);
-    const ledger = new PeriodLedger(M, T0 - M);
-    const oracle = new ObjectPeriodLedger(M, T0 - M);
-    const both = (f: (l: PeriodLedger | ObjectPeriodLedger) => void) => {
-      f(ledger);
-      f(oracle);
-    };
+    const { ledger, oracle, both } = twins();
     const creditAll = (slotMs: number, energy: number) => {
       for (const [d, paths] of fleet.entries()) {
         both((l) => l.credit(paths, slotMs, energy + d, 0, d));
@@ -242,12 +243,7 @@ describe("PeriodLedger (entries in columns)", () => {
   });
 
   it("keeps the period a clock gone back makes below the floor while a drop is under way", () => {
-    const ledger = new PeriodLedger(M, T0 - M);
-    const oracle = new ObjectPeriodLedger(M, T0 - M);
-    const both = (f: (l: PeriodLedger | ObjectPeriodLedger) => void) => {
-      f(ledger);
-      f(oracle);
-    };
+    const { ledger, oracle, both } = twins();
     both((l) => l.credit(DEVICES[0]!, T0, 10, 0, 0));
     both((l) => l.credit(DEVICES[1]!, T0 + M, 20, 0, 1));
     // Floor past T0; with a budget the drop of T0's entries waits for dropStep.
