@@ -20,8 +20,8 @@ interface Entry {
   run: (() => void) | undefined;
 }
 
+/** Waiting slices, oldest first: a few at most (each chain schedules its next as it runs). */
 const queue: Entry[] = [];
-let head = 0;
 let armed = false;
 
 /** Runs `run` in a later turn of the event loop, one slice of the queue's a turn (FIFO). */
@@ -43,7 +43,7 @@ export function nextSliceTurn(): Promise<void> {
 
 /** Slices waiting (cancelled ones not yet skipped included). */
 export function slicesWaiting(): number {
-  return queue.length - head;
+  return queue.length;
 }
 
 function arm(): void {
@@ -55,22 +55,10 @@ function arm(): void {
 function runOne(): void {
   armed = false;
   let run: (() => void) | undefined;
-  while (run === undefined && head < queue.length) {
-    run = queue[head]!.run;
-    queue[head++] = EMPTY;
-  }
-  if (head === queue.length) {
-    queue.length = 0;
-    head = 0;
-  } else if (head > 1024 && head * 2 > queue.length) {
-    queue.splice(0, head);
-    head = 0;
-  }
+  while (run === undefined && queue.length > 0) run = queue.shift()!.run;
   try {
     run?.();
   } finally {
-    if (head < queue.length) arm();
+    if (queue.length > 0) arm();
   }
 }
-
-const EMPTY: Entry = { run: undefined };
