@@ -4,6 +4,7 @@ import { formatProblem, loadConfig } from "./config/load";
 import { tuneHeap } from "./heap-tuning";
 import { createLogger } from "./logger";
 import { type Service, StartupError, startService } from "./service";
+import { HELPER_NICE_STEPS, lowerOtherThreads } from "./thread-priority";
 
 const HELP = `coreflux-aggregator ${pkg.version}
 Shelly energy readings in over MQTT, exact device/room/office/company totals out.
@@ -58,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
   }
   // A service from here on (the demo too): its heap stays near its live objects.
   const heapFlag = tuneHeap();
+  // Before any other thread starts: V8's helpers yield the CPUs to the event loop.
+  const helperThreads = lowerOtherThreads();
   if (args.values.demo) {
     const { runDemo } = await import("./demo/run-demo");
     return runDemo();
@@ -83,6 +86,10 @@ async function main(argv: string[]): Promise<number> {
   log.debug(
     { v8: heapFlag ?? "the operator's (NODE_OPTIONS or the command line)" },
     "heap growth between full collections",
+  );
+  log.debug(
+    { threads: helperThreads.length, niceSteps: HELPER_NICE_STEPS },
+    "V8's helper threads and libuv's pool run at a lower priority than the event loop",
   );
   let service: Pick<Service, "stop" | "finalStateWritten" | "unconfirmedPublishes">;
   try {

@@ -3,8 +3,6 @@
  * the state document and writes it atomically, off the thread that takes in readings. Built as
  * its own entry (`dist/state-writer-worker.js`).
  */
-import { readlinkSync } from "node:fs";
-import { setPriority } from "node:os";
 import { parentPort } from "node:worker_threads";
 import { CaptureEncoder, captureBuffers, emptyCapture, reserveCapture } from "@coreflux/hierarchy";
 import {
@@ -15,22 +13,16 @@ import {
 } from "./history/packed-state";
 import { type StateRoomRequest, type StateWriteRequest, toStateDocument } from "./state-document";
 import { writeState } from "./state-store";
+import { currentThreadId, lowerThreadPriority } from "./thread-priority";
 
 let encoder = new CaptureEncoder();
 /** The history paths sent so far (each write sends only the new ones). */
 const historyPaths = new ReceivedPaths();
 
-/** How much lower this thread's priority is (nice 10: the intake first). */
-const WORKER_NICE = 10;
-
 // On Linux a thread has its own priority: this one yields the CPU to the thread that takes in
 // readings (its writes can wait; the intake cannot). Best effort: elsewhere it runs as is.
-try {
-  const threadId = Number(readlinkSync("/proc/thread-self").split("/").pop());
-  if (Number.isSafeInteger(threadId) && threadId > 0) setPriority(threadId, WORKER_NICE);
-} catch {
-  // Not Linux, or not allowed: the same priority as the service.
-}
+const threadId = currentThreadId();
+if (threadId !== undefined) lowerThreadPriority(threadId);
 
 parentPort?.on("message", (request: StateWriteRequest | StateRoomRequest) => {
   if (request.kind === "room") makeRoom(request);

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { getPriority } from "node:os";
 import { join } from "node:path";
 import { sleep } from "@coreflux/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -238,6 +239,22 @@ describe("coreflux-aggregator end to end (real Mosquitto, built CLI)", () => {
     expect(aggregator.lines.filter((l) => l.reason === "INVALID_JSON")).toHaveLength(1);
     expect(aggregator.output).toContain("device not placed in the tree");
   });
+
+  it.runIf(process.platform === "linux")(
+    "runs V8's helper threads and the state writer's below the thread that takes in readings",
+    () => {
+      const nice = (tid: string): number => {
+        const stat = readFileSync(`/proc/${aggregator.pid}/task/${tid}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+      };
+      const tids = readdirSync(`/proc/${aggregator.pid}/task`);
+      const main = nice(String(aggregator.pid));
+      expect(main).toBe(getPriority(process.pid));
+      // V8's four helper threads and libuv's pool (started with the process), the state writer's.
+      const lowered = tids.filter((tid) => nice(tid) === Math.min(19, main + 10));
+      expect(lowered.length).toBeGreaterThanOrEqual(5);
+    },
+  );
 
   it("stops on SIGTERM with exit 0, a final state file (mode 0600) and a retained offline status", async () => {
     aggregator.kill("SIGTERM");
