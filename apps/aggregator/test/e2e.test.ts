@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { getPriority } from "node:os";
 import { join } from "node:path";
 import { sleep } from "@coreflux/test-support";
@@ -10,6 +10,7 @@ import {
   clearRetained,
   Observer,
   scratchDir,
+  threadNices,
   uniqueCompany,
   writeConfig,
 } from "./harness";
@@ -243,15 +244,11 @@ describe("coreflux-aggregator end to end (real Mosquitto, built CLI)", () => {
   it.runIf(process.platform === "linux")(
     "runs V8's helper threads and the state writer's below the thread that takes in readings",
     () => {
-      const nice = (tid: string): number => {
-        const stat = readFileSync(`/proc/${aggregator.pid}/task/${tid}/stat`, "utf8");
-        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
-      };
-      const tids = readdirSync(`/proc/${aggregator.pid}/task`);
-      const main = nice(String(aggregator.pid));
+      const nices = threadNices(aggregator.pid);
+      const main = nices.get(aggregator.pid)!;
       expect(main).toBe(getPriority(process.pid));
       // V8's four helper threads and libuv's pool (started with the process), the state writer's.
-      const lowered = tids.filter((tid) => nice(tid) === Math.min(19, main + 10));
+      const lowered = [...nices.values()].filter((nice) => nice === Math.min(19, main + 10));
       expect(lowered.length).toBeGreaterThanOrEqual(5);
     },
   );

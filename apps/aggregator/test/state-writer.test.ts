@@ -30,6 +30,7 @@ import {
   writerOldGenerationMb,
   writerYoungGenerationMb,
 } from "../src/state-writer";
+import { threadNices } from "./harness";
 
 // The worker's script exists once the package is built (the test task builds it first).
 const WORKER = new URL("../dist/state-writer-worker.js", import.meta.url);
@@ -111,10 +112,7 @@ describe("state writer thread", () => {
     }
     // On Linux the writer's thread runs at a lower priority than the one that takes in readings.
     if (process.platform === "linux") {
-      const nices = readdirSync(`/proc/${process.pid}/task`).map((tid) => {
-        const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, "utf8");
-        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
-      });
+      const nices = [...threadNices(process.pid).values()];
       expect(nices).toContain(10);
     }
   });

@@ -36,8 +36,8 @@ const cutAhead = (
   nowMs: number,
   minRows: number,
   maxRows = CUT_AHEAD_SLICE_ROWS,
-): boolean =>
-  output.cutAhead(nowMs, minRows, maxRows, CUT_AHEAD_CREDIT_BUDGET_MS, Number.POSITIVE_INFINITY);
+  creditBudgetMs = CUT_AHEAD_CREDIT_BUDGET_MS,
+): boolean => output.cutAhead(nowMs, minRows, maxRows, creditBudgetMs, Number.POSITIVE_INFINITY);
 
 /**
  * 12 plugs in two rooms of one office, 60 W each; a history with 15-minute periods on SQLite,
@@ -227,14 +227,14 @@ describe("history credits taken ahead of a state capture", () => {
       // A credit budget always spent: 256 credits a call (of 600), no cut while credits wait.
       // No cut budget: the last credits never leave the cut to the next call (on a busy
       // machine they could take half of 8 ms).
-      expect(output.cutAhead(now(), 1, 10_000, -1, Number.POSITIVE_INFINITY)).toBe(true);
-      expect(output.cutAhead(now(), 1, 10_000, -1, Number.POSITIVE_INFINITY)).toBe(true);
+      expect(cutAhead(output, now(), 1, 10_000, -1)).toBe(true);
+      expect(cutAhead(output, now(), 1, 10_000, -1)).toBe(true);
       expect(output.snapshotSeq).toBe(before);
       // The last 88 credits taken, then 604 rows (600 plugs, 2 rooms, office, company) cut.
-      expect(output.cutAhead(now(), 1, 10_000, -1, Number.POSITIVE_INFINITY)).toBe(true);
+      expect(cutAhead(output, now(), 1, 10_000, -1)).toBe(true);
       expect(output.snapshotSeq).toBe(before + 1);
       expect(output.packedSnapshot().queue.at(-1)?.path.length).toBe(604);
-      expect(output.cutAhead(now(), 1, 10_000, -1, Number.POSITIVE_INFINITY)).toBe(false);
+      expect(cutAhead(output, now(), 1, 10_000, -1)).toBe(false);
       output.durable(output.snapshotSeq);
       await waitFor(() => output.statistics.queuedBatches === 0, "the batch to be written");
       expect(await energyOf("")).toBe(600_000);
