@@ -7,8 +7,9 @@
 // aggregator, installing node-red from npm into a cache folder) is never part of `--smoke`, and is
 // skipped with a message, never an error, when Node-RED cannot be installed or run;
 // `--nodered-devices` / `--nodered-messages` shrink it (default 10000 / 1000000, as e2e).
-// `stall` (100,000 devices at a quarter of real time, about 4 minutes: the event-loop delay of
-// publish cycles and state writes at that size) is not part of `--smoke` either.
+// `stall` (100,000 devices at a quarter of real time, twice: without and with a SQLite history,
+// about 9 minutes: the event-loop delay of publish cycles, state writes and history writes at
+// that size) is not part of `--smoke` either.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -217,15 +218,15 @@ if (only.includes("stall")) {
   // 100,000 devices at the pace such a fleet sends (a quarter of real time leaves this 2-vCPU
   // machine CPU to spare beside the simulator and the broker), so that the event-loop delay
   // shows the aggregator's own pauses: publish cycles, state writes, settling.
-  results.stall = runJson("100,000 devices, paced: event-loop delay", node, [
-    "bench/e2e.mjs",
-    "--devices",
-    "100000",
-    "--paced",
-    "40",
-    "--speed",
-    "0.25",
-  ]);
+  const paced = ["bench/e2e.mjs", "--devices", "100000", "--paced", "40", "--speed", "0.25"];
+  results.stall = runJson("100,000 devices, paced: event-loop delay", node, paced);
+  // The same load with a SQLite history of 1-minute periods: every minute every node starts a
+  // new period, so the history's cuts, slices and batch writes run at their largest.
+  results.stall.withHistory = runJson(
+    "100,000 devices, paced, SQLite history: event-loop delay",
+    node,
+    [...paced, "--history", "1"],
+  );
 }
 if (only.includes("nodered")) {
   // The same stream as e2e, with Node-RED's flow as a third subscriber in the same run.
@@ -269,9 +270,13 @@ if (only.includes("nodered")) {
     results.nodered = { skipped: skipped.get("nodered") };
 }
 
-// Which day each section ran: a partial run keeps the others' figures and dates.
+// Which day each section ran: a partial run keeps the others' figures and dates. A section run
+// again keeps the dated notes written beside its earlier figures (what was measured and tried).
 for (const section of only) {
   if (results[section] && !skipped.has(section)) {
+    const notes = previous[section]?.notes;
+    if (notes !== undefined && results[section] !== previous[section])
+      results[section].notes = notes;
     results[section].ranOn = results.machine.date;
     results[section].ranOnMachine = `${results.machine.cpu}, ${results.machine.cores} vCPUs`;
   }
