@@ -152,7 +152,7 @@ function historySection(r) {
     "<!-- history -->",
     "## `@coreflux/history`: write cost per publish cycle",
     "",
-    `One batch of ${fmt(r.nodes)} changed node rows (their period rows and the local hour rows they change, in one transaction) per cycle, ${fmt(r.cycles)} cycles, ${r.periodMinutes}-minute periods (\`packages/history/bench/write.mjs\`). SQLite in WAL mode with \`synchronous = FULL\` (every commit is on disk before the aggregator forgets the batch), its connection on a worker thread of its own. The first cycle also creates the nodes. *Loop held* is the longest event-loop delay of the writing thread during any write (\`monitorEventLoopDelay\`, 1 ms resolution): how long readings would wait behind the history.`,
+    `One batch of ${fmt(r.nodes)} changed node rows (their period rows and the local hour rows they change, in one transaction) per cycle, ${fmt(r.cycles)} cycles, ${r.periodMinutes}-minute periods (\`packages/history/bench/write.mjs\`). SQLite in WAL mode with \`synchronous = FULL\` (every commit is on disk before the aggregator forgets the batch), its connection on a worker thread of its own. The first cycle also creates the nodes. _Loop held_ is the longest event-loop delay of the writing thread during any write (\`monitorEventLoopDelay\`, 1 ms resolution): how long readings would wait behind the history.`,
     "",
     "| engine | median | p95 | max | first cycle | loop held |",
     "|---|---|---|---|---|---|",

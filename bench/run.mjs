@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `pnpm bench`: runs every benchmark against the built packages and writes BENCHMARKS.md and
 // bench/results.json. `--smoke` runs each one at a tiny size in seconds and writes nothing in
-// the repository (CI runs it to prove the scripts still work); `--only schema,engine,...`
+// the repository (CI runs it to prove the scripts still work, and that the committed BENCHMARKS.md
+// is what the report makes of the committed bench/results.json); `--only schema,engine,...`
 // picks benchmarks (schema, engine, oracle, adapter, history, e2e, stall, nodered); `--out <dir>` writes
 // the report elsewhere. `nodered` (the end-to-end stream into a Node-RED flow beside the
 // aggregator, installing node-red from npm into a cache folder) is never part of `--smoke`, and is
@@ -295,7 +296,41 @@ if (smoke) {
     if (!report.includes(`<!-- ${section} -->`))
       throw new Error(`smoke: the ${section} section is missing`);
   }
+  // The committed BENCHMARKS.md is what the report makes of the committed results (no figure
+  // edited by hand, and the report still reads every field those results have).
+  const committed = JSON.parse(readFileSync(join(root, "bench", "results.json"), "utf8"));
+  const rendered = tableCellsTrimmed(renderReport(committed));
+  const onDisk = tableCellsTrimmed(readFileSync(join(root, "BENCHMARKS.md"), "utf8"));
+  if (rendered !== onDisk) {
+    const a = rendered.split("\n");
+    const b = onDisk.split("\n");
+    const line = a.findIndex((text, i) => text !== b[i]);
+    throw new Error(
+      `smoke: BENCHMARKS.md is not what bench/report.mjs makes of bench/results.json (line ${line + 1}):\n  rendered: ${a[line]?.slice(0, 200)}\n  on disk:  ${b[line]?.slice(0, 200)}\nrender it again (see bench/run.mjs) and format it with biome`,
+    );
+  }
   process.stderr.write("bench: smoke run OK\n");
   // The smoke report lives in a temporary folder unless --out named one.
   if (arg("out", undefined) === undefined) rmSync(outDir, { recursive: true, force: true });
+}
+
+/**
+ * Markdown with each table cell's padding removed, separator rows reduced to `---` and blank
+ * lines to one: the report as rendered and as biome formats it (aligning tables, collapsing
+ * blank lines) compare equal.
+ */
+function tableCellsTrimmed(markdown) {
+  return markdown
+    .split("\n")
+    .map((line) => {
+      const text = line.trimEnd();
+      if (!text.startsWith("|")) return text;
+      return text
+        .split("|")
+        .map((cell) => (/^\s*:?-+:?\s*$/.test(cell) ? "---" : cell.trim()))
+        .join("|");
+    })
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
 }
