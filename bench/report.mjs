@@ -328,8 +328,11 @@ function taskLines(a) {
   return out;
 }
 
-/** The event-loop table, the stalls, the tasks and the verdicts of one paced run. */
-function pacedRunLines(r, heading) {
+/**
+ * The event-loop table, the stalls, the tasks and the verdicts of one paced run; `load` follows
+ * "at 100,000 devices" in the verdicts (" with a history").
+ */
+function pacedRunLines(r, load) {
   const a = r.aggregator;
   const w = a.steadyWindow;
   const history = r.historyPeriodMinutes !== undefined;
@@ -357,11 +360,11 @@ function pacedRunLines(r, heading) {
     ...stallTable(a, r.baseline !== undefined),
     ...taskLines(a),
     w?.stalls
-      ? `- the event loop never stands still more than 20 ms at 100,000 devices${heading} (steady window, whatever the cause; every stall timed by the 5 ms timer): ${yes(w.stalls.over20ms === 0)} (${w.stalls.over20ms === 1 ? "1 stall" : `${fmt(w.stalls.over20ms)} stalls`} over 20 ms${w.stalls.over20ms > 0 ? `, the longest ${fmt(w.stalls.maxMs, 1)} ms` : ""}); the longest the aggregator's thread itself ran during a stall there: ${fmt(w.stalls.maxRunMs, 1)} ms (${yes(w.stalls.maxRunMs <= 20)} for its own work)`
-      : `- the event loop never stands still more than 20 ms at 100,000 devices${heading} (steady window, whatever the cause; the monitor's max less its 10 ms tick): ${w ? yes(w.eventLoopMaxMs - 10 <= 20) : "—"}`,
+      ? `- the event loop never stands still more than 20 ms at 100,000 devices${load} (steady window, whatever the cause; every stall timed by the 5 ms timer): ${yes(w.stalls.over20ms === 0)} (${w.stalls.over20ms === 1 ? "1 stall" : `${fmt(w.stalls.over20ms)} stalls`} over 20 ms${w.stalls.over20ms > 0 ? `, the longest ${fmt(w.stalls.maxMs, 1)} ms` : ""}); the longest the aggregator's thread itself ran during a stall there: ${fmt(w.stalls.maxRunMs, 1)} ms (${yes(w.stalls.maxRunMs <= 20)} for its own work)`
+      : `- the event loop never stands still more than 20 ms at 100,000 devices${load} (steady window, whatever the cause; the monitor's max less its 10 ms tick): ${w ? yes(w.eventLoopMaxMs - 10 <= 20) : "—"}`,
     ...(w?.tasksMaxMs && Object.keys(w.tasksMaxMs).length > 0
       ? [
-          `- no ${what} blocks the event loop for more than 20 ms at 100,000 devices${heading} (steady window, each task timed, waits for a CPU included): ${yes(longest(w.tasksMaxMs) <= 20)} (${fmt(longest(w.tasksMaxMs), 1)} ms at most)${
+          `- no ${what} blocks the event loop for more than 20 ms at 100,000 devices${load} (steady window, each task timed, waits for a CPU included): ${yes(longest(w.tasksMaxMs) <= 20)} (${fmt(longest(w.tasksMaxMs), 1)} ms at most)${
             w.tasksRunningMaxMs && Object.keys(w.tasksRunningMaxMs).length > 0
               ? `; the thread on a CPU in one of them: ${fmt(longest(w.tasksRunningMaxMs), 1)} ms at most (${yes(longest(w.tasksRunningMaxMs) <= 20)} for its own work)`
               : ""

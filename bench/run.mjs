@@ -10,7 +10,8 @@
 // `--nodered-devices` / `--nodered-messages` shrink it (default 10000 / 1000000, as e2e).
 // `stall` (100,000 devices at a quarter of real time, twice: without and with a SQLite history,
 // about 9 minutes: the event-loop delay of publish cycles, state writes and history writes at
-// that size) is not part of `--smoke` either.
+// that size) is not part of `--smoke` either. `--render` only writes BENCHMARKS.md again from
+// bench/results.json (after a note there was edited).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -25,6 +26,13 @@ const arg = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i === -1 ? fallback : args[i + 1];
 };
+if (args.includes("--render")) {
+  // Only BENCHMARKS.md again from bench/results.json (after editing a note there): runs nothing.
+  const saved = JSON.parse(readFileSync(join(root, "bench", "results.json"), "utf8"));
+  writeFileSync(join(root, "BENCHMARKS.md"), renderReport(saved));
+  process.stderr.write("bench: rendered BENCHMARKS.md from bench/results.json\n");
+  process.exit(0);
+}
 const requested = arg(
   "only",
   `schema,engine,oracle,adapter,history,e2e${smoke ? "" : ",stall,nodered"}`,
@@ -306,7 +314,7 @@ if (smoke) {
     const b = onDisk.split("\n");
     const line = a.findIndex((text, i) => text !== b[i]);
     throw new Error(
-      `smoke: BENCHMARKS.md is not what bench/report.mjs makes of bench/results.json (line ${line + 1}):\n  rendered: ${a[line]?.slice(0, 200)}\n  on disk:  ${b[line]?.slice(0, 200)}\nrender it again (see bench/run.mjs) and format it with biome`,
+      `smoke: BENCHMARKS.md is not what bench/report.mjs makes of bench/results.json (line ${line + 1}):\n  rendered: ${a[line]?.slice(0, 200)}\n  on disk:  ${b[line]?.slice(0, 200)}\nrender it again: node bench/run.mjs --render && npx biome format --write BENCHMARKS.md`,
     );
   }
   process.stderr.write("bench: smoke run OK\n");
