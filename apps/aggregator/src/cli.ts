@@ -4,7 +4,7 @@ import { formatProblem, loadConfig } from "./config/load";
 import { tuneHeap } from "./heap-tuning";
 import { createLogger } from "./logger";
 import { type Service, StartupError, startService } from "./service";
-import { HELPER_NICE_STEPS, lowerOtherThreads } from "./thread-priority";
+import { HELPER_NICE_STEPS, lowerOtherThreads, lowersHelperThreads } from "./thread-priority";
 
 const HELP = `coreflux-aggregator ${pkg.version}
 Shelly energy readings in over MQTT, exact device/room/office/company totals out.
@@ -59,8 +59,9 @@ async function main(argv: string[]): Promise<number> {
   }
   // A service from here on (the demo too): its heap stays near its live objects.
   const heapFlag = tuneHeap();
-  // Before any other thread starts: V8's helpers yield the CPUs to the event loop.
-  const helperThreads = lowerOtherThreads();
+  // Before any other thread starts: V8's helpers yield the CPUs to the event loop (unless they
+  // do not mark beside it: then the event loop only ever waits for them).
+  const helperThreads = lowersHelperThreads() ? lowerOtherThreads() : [];
   if (args.values.demo) {
     const { runDemo } = await import("./demo/run-demo");
     return runDemo();
@@ -87,10 +88,17 @@ async function main(argv: string[]): Promise<number> {
     { v8: heapFlag ?? "the operator's (NODE_OPTIONS or the command line)" },
     "heap growth between full collections",
   );
-  log.debug(
-    { threads: helperThreads.length, niceSteps: HELPER_NICE_STEPS },
-    "V8's helper threads and libuv's pool run at a lower priority than the event loop",
-  );
+  if (helperThreads.length > 0) {
+    log.debug(
+      { threads: helperThreads.length, niceSteps: HELPER_NICE_STEPS },
+      "V8's helper threads and libuv's pool run at a lower priority than the event loop",
+    );
+  } else {
+    log.debug(
+      { concurrentMarking: lowersHelperThreads() ? "on" : "off (--no-concurrent-marking)" },
+      "V8's helper threads and libuv's pool run at the event loop's priority",
+    );
+  }
   let service: Pick<Service, "stop" | "finalStateWritten" | "unconfirmedPublishes">;
   try {
     // With [rollup]: the roll-up of other aggregator instances' totals instead of devices.

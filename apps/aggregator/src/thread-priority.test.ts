@@ -2,7 +2,12 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { getPriority } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
-import { currentThreadId, HELPER_NICE_STEPS, lowerThreadPriority } from "./thread-priority";
+import {
+  currentThreadId,
+  HELPER_NICE_STEPS,
+  lowersHelperThreads,
+  lowerThreadPriority,
+} from "./thread-priority";
 
 const linux = process.platform === "linux";
 const children: ChildProcess[] = [];
@@ -42,5 +47,18 @@ describe.runIf(linux)("thread priority (Linux)", () => {
   it("reports a thread it cannot lower instead of throwing", () => {
     // Linux's largest thread id is 4,194,304: this one never exists.
     expect(lowerThreadPriority(2 ** 22 + 1)).toBe(false);
+  });
+});
+
+describe("whether V8's helper threads are lowered", () => {
+  it("lowers them unless the process was started with concurrent marking off", () => {
+    expect(lowersHelperThreads([])).toBe(true);
+    expect(lowersHelperThreads(["--enable-source-maps", "--concurrent-marking"])).toBe(true);
+    // Options that only look alike do not turn it off.
+    expect(lowersHelperThreads(["--no-concurrent-marking-ish"])).toBe(true);
+    expect(lowersHelperThreads(["--no-concurrent-marking"])).toBe(false);
+    expect(lowersHelperThreads(["--max-old-space-size=512", "--no_concurrent_marking"])).toBe(
+      false,
+    );
   });
 });

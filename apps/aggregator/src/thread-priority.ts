@@ -42,6 +42,26 @@ export function lowerThreadPriority(threadId: number, steps = HELPER_NICE_STEPS)
 }
 
 /**
+ * V8 options on the command line that turn concurrent marking off (V8 then marks on the thread
+ * that owns the heap, and its helpers work only in the parallel phases of a collection, which
+ * that thread waits for).
+ */
+const MARKING_OFF = /^--no[-_]concurrent[-_]marking$/;
+
+/**
+ * Whether the service lowers V8's helper threads (see {@link lowerOtherThreads}): yes, unless
+ * the process was started with `--no-concurrent-marking`. Lowering them keeps their concurrent
+ * marking from taking the CPUs the event loop wants; with that marking off, their only work is
+ * the parallel phases of a collection, which the event loop joins, and then lowered helpers only
+ * make it wait: V8 hands each parallel job to them through a condition variable whose signal
+ * (glibc's) can block until the helpers woken before it have run, and at 100,000 devices on 2
+ * busy CPUs the event loop slept 10-31 ms at a time in that signal (BENCHMARKS.md, stall notes).
+ */
+export function lowersHelperThreads(execArgv: readonly string[] = process.execArgv): boolean {
+  return !execArgv.some((option) => MARKING_OFF.test(option));
+}
+
+/**
  * Lowers the priority of every thread of this process but the calling one, by `steps`, and
  * returns the ids it lowered (empty where threads cannot be listed: not Linux). Called first
  * thing on the main thread, this catches V8's helper threads, which Node starts with the
