@@ -61,7 +61,8 @@ async function main(argv: string[]): Promise<number> {
   const heapFlag = tuneHeap();
   // Before any other thread starts: V8's helpers yield the CPUs to the event loop (unless they
   // do not mark beside it: then the event loop only ever waits for them).
-  const helperThreads = lowersHelperThreads() ? lowerOtherThreads() : [];
+  const lowersHelpers = lowersHelperThreads();
+  const helperThreads = lowersHelpers ? lowerOtherThreads() : [];
   if (args.values.demo) {
     const { runDemo } = await import("./demo/run-demo");
     return runDemo();
@@ -95,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
     );
   } else {
     log.debug(
-      { concurrentMarking: lowersHelperThreads() ? "on" : "off (--no-concurrent-marking)" },
+      { concurrentMarking: lowersHelpers ? "on" : "off (--no-concurrent-marking)" },
       "V8's helper threads and libuv's pool run at the event loop's priority",
     );
   }
