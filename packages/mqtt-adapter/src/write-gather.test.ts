@@ -120,6 +120,28 @@ describe("WriteGatherer", () => {
     expect(chunks.map((c) => c.length)).toEqual([8, 1]);
   });
 
+  it("answers false once a handed-over slab filled the socket, and the socket emits 'drain'", async () => {
+    const chunks: number[] = [];
+    const stream = new Writable({
+      highWaterMark: 1024,
+      write(chunk: Buffer, _encoding, callback) {
+        chunks.push(chunk.length);
+        setImmediate(callback); // the socket's buffer empties later
+      },
+    });
+    const gatherer = gathererOf(stream);
+    gatherer.active = true;
+    const answers: boolean[] = [];
+    for (let i = 0; i < 70; i++) answers.push(stream.write(Buffer.alloc(1000, i)));
+    // 65 pieces fill the first slab; the 66th hands it over (65,000 bytes: 'drain' is due) and
+    // is gathered in a new one; the rest pass through (after it) while the socket is full.
+    expect(answers.slice(0, 65).every(Boolean)).toBe(true);
+    expect(answers.slice(65)).toEqual([false, false, false, false, false]);
+    expect(gatherer.pendingBytes).toBe(0);
+    await new Promise((resolve) => stream.once("drain", resolve));
+    expect(chunks).toEqual([65_000, 1000, 1000, 1000, 1000, 1000]);
+  });
+
   it("sends what it holds before the socket ends", async () => {
     const { stream, bytes } = recordingStream();
     const gatherer = gathererOf(stream);

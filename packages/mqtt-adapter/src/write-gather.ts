@@ -68,8 +68,12 @@ export class WriteGatherer {
     this.#write = write;
     // Own properties shadow the stream's methods for this socket only.
     const wrapped = stream as { write: GatherableStream["write"]; end: GatherableStream["end"] };
+    // A gathered piece answers as the socket would now: false once it waits for 'drain' (a
+    // slab handed over in between may have filled it), which it then emits.
     wrapped.write = (chunk, encoding, callback) =>
-      this.#take(chunk, encoding, callback) ? true : this.#pass(chunk, encoding, callback);
+      this.#take(chunk, encoding, callback)
+        ? stream.writableNeedDrain !== true
+        : this.#pass(chunk, encoding, callback);
     wrapped.end = (...args) => {
       this.flush();
       return end.apply(stream, args);
