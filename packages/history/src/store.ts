@@ -234,13 +234,7 @@ export class HistoryStore {
               const row = rowAt(i);
               if (row.additive !== additive) continue;
               const nodeId = this.nodeIds.get(row.path)!;
-              params.push([
-                nodeId,
-                toSqlTime(row.periodStartMs),
-                row.energyMwh,
-                row.returnedEnergyMwh,
-                ...observed(row),
-              ]);
+              params.push(periodParams(nodeId, row));
               this.addToHour(hours, nodeId, row);
             }
             if (params.length > 0) await tx.runMany(statement, params);
@@ -463,9 +457,12 @@ export class HistoryStore {
     const key = `${nodeId}:${local.hourStartMs}`;
     let h = hours.get(key);
     if (h === undefined) {
+      // Fields named one by one: an object spread here made a copy that costs more to collect.
       h = {
         nodeId,
-        ...local,
+        hourStartMs: local.hourStartMs,
+        dayStartMs: local.dayStartMs,
+        monthStartMs: local.monthStartMs,
         energyMwh: 0,
         returnedEnergyMwh: 0,
         peakPowerW: undefined,
@@ -542,8 +539,13 @@ interface HourAccumulator {
   observedAtMs: number | undefined;
 }
 
-function observed(row: PeriodRow): unknown[] {
+/** The parameters of a period row's statement, in the order of its placeholders. */
+function periodParams(nodeId: number, row: PeriodRow): unknown[] {
   return [
+    nodeId,
+    toSqlTime(row.periodStartMs),
+    row.energyMwh,
+    row.returnedEnergyMwh,
     row.peakPowerW ?? null,
     row.devices?.online ?? null,
     row.devices?.stale ?? null,
