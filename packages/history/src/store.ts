@@ -212,7 +212,11 @@ export class HistoryStore {
       const source = isRowSource(batch) ? batch : undefined;
       const count = source?.size ?? batch.rows.length;
       const rowAt = (i: number) => source?.row(i) ?? batch.rows[i]!;
-      await this.ensureNodes(count, rowAt);
+      const pathOf = source?.path;
+      await this.ensureNodes(
+        count,
+        pathOf === undefined ? (i) => rowAt(i).path : (i) => pathOf.call(source, i),
+      );
       const sql = this.sql;
       const d = this.driver;
       return await d.transaction(async (tx) => {
@@ -378,18 +382,18 @@ export class HistoryStore {
   }
 
   /** Creates the nodes of the `count` rows `rowAt` gives that the history does not have yet. */
-  private async ensureNodes(count: number, rowAt: (i: number) => PeriodRow): Promise<void> {
+  private async ensureNodes(count: number, pathAt: (i: number) => string): Promise<void> {
     const missing = new Set<string>();
     for (let i = 0; i < count; i++) {
       // A turn of the event loop every piece: a large batch is looked through in slices.
       if (i > 0 && i % ROWS_PER_CALL === 0) await new Promise((resolve) => setImmediate(resolve));
-      const row = rowAt(i);
-      if (this.nodeIds.has(row.path)) continue;
+      const path = pathAt(i);
+      if (this.nodeIds.has(path)) continue;
       // Ancestors first, so each node finds its parent's id.
-      const segments = row.path === "" ? [] : row.path.split("/");
+      const segments = path === "" ? [] : path.split("/");
       for (let depth = 0; depth <= segments.length; depth++) {
-        const path = segments.slice(0, depth).join("/");
-        if (!this.nodeIds.has(path)) missing.add(path);
+        const ancestor = segments.slice(0, depth).join("/");
+        if (!this.nodeIds.has(ancestor)) missing.add(ancestor);
       }
     }
     if (missing.size === 0) return;

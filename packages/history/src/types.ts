@@ -68,6 +68,11 @@ export interface RowSource {
   readonly size: number;
   /** Row `i`, made now. */
   row(i: number): PeriodRow;
+  /**
+   * Row `i`'s path, without making the row (optional): the write looks up every row's node
+   * before its transaction, and with this it makes each row once instead of twice.
+   */
+  path?(i: number): string;
 }
 
 /** True when `batch` can make its rows one at a time (see {@link RowSource}). */

@@ -208,6 +208,36 @@ describe.each(ENGINES)("history store on $engine", ({ scratch }) => {
     expect(periods).toHaveLength(5_200);
   });
 
+  it("finds a RowSource's nodes by path(i) when it has one, making each row once less", async () => {
+    const t = Date.UTC(2026, 10, 3, 9, 0);
+    const rows = largeBatchRows(t, (d) => ({ peakPowerW: d }));
+    const madeBy = async (withPath: boolean): Promise<number> => {
+      const s = await open();
+      let made = 0;
+      const source = {
+        seq: 1,
+        rows,
+        size: rows.length,
+        row(i: number): PeriodRow {
+          made++;
+          return { ...rows[i]! };
+        },
+        ...(withPath ? { path: (i: number) => rows[i]!.path } : {}),
+      };
+      expect(await s.write(source)).toBe(true);
+      const hours = await s.report({ fromMs: t, toMs: t + H, by: "hour", level: "device" });
+      expect(hours.reduce((n, h) => n + h.energyMwh, 0)).toBe((2_600 * 2_601) / 2 + 2_600 * 2);
+      await s.close();
+      // A fresh database for the next run.
+      await db?.drop();
+      db = undefined;
+      return made;
+    };
+    const withoutPath = await madeBy(false);
+    const withPath = await madeBy(true);
+    expect(withoutPath - withPath).toBe(rows.length);
+  });
+
   it("sums local days and months across DST: a 23-hour and a 25-hour day", async () => {
     const s = await open();
     // Europe/Lisbon: 2026-03-29 has 23 hours, 2026-10-25 has 25. One row of 1 Wh per quarter-hour.

@@ -212,6 +212,9 @@ describe("packed batch", () => {
     const alone = new PackedBatch(batch.seq, batch.pathIndex, batch.values, table.paths);
     const oneByOne = Array.from({ length: alone.size }, (_, i) => alone.row(i));
     expect(oneByOne).toEqual(batch.rows);
+    expect(Array.from({ length: alone.size }, (_, i) => alone.path(i))).toEqual(
+      batch.rows.map((r) => r.path),
+    );
     expect(isRowSource(alone)).toBe(true);
     expect(batch.rows.filter((r) => r.additive).map((r) => [r.path, r.energyMwh])).toEqual([
       ["O/R/P0", 4],

@@ -218,6 +218,11 @@ export class PackedBatch implements HistoryBatch, RowSource {
     return this.#rows;
   }
 
+  /** Row `i`'s path (no row made). */
+  path(i: number): string {
+    return this.#paths[this.pathIndex[i]!]!;
+  }
+
   /** Row `i`, made now (not kept). */
   row(i: number): PeriodRow {
     const v = this.values;
