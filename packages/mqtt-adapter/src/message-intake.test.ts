@@ -16,10 +16,19 @@ function packet(topic: string, qos: 0 | 1 = 1): IPublishPacket {
   };
 }
 
+/**
+ * An intake without a turn budget, for the tests that are not about it: with the default 8 ms a
+ * machine busy enough to hold this process that long between a message's start and its ack would
+ * move the ack to a later turn (as it should), and a synchronous `expect(acked)` would fail.
+ */
+function unbudgeted(onHandlerError: (error: MqttAdapterError) => void): MessageIntake {
+  return new MessageIntake(onHandlerError, undefined, Number.POSITIVE_INFINITY);
+}
+
 describe("MessageIntake", () => {
   it("passes the payload buffer through and acks after a sync handler", () => {
     const errors: MqttAdapterError[] = [];
-    const intake = new MessageIntake((e) => errors.push(e));
+    const intake = unbudgeted((e) => errors.push(e));
     const p = packet("a/b");
     let seen: unknown[] = [];
     intake.setHandler((topic, payload, info) => {
@@ -41,7 +50,7 @@ describe("MessageIntake", () => {
   });
 
   it("acks only after the handler's promise settles", async () => {
-    const intake = new MessageIntake(() => {});
+    const intake = unbudgeted(() => {});
     let release: () => void = () => {};
     intake.setHandler(() => new Promise<void>((resolve) => (release = resolve)));
     let acked = 0;
@@ -56,7 +65,7 @@ describe("MessageIntake", () => {
 
   it("reports throwing and rejecting handlers as HANDLER_FAILED and still acks", async () => {
     const errors: MqttAdapterError[] = [];
-    const intake = new MessageIntake((e) => errors.push(e));
+    const intake = unbudgeted((e) => errors.push(e));
     let acked = 0;
     intake.setHandler(() => {
       throw new Error("sync boom");
@@ -80,7 +89,7 @@ describe("MessageIntake", () => {
   });
 
   it("parks a message that arrives before a handler, unacked, until one is set", () => {
-    const intake = new MessageIntake(() => {});
+    const intake = unbudgeted(() => {});
     let acked = 0;
     intake.handleMessage(packet("early"), () => acked++);
     expect(acked).toBe(0);
@@ -94,7 +103,7 @@ describe("MessageIntake", () => {
   });
 
   it("acks once even if a thenable settles twice", () => {
-    const intake = new MessageIntake(() => {});
+    const intake = unbudgeted(() => {});
     intake.setHandler(
       () =>
         ({
