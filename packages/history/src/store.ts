@@ -381,7 +381,7 @@ export class HistoryStore {
     await this.driver.close();
   }
 
-  /** Creates the nodes of the `count` rows `rowAt` gives that the history does not have yet. */
+  /** Creates the nodes of the `count` rows' paths (`pathAt`) that the history does not have yet. */
   private async ensureNodes(count: number, pathAt: (i: number) => string): Promise<void> {
     const missing = new Set<string>();
     for (let i = 0; i < count; i++) {

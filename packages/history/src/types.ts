@@ -70,7 +70,8 @@ export interface RowSource {
   row(i: number): PeriodRow;
   /**
    * Row `i`'s path, without making the row (optional): the write looks up every row's node
-   * before its transaction, and with this it makes each row once instead of twice.
+   * before its transaction, and with this it makes each row once less (it still makes a row for
+   * each kind of statement it sends: absolute rows, then additive ones).
    */
   path?(i: number): string;
 }
