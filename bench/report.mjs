@@ -301,8 +301,7 @@ function taskLines(a) {
     history_slice: "history slice",
     history_cut: "history cut ahead (a slice)",
     history_spill: "history spill (a step)",
-    // Before the SQLite history had a thread of its own, its writes were timed here.
-    history_write: "SQLite history write",
+    history_write: "history write (a piece of a batch)",
   };
   const line = (label, tasks, metric = "coreflux_event_loop_task_max_seconds") =>
     `- longest of the aggregator's own tasks (\`${metric}\`), ${label}: ${Object.entries(names)
@@ -391,7 +390,7 @@ function stallSection(r) {
           "",
           `### The same load with a SQLite history (${fmt(h.historyPeriodMinutes)}-minute periods)`,
           "",
-          `The same command with \`--history ${fmt(h.historyPeriodMinutes)}\` (${fmt(h.messagesPublished)} messages published), run right after the one above: the aggregator also writes a SQLite history whose periods are ${fmt(h.historyPeriodMinutes)} minute${h.historyPeriodMinutes === 1 ? "" : "s"} wide, so at each minute every one of the 100,000 devices' nodes starts a new period row. The database is written on a thread of its own; what runs on the event loop is the history's share of the work: observing a new period's nodes (\`history_slice\`), cutting a batch of rows ahead of a state write (\`history_cut\`) and moving a backlog to disk (\`history_spill\`), each in budgeted slices.`,
+          `The same command with \`--history ${fmt(h.historyPeriodMinutes)}\` (${fmt(h.messagesPublished)} messages published), run right after the one above: the aggregator also writes a SQLite history whose periods are ${fmt(h.historyPeriodMinutes)} minute${h.historyPeriodMinutes === 1 ? "" : "s"} wide, so at each minute every one of the 100,000 devices' nodes starts a new period row. The database is written on a thread of its own; what runs on the event loop is the history's share of the work: observing a new period's nodes (\`history_slice\`), cutting a batch of rows ahead of a state write (\`history_cut\`), moving a backlog to disk (\`history_spill\`), each in budgeted slices, and making a batch's rows and handing them to the thread, 1,000 at a time (\`history_write\`).`,
           "",
           ...pacedRunLines(h, " with a history"),
         ]

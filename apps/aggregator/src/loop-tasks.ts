@@ -9,6 +9,7 @@ const LOOP_TASKS = [
   "history_slice",
   "history_cut",
   "history_spill",
+  "history_write",
 ] as const;
 
 /** The service's own turns of the event loop whose duration is measured. */
@@ -22,9 +23,10 @@ export type TimeTask = <T>(task: LoopTask, work: () => T) => T;
  * turn (collecting changes, the first publisher slice, the outputs), each later publisher
  * slice, a state write's capture, a settle turn, a slice of the history's observations (in the
  * turns after a cycle's), a history batch cut in the turn before a capture, a step of a history
- * spill (a SQLite history's batches are written on the history's own thread, so they are not
- * among them). Readings wait while one runs, so these say which part of the service delays
- * intake, apart from garbage collection and a busy machine (`coreflux_nodejs_eventloop_lag_*`
+ * spill, a piece of a history batch's write (rows made and handed to the database: a SQLite
+ * history runs the statements on a thread of its own, MariaDB's client parses its replies on
+ * this one, untimed). Readings wait while one runs, so these say which part of the service
+ * delays intake, apart from garbage collection and a busy machine (`coreflux_nodejs_eventloop_lag_*`
  * sees all of those together). Exposed as
  * `coreflux_event_loop_task_seconds{task}` (a histogram) and
  * `coreflux_event_loop_task_max_seconds{task}` (the longest since the previous scrape). On Linux
@@ -47,7 +49,7 @@ export class LoopTasks {
   ) {
     this.histogram = new Histogram({
       name: "coreflux_event_loop_task_seconds",
-      help: "Time one of the service's own tasks held the event loop (publish cycle, publisher slice, state capture, settle, history slice, history cut, history spill)",
+      help: "Time one of the service's own tasks held the event loop (publish cycle, publisher slice, state capture, settle, history slice, history cut, history spill, history write piece)",
       labelNames: ["task"],
       buckets: [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1],
       registers: [registry],

@@ -109,6 +109,11 @@ describe("the web view's API (built CLI, real Mosquitto)", () => {
     const metrics = await (await fetch(`${openUrl}/metrics`)).text();
     const written = /^coreflux_history_rows_written_total (\d+)$/m.exec(metrics);
     expect(Number(written?.[1])).toBeGreaterThan(0);
+    // Their making on the event loop was timed, a piece at a time, as the service's own task.
+    const pieces = /^coreflux_event_loop_task_seconds_count\{task="history_write"\} (\d+)$/m.exec(
+      metrics,
+    );
+    expect(Number(pieces?.[1])).toBeGreaterThan(0);
     for (const bad of [
       `from=${from}&to=${to}&by=week`,
       `from=yesterday&to=${to}`,

@@ -7,6 +7,7 @@ export {
   type OpenHistoryOptions,
   openHistory,
   PERIOD_MINUTES,
+  type WritePace,
 } from "./store";
 export {
   checkZoneAlignment,

@@ -49,7 +49,30 @@ export interface OpenHistoryOptions {
    * none (the single aggregator of the company).
    */
   writer?: string | undefined;
+  /** How a write shares the event loop with the rest of the process (default: see {@link WritePace}). */
+  pace?: WritePace | undefined;
 }
+
+/**
+ * How {@link HistoryStore.write} shares its thread's event loop. A write does its synchronous
+ * work in pieces (a piece of rows made and sent, a piece of paths looked through, ...), each
+ * about a millisecond or a few: it waits for `turn()` before each piece and runs the piece
+ * through `run`. A service with slices of its own passes its scheduler's turn, so that no turn
+ * of the event loop runs a piece of the write and a slice of its own back to back, and times
+ * the pieces with `run`.
+ */
+export interface WritePace {
+  /** Resolves when the next piece may run, in a later turn (default: the next `setImmediate`). */
+  turn?: (() => Promise<void>) | undefined;
+  /** Runs one piece and returns what it returns (default: calls it). */
+  run?: (<T>(work: () => T) => T) | undefined;
+}
+
+/** The next `setImmediate` turn. */
+const immediateTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Calls `work`. */
+const runNow = <T>(work: () => T): T => work();
 
 type Meta = Partial<Record<string, string>> &
   Partial<Record<"schema_version" | "company" | "period_minutes" | "time_zone", string>>;
@@ -122,6 +145,10 @@ export class HistoryStore {
   private closed = false;
   /** The meta row holding this writer's last batch seq. */
   private readonly seqKey: string;
+  /** Waits for the turn of a write's next piece (see {@link WritePace}). */
+  private readonly turn: () => Promise<void>;
+  /** Runs one piece of a write (see {@link WritePace}). */
+  private readonly runPiece: <T>(work: () => T) => T;
 
   /** @internal Use {@link openHistory}. */
   constructor(
@@ -138,6 +165,8 @@ export class HistoryStore {
     this.sql = upsertSql(driver.dialect);
     this.seqKey =
       options.writer === undefined ? "last_batch_seq" : `last_batch_seq:${options.writer}`;
+    this.turn = options.pace?.turn ?? immediateTurn;
+    this.runPiece = options.pace?.run ?? runNow;
   }
 
   /** @internal Creates or migrates the schema and checks the settings. */
@@ -226,44 +255,66 @@ export class HistoryStore {
           [this.seqKey],
         );
         if (Number(found[0]?.value ?? 0) >= batch.seq) return false;
-        // Absolute rows first, then additive ones, then the hours they change, each sent in
-        // pieces: a large batch never holds the calling thread for long in one go, and rows
-        // made one at a time (a RowSource) are garbage once their piece is sent.
+        // Absolute rows first, then additive ones, then the hours they change, each made and
+        // sent a piece at a time (see WritePace): a large batch never holds the thread for long
+        // in one go, and rows made one at a time (a RowSource) are garbage once their piece is
+        // sent. The first pass notes which rows are additive (few), so each row is made once
+        // there and only the additive ones again.
         const hours = new Map<string, HourAccumulator>();
-        for (const additive of [false, true]) {
-          const statement = additive ? sql.periodAdditive : sql.periodAbsolute;
-          for (let from = 0; from < count; from += ROWS_PER_CALL) {
+        const additiveAt: number[] = [];
+        for (let from = 0; from < count; from += ROWS_PER_CALL) {
+          await this.turn();
+          await this.runPiece(() => {
             const params: unknown[][] = [];
             for (let i = from; i < Math.min(count, from + ROWS_PER_CALL); i++) {
               const row = rowAt(i);
-              if (row.additive !== additive) continue;
+              if (row.additive) {
+                additiveAt.push(i);
+                continue;
+              }
               const nodeId = this.nodeIds.get(row.path)!;
               params.push(periodParams(nodeId, row));
               this.addToHour(hours, nodeId, row);
             }
-            if (params.length > 0) await tx.runMany(statement, params);
-            else await new Promise((resolve) => setImmediate(resolve));
-          }
+            return tx.runMany(sql.periodAbsolute, params);
+          });
         }
-        const changedHours = [...hours.values()];
+        for (let from = 0; from < additiveAt.length; from += ROWS_PER_CALL) {
+          await this.turn();
+          await this.runPiece(() => {
+            const params: unknown[][] = [];
+            for (const i of additiveAt.slice(from, from + ROWS_PER_CALL)) {
+              const row = rowAt(i);
+              const nodeId = this.nodeIds.get(row.path)!;
+              params.push(periodParams(nodeId, row));
+              this.addToHour(hours, nodeId, row);
+            }
+            return tx.runMany(sql.periodAdditive, params);
+          });
+        }
+        await this.turn();
+        const changedHours = this.runPiece(() => [...hours.values()]);
         for (let from = 0; from < changedHours.length; from += ROWS_PER_CALL) {
-          await tx.runMany(
-            sql.hour,
-            changedHours
-              .slice(from, from + ROWS_PER_CALL)
-              .map((h) => [
-                h.nodeId,
-                toSqlTime(h.hourStartMs),
-                toSqlTime(h.dayStartMs),
-                toSqlTime(h.monthStartMs),
-                h.energyMwh,
-                h.returnedEnergyMwh,
-                h.peakPowerW ?? null,
-                h.devices?.online ?? null,
-                h.devices?.stale ?? null,
-                h.devices?.offline ?? null,
-                h.observedAtMs === undefined ? null : toSqlTime(h.observedAtMs),
-              ]),
+          await this.turn();
+          await this.runPiece(() =>
+            tx.runMany(
+              sql.hour,
+              changedHours
+                .slice(from, from + ROWS_PER_CALL)
+                .map((h) => [
+                  h.nodeId,
+                  toSqlTime(h.hourStartMs),
+                  toSqlTime(h.dayStartMs),
+                  toSqlTime(h.monthStartMs),
+                  h.energyMwh,
+                  h.returnedEnergyMwh,
+                  h.peakPowerW ?? null,
+                  h.devices?.online ?? null,
+                  h.devices?.stale ?? null,
+                  h.devices?.offline ?? null,
+                  h.observedAtMs === undefined ? null : toSqlTime(h.observedAtMs),
+                ]),
+            ),
           );
         }
         await this.upsertMeta(tx, this.seqKey, String(batch.seq));
@@ -381,79 +432,100 @@ export class HistoryStore {
     await this.driver.close();
   }
 
-  /** Creates the nodes of the `count` rows' paths (`pathAt`) that the history does not have yet. */
+  /**
+   * Creates the nodes of the `count` rows' paths (`pathAt`) that the history does not have yet,
+   * in pieces like a write's rows (see {@link WritePace}).
+   */
   private async ensureNodes(count: number, pathAt: (i: number) => string): Promise<void> {
+    // Missing paths by depth, ancestors included: each level is created after the one above it,
+    // so each node finds its parent's id.
     const missing = new Set<string>();
-    for (let i = 0; i < count; i++) {
-      // A turn of the event loop every piece: a large batch is looked through in slices.
-      if (i > 0 && i % ROWS_PER_CALL === 0) await new Promise((resolve) => setImmediate(resolve));
-      const path = pathAt(i);
-      if (this.nodeIds.has(path)) continue;
-      // Ancestors first, so each node finds its parent's id.
-      const segments = path === "" ? [] : path.split("/");
-      for (let depth = 0; depth <= segments.length; depth++) {
-        const ancestor = segments.slice(0, depth).join("/");
-        if (!this.nodeIds.has(ancestor)) missing.add(ancestor);
-      }
+    const byDepth: string[][] = [];
+    for (let from = 0; from < count; from += ROWS_PER_CALL) {
+      await this.turn();
+      this.runPiece(() => {
+        for (let i = from; i < Math.min(count, from + ROWS_PER_CALL); i++) {
+          const path = pathAt(i);
+          if (this.nodeIds.has(path)) continue;
+          const segments = path === "" ? [] : path.split("/");
+          for (let depth = 0; depth <= segments.length; depth++) {
+            const ancestor = segments.slice(0, depth).join("/");
+            if (this.nodeIds.has(ancestor) || missing.has(ancestor)) continue;
+            missing.add(ancestor);
+            const level = byDepth[depth];
+            if (level === undefined) byDepth[depth] = [ancestor];
+            else level.push(ancestor);
+          }
+        }
+      });
     }
     if (missing.size === 0) return;
-    const byDepth = new Map<number, string[]>();
-    for (const path of missing) {
-      const depth = depthOf(path);
-      const same = byDepth.get(depth);
-      if (same === undefined) byDepth.set(depth, [path]);
-      else same.push(path);
-    }
     const insert =
       this.driver.dialect === "sqlite"
         ? "INSERT OR IGNORE INTO nodes (path, level, name, parent_id) VALUES (?, ?, ?, ?)"
         : "INSERT IGNORE INTO nodes (path, level, name, parent_id) VALUES (?, ?, ?, ?)";
-    // One transaction for every new node, a level at a time from the company down (each node
-    // finds its parent's id, made a level before); the ids are remembered once it committed.
+    // One transaction for every new node, a level at a time from the company down; the ids are
+    // remembered once it committed.
     const created = new Map<string, number>();
     const idOf = (path: string) => created.get(path) ?? this.nodeIds.get(path);
     await this.driver.transaction(async (tx) => {
-      for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
-        const paths = byDepth.get(depth)!;
+      for (const paths of byDepth) {
+        if (paths === undefined) continue;
         for (let from = 0; from < paths.length; from += ROWS_PER_CALL) {
-          await tx.runMany(
-            insert,
-            paths.slice(from, from + ROWS_PER_CALL).map((path) => {
-              const cut = path.lastIndexOf("/");
-              const parentPath = path === "" ? undefined : cut < 0 ? "" : path.slice(0, cut);
-              const name = path === "" ? this.options.company : path.slice(cut + 1);
-              return [
-                path,
-                levelOfPath(path),
-                name,
-                parentPath === undefined ? null : idOf(parentPath)!,
-              ];
-            }),
+          await this.turn();
+          await this.runPiece(() =>
+            tx.runMany(
+              insert,
+              paths.slice(from, from + ROWS_PER_CALL).map((path) => {
+                const cut = path.lastIndexOf("/");
+                const parentPath = path === "" ? undefined : cut < 0 ? "" : path.slice(0, cut);
+                const name = path === "" ? this.options.company : path.slice(cut + 1);
+                return [
+                  path,
+                  levelOfPath(path),
+                  name,
+                  parentPath === undefined ? null : idOf(parentPath)!,
+                ];
+              }),
+            ),
           );
         }
         for (let from = 0; from < paths.length; from += PATHS_PER_LOOKUP) {
           const some = paths.slice(from, from + PATHS_PER_LOOKUP);
-          const found = await tx.all<{ id: number; path: string }>(
-            `SELECT id, path FROM nodes WHERE path IN (${some.map(() => "?").join(", ")})`,
-            some,
+          await this.turn();
+          const found = await this.runPiece(() =>
+            tx.all<{ id: number; path: string }>(
+              `SELECT id, path FROM nodes WHERE path IN (${some.map(() => "?").join(", ")})`,
+              some,
+            ),
           );
-          const ids = new Map(found.map((node) => [node.path, Number(node.id)]));
-          for (const path of some) {
-            let id = ids.get(path);
-            // MariaDB compares paths by its collation (case-insensitive by default): a path
-            // that only matched another spelling is looked up the way it was inserted.
-            if (id === undefined) {
-              const one = await tx.all<{ id: number }>("SELECT id FROM nodes WHERE path = ?", [
-                path,
-              ]);
-              id = Number(one[0]!.id);
+          await this.turn();
+          const unmatched = this.runPiece(() => {
+            const ids = new Map(found.map((node) => [node.path, Number(node.id)]));
+            const left: string[] = [];
+            for (const path of some) {
+              const id = ids.get(path);
+              if (id === undefined) left.push(path);
+              else created.set(path, id);
             }
-            created.set(path, id);
+            return left;
+          });
+          // MariaDB compares paths by its collation (case-insensitive by default): a path that
+          // only matched another spelling is looked up the way it was inserted.
+          for (const path of unmatched) {
+            const one = await tx.all<{ id: number }>("SELECT id FROM nodes WHERE path = ?", [path]);
+            created.set(path, Number(one[0]!.id));
           }
         }
       }
     });
-    for (const [path, id] of created) this.nodeIds.set(path, id);
+    const all = [...created];
+    for (let from = 0; from < all.length; from += ROWS_PER_CALL) {
+      await this.turn();
+      this.runPiece(() => {
+        for (const [path, id] of all.slice(from, from + ROWS_PER_CALL)) this.nodeIds.set(path, id);
+      });
+    }
   }
 
   private addToHour(hours: Map<string, HourAccumulator>, nodeId: number, row: PeriodRow): void {
@@ -556,10 +628,6 @@ function periodParams(nodeId: number, row: PeriodRow): unknown[] {
     row.devices?.offline ?? null,
     row.observedAtMs === undefined ? null : toSqlTime(row.observedAtMs),
   ];
-}
-
-function depthOf(path: string): number {
-  return path === "" ? 0 : path.split("/").length;
 }
 
 /**

@@ -238,6 +238,84 @@ describe.each(ENGINES)("history store on $engine", ({ scratch }) => {
     expect(withoutPath - withPath).toBe(rows.length);
   });
 
+  it("makes each row once in the write, and only the additive ones a second time", async () => {
+    const s = await open();
+    const t = Date.UTC(2026, 10, 3, 9, 0);
+    const rows = largeBatchRows(t);
+    const additive = rows.filter((r) => r.additive).length;
+    let made = 0;
+    const source = {
+      seq: 1,
+      rows,
+      size: rows.length,
+      row(i: number): PeriodRow {
+        made++;
+        return { ...rows[i]! };
+      },
+      path: (i: number) => rows[i]!.path,
+    };
+    expect(await s.write(source)).toBe(true);
+    expect(made).toBe(rows.length + additive);
+    const hours = await s.report({ fromMs: t, toMs: t + H, by: "hour", level: "device" });
+    expect(hours.reduce((n, h) => n + h.energyMwh, 0)).toBe((2_600 * 2_601) / 2 + 2_600 * 2);
+  });
+
+  it("does a write's work in pieces run through its pace, a turn before each", async () => {
+    const t = Date.UTC(2026, 10, 3, 9, 0);
+    const rows = largeBatchRows(t, (d) => ({ peakPowerW: d }));
+    let turns = 0;
+    let pieces = 0;
+    let inPiece = false;
+    let outside = 0;
+    let piecesSinceTurn = 0;
+    const s = await open({
+      pace: {
+        turn: () => {
+          turns++;
+          piecesSinceTurn = 0;
+          return new Promise((resolve) => setImmediate(resolve));
+        },
+        run: <T>(work: () => T): T => {
+          pieces++;
+          // One piece a turn: a piece never follows another without a turn between them.
+          expect(piecesSinceTurn).toBe(0);
+          piecesSinceTurn++;
+          inPiece = true;
+          try {
+            return work();
+          } finally {
+            inPiece = false;
+          }
+        },
+      },
+    });
+    const check = () => {
+      if (!inPiece) outside++;
+    };
+    const source = {
+      seq: 1,
+      rows,
+      size: rows.length,
+      row(i: number): PeriodRow {
+        check();
+        return { ...rows[i]! };
+      },
+      path(i: number): string {
+        check();
+        return rows[i]!.path;
+      },
+    };
+    expect(await s.write(source)).toBe(true);
+    // Every row and path was made inside a piece; 5,200 rows of which 2,600 additive, 2,629
+    // new nodes, 5,200 hours: dozens of pieces, not one.
+    expect(outside).toBe(0);
+    expect(pieces).toBeGreaterThanOrEqual(6 + 3 + 6 + 6);
+    expect(turns).toBeGreaterThanOrEqual(pieces);
+    const hours = await s.report({ fromMs: t, toMs: t + H, by: "hour", level: "device" });
+    expect(hours.reduce((n, h) => n + h.energyMwh, 0)).toBe((2_600 * 2_601) / 2 + 2_600 * 2);
+    expect(Math.max(...hours.map((h) => h.peakPowerW ?? 0))).toBe(2_599);
+  });
+
   it("sums local days and months across DST: a 23-hour and a 25-hour day", async () => {
     const s = await open();
     // Europe/Lisbon: 2026-03-29 has 23 hours, 2026-10-25 has 25. One row of 1 Wh per quarter-hour.

@@ -8,7 +8,7 @@ import {
   redactHistoryUrl,
 } from "@coreflux/history";
 import type { Logger } from "pino";
-import { nextSlice, type ScheduledSlice } from "../loop-share";
+import { nextSlice, nextSliceTurn, type ScheduledSlice } from "../loop-share";
 import type { TimeTask } from "../loop-tasks";
 import type { CycleOutput, PublishCycle } from "../output/cycle-output";
 import { BatchQueue } from "./batch-queue";
@@ -159,7 +159,10 @@ export class HistoryOutput implements CycleOutput {
   private observeTimer: ScheduledSlice | undefined;
   /** The next step of a spill under way. */
   private spillTimer: ScheduledSlice | undefined;
-  /** Runs each slice of observations as a measured task of the event loop (the service's). */
+  /**
+   * Runs each slice of observations, each spill step and each piece of a batch's write as a
+   * measured task of the event loop (the service's).
+   */
   timeTask: TimeTask = (_task, work) => work();
   private readonly stats = { rowsWritten: 0, writeFailures: 0 };
   /** Buffers of batches written, for the next cut (resident already: no page faults). */
@@ -600,7 +603,14 @@ export class HistoryOutput implements CycleOutput {
   private async connect(atStart: boolean): Promise<void> {
     if (this.store !== undefined || this.closed) return;
     try {
-      this.store = await openHistory(this.options.open);
+      // The write's pieces take turns with the service's own slices and are timed as its tasks.
+      this.store = await openHistory({
+        ...this.options.open,
+        pace: {
+          turn: nextSliceTurn,
+          run: (work) => this.timeTask("history_write", work),
+        },
+      });
       const head = this.queue.head();
       const rowsWait = head !== undefined && head.seq <= this.durableSeq;
       // With rows waiting, the outage ends when they are written ("is back", in writeHead): a
