@@ -93,7 +93,7 @@ describe("state journal", () => {
     expect(journalNames(path).sort()).toEqual(["state.json.journal.1", "state.json.journal.2"]);
   });
 
-  it("rotates at a state write and deletes a generation only once a state includes all of it", () => {
+  it("rotates at a state write and deletes a generation only once a state includes all of it", async () => {
     const path = statePath();
     const journal = new StateJournal(path, 0);
     journal.append(1, "a", bytes("1"));
@@ -104,9 +104,9 @@ describe("state journal", () => {
     journal.flush();
     expect(journalNames(path).sort()).toEqual(["state.json.journal.1", "state.json.journal.2"]);
 
-    journal.removeThrough(1); // a state that includes only record 1: the old file must stay
+    await journal.removeThrough(1); // a state that includes only record 1: the old file must stay
     expect(journalNames(path)).toHaveLength(2);
-    journal.removeThrough(includedSeq);
+    await journal.removeThrough(includedSeq);
     expect(journalNames(path)).toEqual(["state.json.journal.2"]);
     // After a crash now, the state (seq 2) plus the journal give back record 3 alone.
     expect(collect(path, includedSeq).records.map((r) => r.topic)).toEqual(["c"]);
@@ -155,7 +155,7 @@ describe("state journal", () => {
     expect(found.files).toHaveLength(3);
   });
 
-  it("after a failed write (maybe half a record), the next record goes to a new file", () => {
+  it("after a failed write (maybe half a record), the next record goes to a new file", async () => {
     const path = statePath();
     const journal = new StateJournal(path, 0);
     journal.append(1, "a", bytes("1"));
@@ -173,7 +173,7 @@ describe("state journal", () => {
       [3, "b"],
     ]);
     expect(found.damage).toEqual([]);
-    journal.removeThrough(3);
+    await journal.removeThrough(3);
     expect(journalNames(path)).toEqual(["state.json.journal.2"]);
     journal.closeAndRemove();
   });

@@ -8,6 +8,7 @@ import {
   rmSync,
   writeSync,
 } from "node:fs";
+import { rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 /**
@@ -290,11 +291,18 @@ export class StateJournal {
     this.pending = next;
   }
 
-  /** Deletes the retired generations whose records all are at or below `seq` (now in the state file). */
-  removeThrough(seq: number): void {
+  /**
+   * Deletes the retired generations whose records all are at or below `seq` (now in the state
+   * file), off the event loop (unlinking a large file takes milliseconds); resolves once they
+   * are gone, rejects with the first failure (the files stay: a restart skips their records,
+   * which the state includes, and deletes them once a later state write covers them).
+   */
+  async removeThrough(seq: number): Promise<void> {
+    const done: string[] = [];
     while (this.retired.length > 0 && this.retired[0]!.lastSeq <= seq) {
-      rmSync(this.retired.shift()!.path, { force: true });
+      done.push(this.retired.shift()!.path);
     }
+    await Promise.all(done.map((path) => rm(path, { force: true })));
   }
 
   /** Writes the buffered records, closes the current file and keeps every file. */
