@@ -21,7 +21,7 @@ import { DiscoveryOutput } from "./homeassistant/discovery-output";
 import { startHttpServer } from "./http-server";
 import { Intake } from "./intake";
 import { listed, redactUrl } from "./logger";
-import { nextSlice, nextSliceTurn } from "./loop-share";
+import { nextSlice, nextSliceTurn, type ScheduledSlice } from "./loop-share";
 import { Metrics } from "./metrics";
 import type { CycleOutput, PublishCycle } from "./output/cycle-output";
 import { Publisher } from "./publisher";
@@ -467,7 +467,18 @@ export async function startService(
     },
     "aggregator started",
   );
-  const timer = setInterval(cycle, Math.round(config.publish.interval_seconds * 1000));
+  // The timer only queues the cycle: it runs as one of the service's slices (see loop-share), so
+  // that a turn of the event loop never runs a cycle and another slice back to back.
+  let queuedCycle: ScheduledSlice | undefined;
+  const timer = setInterval(
+    () => {
+      queuedCycle ??= nextSlice(() => {
+        queuedCycle = undefined;
+        cycle();
+      });
+    },
+    Math.round(config.publish.interval_seconds * 1000),
+  );
   // The engine carries readings up the tree when something reads it; doing that for a few
   // thousand devices at a time every second keeps the publish cycle's read short.
   // The same timer makes the memory of the engine's next growth (and the history ledger's)
@@ -475,6 +486,7 @@ export async function startService(
   // megabytes are faulted in at once.
   let settling = false;
   const settleSome = (): void => {
+    if (stopping !== undefined) return;
     settling = metrics.loopTasks.time("settle", () => {
       const waiting = engine.settle(SETTLE_DEVICES_PER_TURN) > 0;
       // The history takes the credits of the devices settled so far, a slice a turn (a state
@@ -488,9 +500,12 @@ export async function startService(
     });
     if (settling) nextSlice(settleSome);
   };
-  // One chain of turns at a time: the timer does not start a second beside a running one.
+  // One chain of turns at a time: the timer does not start a second beside a running one. It
+  // queues the chain's first turn as a slice, like the turns after it.
   const settleTimer = setInterval(() => {
-    if (!settling) settleSome();
+    if (settling) return;
+    settling = true;
+    nextSlice(settleSome);
   }, SETTLE_EVERY_MS);
 
   let stopping: Promise<void> | undefined;
@@ -498,6 +513,7 @@ export async function startService(
   const stop = async (): Promise<void> => {
     clearInterval(timer);
     clearInterval(settleTimer);
+    queuedCycle?.cancel();
     intake.running = false;
     cycle();
     // The rest of the last cycle's slices, queued before the client closes.
@@ -629,11 +645,9 @@ function toEngineOptions(config: AggregatorConfig): EngineOptions {
 
 /** Deletes the journal files a state file on disk now includes; a failure only costs disk space. */
 function removeJournalThrough(journal: StateJournal | undefined, seq: number, log: Logger): void {
-  try {
-    journal?.removeThrough(seq);
-  } catch (error) {
+  journal?.removeThrough(seq).catch((error: unknown) => {
     log.warn({ err: error }, "state journal: an old file could not be removed");
-  }
+  });
 }
 
 /**
