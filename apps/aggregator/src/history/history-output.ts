@@ -132,7 +132,13 @@ export class HistoryOutput implements CycleOutput {
   readonly name = "history";
   private readonly ledger: PeriodLedger;
   private readonly queue: BatchQueue;
-  private readonly paths = new Map<NodeId, string[]>();
+  /**
+   * Each device's paths (see {@link pathsOf}) by node id: an array, not a Map, because a Map of
+   * 100,000 nodes rehashes every entry when it grows past a power of two (12 ms at 262,144, in
+   * the turn that adds the entry), where an array's growth copies pointers. Filled up to each id
+   * it is given, so that it never turns into a dictionary (a V8 array written far past its end).
+   */
+  private readonly paths: (string[] | undefined)[] = [];
   /** Every path of a packed snapshot so far, by a stable index. */
   private readonly pathTable = new PathTable();
   /** Each node's path below the company, by node id (hidden levels' too: their children's start with them). */
@@ -690,7 +696,8 @@ export class HistoryOutput implements CycleOutput {
    * hidden levels.
    */
   private pathsOf(id: NodeId): string[] {
-    let paths = this.paths.get(id);
+    while (this.paths.length <= id) this.paths.push(undefined);
+    let paths = this.paths[id];
     if (paths === undefined) {
       paths = [];
       for (
@@ -701,7 +708,7 @@ export class HistoryOutput implements CycleOutput {
         const path = this.pathOf(node);
         if (path !== undefined) paths.push(path);
       }
-      this.paths.set(id, paths);
+      this.paths[id] = paths;
     }
     return paths;
   }
