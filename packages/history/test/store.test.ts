@@ -40,6 +40,22 @@ function largeBatchRows(t: number, extra: (d: number) => Partial<PeriodRow> = ()
   return rows;
 }
 
+/** A RowSource (batch 1) over `rows` that counts the rows it makes; with `path(i)` if `withPath`. */
+function countingSource(rows: PeriodRow[], withPath: boolean) {
+  const source = {
+    seq: 1,
+    rows,
+    size: rows.length,
+    made: 0,
+    row(i: number): PeriodRow {
+      source.made++;
+      return { ...rows[i]! };
+    },
+    ...(withPath ? { path: (i: number) => rows[i]!.path } : {}),
+  };
+  return source;
+}
+
 describe.each(ENGINES)("history store on $engine", ({ scratch }) => {
   let db: Scratch | undefined;
   let store: HistoryStore | undefined;
@@ -213,17 +229,7 @@ describe.each(ENGINES)("history store on $engine", ({ scratch }) => {
     const rows = largeBatchRows(t, (d) => ({ peakPowerW: d }));
     const madeBy = async (withPath: boolean): Promise<number> => {
       const s = await open();
-      let made = 0;
-      const source = {
-        seq: 1,
-        rows,
-        size: rows.length,
-        row(i: number): PeriodRow {
-          made++;
-          return { ...rows[i]! };
-        },
-        ...(withPath ? { path: (i: number) => rows[i]!.path } : {}),
-      };
+      const source = countingSource(rows, withPath);
       expect(await s.write(source)).toBe(true);
       const hours = await s.report({ fromMs: t, toMs: t + H, by: "hour", level: "device" });
       expect(hours.reduce((n, h) => n + h.energyMwh, 0)).toBe((2_600 * 2_601) / 2 + 2_600 * 2);
@@ -231,7 +237,7 @@ describe.each(ENGINES)("history store on $engine", ({ scratch }) => {
       // A fresh database for the next run.
       await db?.drop();
       db = undefined;
-      return made;
+      return source.made;
     };
     const withoutPath = await madeBy(false);
     const withPath = await madeBy(true);
@@ -243,19 +249,9 @@ describe.each(ENGINES)("history store on $engine", ({ scratch }) => {
     const t = Date.UTC(2026, 10, 3, 9, 0);
     const rows = largeBatchRows(t);
     const additive = rows.filter((r) => r.additive).length;
-    let made = 0;
-    const source = {
-      seq: 1,
-      rows,
-      size: rows.length,
-      row(i: number): PeriodRow {
-        made++;
-        return { ...rows[i]! };
-      },
-      path: (i: number) => rows[i]!.path,
-    };
+    const source = countingSource(rows, true);
     expect(await s.write(source)).toBe(true);
-    expect(made).toBe(rows.length + additive);
+    expect(source.made).toBe(rows.length + additive);
     const hours = await s.report({ fromMs: t, toMs: t + H, by: "hour", level: "device" });
     expect(hours.reduce((n, h) => n + h.energyMwh, 0)).toBe((2_600 * 2_601) / 2 + 2_600 * 2);
   });
