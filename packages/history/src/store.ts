@@ -519,11 +519,16 @@ export class HistoryStore {
         }
       }
     });
-    const all = [...created];
-    for (let from = 0; from < all.length; from += ROWS_PER_CALL) {
+    const entries = created.entries();
+    for (let done = false; !done; ) {
       await this.turn();
-      this.runPiece(() => {
-        for (const [path, id] of all.slice(from, from + ROWS_PER_CALL)) this.nodeIds.set(path, id);
+      done = this.runPiece(() => {
+        for (let n = 0; n < ROWS_PER_CALL; n++) {
+          const next = entries.next();
+          if (next.done === true) return true;
+          this.nodeIds.set(next.value[0], next.value[1]);
+        }
+        return false;
       });
     }
   }
