@@ -7,6 +7,7 @@
 //                      [--paced <seconds>] [--speed <x>]
 //                      [--aggregator-node-args "<node options>"] [--aggregator-log <file>]
 //                      [--history <period minutes>] [--baseline true|false] [--sim-nice <n>]
+//                      [--stalls-out <file>]
 // With --paced, the simulator publishes in (simulated) real time for that long instead of
 // flooding: the load a fleet of that size really sends, which leaves the machine CPU to spare,
 // so the event-loop delay shows the aggregator's own pauses rather than a starved scheduler.
@@ -605,6 +606,10 @@ try {
   }
   const keepLog = arg("aggregator-log", undefined);
   if (keepLog !== undefined) writeFileSync(keepLog, aggregatorLog);
+  // Paced runs: every stall recorded, with the simulator's start (for bench/stall-profile.mjs).
+  const stallsOut = arg("stalls-out", undefined);
+  if (stallsOut !== undefined && stalls !== undefined)
+    writeFileSync(stallsOut, JSON.stringify({ streamStartEpochMs, stalls }));
   sub?.kill("SIGTERM");
   if (nodered) {
     nodered.child.kill("SIGTERM");

@@ -5,7 +5,9 @@
 // of it this thread's garbage collections took (V8's `gc` performance entries overlapping the
 // stall: what no change to the service's own code can shorten, except by allocating less).
 // Written on exit to `loop-stalls.json` beside the aggregator's --config file. Linux only
-// (elsewhere: no file).
+// (elsewhere: no file). Each stall also carries its bounds on the monotonic clock of V8's CPU
+// profiles (`fromMonoUs`, `toMonoUs`), so that bench/stall-profile.mjs can say what the thread
+// ran during it from a `--cpu-prof` profile of the same run.
 "use strict";
 const { isMainThread } = require("node:worker_threads");
 const { openSync, readSync, writeFileSync } = require("node:fs");
@@ -75,8 +77,12 @@ function start() {
   });
   // GC entries arrive after the turn they happened in: joined with the stalls at the end.
   process.on("exit", () => {
+    // performance.now() counts from the process's start on the monotonic clock (µs here).
+    const monoOffsetUs = Number(process.hrtime.bigint() / 1000n) - performance.now() * 1000;
     const joined = stalls.map(({ fromMs, toMs, ...stall }) => ({
       ...stall,
+      fromMonoUs: Math.round(monoOffsetUs + fromMs * 1000),
+      toMonoUs: Math.round(monoOffsetUs + toMs * 1000),
       gcMs: gcWithin(fromMs, toMs),
     }));
     writeFileSync(out, JSON.stringify(joined));

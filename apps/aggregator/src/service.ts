@@ -359,11 +359,15 @@ export async function startService(
       // and the packed history's if they are outgrown: the capture, the journal's rotation and
       // the state's meta, together. The history is cut ahead once more after the room is made:
       // credits that came during that round trip are taken in slices too, not in the
-      // capture's turn.
+      // capture's turn. Each step starts in a slice's turn of its own (see loop-share): not in
+      // the turn of the thread's reply, nor right after a cut that found nothing to do, where
+      // it would run back to back with another slice.
       saving = nextTurn()
         .then(cutHistoryAhead)
-        .then(() => stateWriter.makeRoom(engine, history?.packNeeds()) ?? nextTurn())
+        .then(() => stateWriter.makeRoom(engine, history?.packNeeds()))
+        .then(nextTurn)
         .then(cutHistoryAhead)
+        .then(nextTurn)
         .then(saveState)
         .finally(() => {
           saving = undefined;
