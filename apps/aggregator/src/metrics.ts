@@ -35,6 +35,11 @@ export class Counts {
   stateWriteFailures = 0;
   /** Failed state journal appends (and journal file rotations). */
   journalWriteFailures = 0;
+  /**
+   * Batches of messages written to the state journal before their acknowledgements left (one
+   * write each; `[mqtt] write_hold_ms` makes them larger).
+   */
+  journalBatches = 0;
 
   /** Adds one to a keyed count. */
   static bump(map: Map<string, number>, key: string, by = 1): void {
@@ -191,6 +196,11 @@ export class Metrics {
       "coreflux_state_journal_write_failures_total",
       "State journal writes that failed (a crash before the next state write could lose readings)",
       () => counts.journalWriteFailures,
+    );
+    plain(
+      "coreflux_state_journal_batches_total",
+      "Batches of messages written to the state journal in one write, before their acknowledgements left",
+      () => counts.journalBatches,
     );
     new Gauge({
       name: "coreflux_devices",

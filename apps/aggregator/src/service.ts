@@ -219,8 +219,9 @@ export async function startService(
     }
   };
   /**
-   * The adapter's `beforeAcks`: writes the records of the messages handled in this turn of the
-   * event loop with one write, before their acknowledgements leave. Never throws: a failed write
+   * The adapter's `beforeAcks`: writes the records of the messages handled since it last ran (a
+   * turn of the event loop, or a write hold of `[mqtt] write_hold_ms`) with one write, before
+   * their acknowledgements leave. Never throws: a failed write
    * is counted and logged, and aggregation goes on, as with one write per message before.
    */
   const flushJournal = (): void => {
@@ -231,6 +232,7 @@ export async function startService(
       journalFailed(error);
       return;
     }
+    metrics.counts.journalBatches++;
     if (journalFailing) {
       journalFailing = false;
       log.info({ path: journal.currentPath }, "state journal writes work again");
@@ -897,6 +899,7 @@ function toClientOptions(
       maxBytes: 64 * 1024 * 1024,
       maxInFlight: 100,
     },
+    writeHoldMs: m.write_hold_ms,
     logger: log.child({ module: "mqtt" }),
   };
 }

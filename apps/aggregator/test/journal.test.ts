@@ -23,13 +23,13 @@ function writeJournalConfig(
   dir: string,
   company: string,
   statePath: string,
-  o: { intervalS?: number; journal?: boolean; http?: boolean } = {},
+  o: { intervalS?: number; journal?: boolean; http?: boolean; writeHoldMs?: number } = {},
 ): string {
   return writeConfig(
     dir,
     [
       `[company]\ntopic = "${company}/#"`,
-      `[mqtt]\nurl = "${BROKER_URL}"\nclient_id = "agg-${company}"`,
+      `[mqtt]\nurl = "${BROKER_URL}"\nclient_id = "agg-${company}"${o.writeHoldMs === undefined ? "" : `\nwrite_hold_ms = ${o.writeHoldMs}`}`,
       ...(o.intervalS === undefined ? [] : [`[publish]\ninterval_seconds = ${o.intervalS}`]),
       `[state]\npath = "${statePath}"${o.journal === undefined ? "" : `\njournal = ${o.journal}`}`,
       ...(o.http ? ["[http]\nport = 0"] : []),
@@ -173,6 +173,51 @@ describe("state journal (real Mosquitto, built CLI, kill -9)", { timeout: 60_000
     );
     expect(out.TotalEnergyConsumed).toBe(20);
   });
+
+  it.each([
+    { writeHoldMs: 0, label: "0 (each turn)", least: 8, most: 10 },
+    { writeHoldMs: 1000, label: "1000", least: 1, most: 2 },
+  ])(
+    "write_hold_ms = $label: 10 readings 15 ms apart take $least to $most journal writes",
+    async ({ writeHoldMs, least, most }) => {
+      const company = uniqueCompany(`JournalHold${writeHoldMs}`);
+      const dir = scratchDir();
+      const configPath = writeJournalConfig(dir, company, join(dir, "state.json"), {
+        intervalS: 3600,
+        http: true,
+        writeHoldMs,
+      });
+      const observer = await Observer.connect(company);
+      observers.push(observer);
+      const aggregator = new AggregatorProcess(["--config", configPath]);
+      processes.push(aggregator);
+      await aggregator.ready();
+      const line = await aggregator.waitForLog(
+        (l) => l.msg === "HTTP listener: /healthz and /metrics",
+      );
+      const batches = async (): Promise<number> => {
+        const text = await (await fetch(`${line.url}/metrics`)).text();
+        return Number(/^coreflux_state_journal_batches_total (\d+)$/m.exec(text)?.[1]);
+      };
+      expect(await batches()).toBe(0);
+      const plug = `${company}/Porto/Desk/Plug/status/switch:0`;
+      for (let i = 0; i < 10; i++) {
+        await observer.send(plug, switchStatus(100 + i, 60));
+        await sleep(15);
+      }
+      await waitUntil(
+        async () => (await deviceMessagesIn(aggregator)) >= 10,
+        "every reading",
+        20_000,
+      );
+      await sleep(writeHoldMs + 300);
+      const written = await batches();
+      expect(written).toBeGreaterThanOrEqual(least);
+      expect(written).toBeLessThanOrEqual(most);
+      aggregator.kill("SIGTERM");
+      expect((await aggregator.exited).code).toBe(0);
+    },
+  );
 
   it("with journal = false, an earlier run's journal is set aside and reported, never replayed later", async () => {
     const company = uniqueCompany("JournalOff");

@@ -39,6 +39,8 @@ describe("resolveClientOptions", () => {
       maxInFlight: 100,
       beforeAcks: undefined,
       turnBudgetMs: 8,
+      writeHoldMs: 0,
+      writeHoldMaxAcks: 10,
     });
     expect(o.clientId).toMatch(/^mqtt-adapter-[0-9a-f]{8}$/);
   });
@@ -174,6 +176,21 @@ describe("resolveClientOptions", () => {
       "logger.debug must be a function",
     ],
     [{ url: "mqtt://h", beforeAcks: "flush" }, "INVALID_OPTIONS", "beforeAcks must be a function"],
+    [
+      { url: "mqtt://h", writeHoldMs: 1.5 },
+      "INVALID_OPTIONS",
+      "writeHoldMs must be an integer from 0 to 60000",
+    ],
+    [
+      { url: "mqtt://h", writeHoldMs: -1 },
+      "INVALID_OPTIONS",
+      "writeHoldMs must be an integer from 0 to 60000",
+    ],
+    [
+      { url: "mqtt://h", writeHoldMaxAcks: 0 },
+      "INVALID_OPTIONS",
+      "writeHoldMaxAcks must be an integer from 1 to 65535",
+    ],
     [
       { url: "mqtt://h", turnBudgetMs: -1 },
       "INVALID_OPTIONS",

@@ -127,6 +127,22 @@ export interface MqttClientOptions {
    * Nothing is dropped or reordered. `Infinity`: never yield. Default 8.
    */
   turnBudgetMs?: number;
+  /**
+   * How long the socket stays corked once an acknowledgement or a publish was written to it, ms.
+   * Meanwhile the acknowledgements of the next messages (and `beforeAcks`, once for all of them)
+   * and further publishes join the same write: under a steady stream a batch of messages costs
+   * one journal write and one system call instead of one of each per socket read. No
+   * acknowledgement or publish waits longer than this. 0: until the end of the current turn of
+   * the event loop only. Keep it below what the broker allows in flight to this client (see
+   * `writeHoldMaxAcks`). Default 0.
+   */
+  writeHoldMs?: number;
+  /**
+   * Acknowledgements a hold gathers at most: once this many wait, they leave at the end of the
+   * current turn instead of when `writeHoldMs` runs out, so that a broker that sends at most so
+   * many unacknowledged messages at a time (Mosquitto: 20) is never kept waiting. Default 10.
+   */
+  writeHoldMaxAcks?: number;
 }
 
 /** One broker URL, parsed; internal. */
@@ -176,6 +192,8 @@ export interface ResolvedClientOptions {
   logger: Logger;
   beforeAcks: (() => void) | undefined;
   turnBudgetMs: number;
+  writeHoldMs: number;
+  writeHoldMaxAcks: number;
 }
 
 /**
@@ -183,6 +201,9 @@ export interface ResolvedClientOptions {
  * read waits for a later turn, ms ({@link MqttClientOptions.turnBudgetMs}'s default).
  */
 export const DEFAULT_TURN_BUDGET_MS = 8;
+
+/** Acknowledgements a write hold gathers at most ({@link MqttClientOptions.writeHoldMaxAcks}'s default). */
+export const DEFAULT_WRITE_HOLD_MAX_ACKS = 10;
 
 const DEFAULT_PORTS = { mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 } as const;
 const TOP_KEYS = [
@@ -205,6 +226,8 @@ const TOP_KEYS = [
   "logger",
   "beforeAcks",
   "turnBudgetMs",
+  "writeHoldMs",
+  "writeHoldMaxAcks",
 ];
 const TLS_KEYS = [
   "caFile",
@@ -518,5 +541,13 @@ export function resolveClientOptions(options: MqttClientOptions): ResolvedClient
     logger,
     beforeAcks: options.beforeAcks,
     turnBudgetMs,
+    writeHoldMs: integer(options.writeHoldMs, "writeHoldMs", 0, 60_000, 0),
+    writeHoldMaxAcks: integer(
+      options.writeHoldMaxAcks,
+      "writeHoldMaxAcks",
+      1,
+      65_535,
+      DEFAULT_WRITE_HOLD_MAX_ACKS,
+    ),
   };
 }

@@ -6,7 +6,7 @@ export type {
   Subscription,
   TlsOptions,
 } from "./client-options";
-export { DEFAULT_TURN_BUDGET_MS } from "./client-options";
+export { DEFAULT_TURN_BUDGET_MS, DEFAULT_WRITE_HOLD_MAX_ACKS } from "./client-options";
 export type {
   ConnectedEvent,
   ConnectOptions,

@@ -108,8 +108,14 @@ export class MqttClient {
   #connectAttempts = 0;
   #reconnects = 0;
   #warnedNoHandler = false;
-  /** The socket corked for the current turn of the event loop, if any. */
+  /** The socket corked now (for the rest of this turn, or for a write hold), if any. */
   #corkedStream: CorkableStream | undefined;
+  /** Uncorks `#corkedStream` now (after `beforeAcks`); false when `beforeAcks` threw. */
+  #releaseCork: (() => boolean) | undefined;
+  /** Whether the release of a write hold was moved to the end of the current turn. */
+  #releaseSoon = false;
+  /** Acknowledgements written into the corked socket since it was corked. */
+  #acksHeld = 0;
   /** Messages were acknowledged since `beforeAcks` last ran: their PUBACKs wait in the socket. */
   #acksPending = false;
   /** Connected and the subscriptions of this connection answered: what connect() waits for. */
@@ -357,23 +363,23 @@ export class MqttClient {
       incomingStore: this.#incomingStore,
     });
     const current = (): boolean => client === this.#mqtt;
-    const beforeAcks = this.#options.beforeAcks;
-    client.handleMessage =
-      beforeAcks === undefined
-        ? (packet, done) => {
+    const countAcks = this.#options.beforeAcks !== undefined || this.#options.writeHoldMs > 0;
+    client.handleMessage = !countAcks
+      ? (packet, done) => {
+          this.#coalesceWrites(client);
+          this.#intake.handleMessage(packet, done);
+        }
+      : (packet, done) => {
+          this.#coalesceWrites(client);
+          this.#intake.handleMessage(packet, (error) => {
+            // mqtt.js writes the PUBACK inside `done`: into a corked socket, always (an async
+            // handler may finish in a later turn), released only after `beforeAcks` ran.
             this.#coalesceWrites(client);
-            this.#intake.handleMessage(packet, done);
-          }
-        : (packet, done) => {
-            this.#coalesceWrites(client);
-            this.#intake.handleMessage(packet, (error) => {
-              // mqtt.js writes the PUBACK inside `done`: into a corked socket, always (an async
-              // handler may finish in a later turn), released only after `beforeAcks` ran.
-              this.#coalesceWrites(client);
-              this.#acksPending = true;
-              done(error);
-            });
-          };
+            this.#acksPending = true;
+            done(error);
+            this.#ackHeld();
+          });
+        };
     client.on("connect", (connack) => {
       if (current()) this.#onConnect(client, connack.sessionPresent === true);
     });
@@ -400,8 +406,8 @@ export class MqttClient {
   /** Ends a dead or abandoned mqtt.js client for good (no listener, timer or socket left). */
   #retire(client: MqttJsClient | undefined): void {
     if (client === undefined) return;
-    // Ending a socket sends what a cork holds back: acknowledgements only after `beforeAcks`.
-    this.#runBeforeAcks(client.stream as CorkableStream | undefined);
+    // Acknowledgements leave only after `beforeAcks`, and not after a hold's timer.
+    this.#releaseBeforeEnd(client.stream as CorkableStream | undefined);
     if (this.#mqtt === client) this.#mqtt = undefined;
     const ended = endClient(client, false, Date.now() + 1000);
     this.#retiring.add(ended);
@@ -659,8 +665,8 @@ export class MqttClient {
     }
     this.#pump.close();
     if (client !== undefined) {
-      // Ending the socket sends what a cork holds back: acknowledgements only after `beforeAcks`.
-      if (!this.#runBeforeAcks(client.stream as CorkableStream | undefined)) graceful = false;
+      // Acknowledgements leave only after `beforeAcks`, and not after a hold's timer.
+      if (!this.#releaseBeforeEnd(client.stream as CorkableStream | undefined)) graceful = false;
       await endClient(client, graceful, deadline);
     }
     this.#mqtt = undefined;
@@ -687,12 +693,14 @@ export class MqttClient {
   }
 
   /**
-   * Corks the socket for the rest of this turn of the event loop and uncorks it in
-   * `setImmediate` (after the current I/O callbacks): the PUBACKs of the messages that arrived in
-   * one read, and a batch of publishes, then leave in one write instead of one system call each.
-   * Meanwhile mqtt-packet's small pieces are copied into one buffer (`write-gather.ts`), so that
-   * write is one chunk rather than three iovecs per PUBACK. Nothing waits longer than that turn.
-   * With `beforeAcks`, it runs right before the uncork.
+   * Corks the socket for the rest of this turn of the event loop, or for `writeHoldMs` when set,
+   * and uncorks it after that (in `setImmediate`: after the current I/O callbacks; or in the
+   * hold's timer): the PUBACKs of the messages that arrived in one read, or during the hold, and
+   * a batch of publishes, then leave in one write instead of one system call each. Meanwhile
+   * mqtt-packet's small pieces are copied into one buffer (`write-gather.ts`), so that write is
+   * one chunk rather than three iovecs per PUBACK. With `beforeAcks`, it runs right before the
+   * uncork. A hold ends at the end of the turn in which `writeHoldMaxAcks` acknowledgements
+   * wait ({@link #ackHeld}).
    */
   #coalesceWrites(client: MqttJsClient): void {
     const stream = client.stream as CorkableStream | undefined;
@@ -704,15 +712,52 @@ export class MqttClient {
       return;
     }
     this.#corkedStream = stream;
+    this.#acksHeld = 0;
+    this.#releaseSoon = false;
     stream.cork();
     const gatherer = gathererOf(stream as unknown as GatherableStream);
     gatherer.active = true;
-    setImmediate(() => {
-      if (this.#corkedStream === stream) this.#corkedStream = undefined;
+    let released = false;
+    let holdTimer: NodeJS.Timeout | undefined;
+    const release = (): boolean => {
+      if (released) return true;
+      released = true;
+      if (holdTimer !== undefined) clearTimeout(holdTimer);
+      if (this.#corkedStream === stream) {
+        this.#corkedStream = undefined;
+        this.#releaseCork = undefined;
+      }
       gatherer.active = false;
       gatherer.flush();
-      if (this.#runBeforeAcks(stream)) stream.uncork?.();
-    });
+      if (!this.#runBeforeAcks(stream)) return false;
+      stream.uncork?.();
+      return true;
+    };
+    this.#releaseCork = release;
+    const holdMs = this.#options.writeHoldMs;
+    if (holdMs === 0) setImmediate(release);
+    else holdTimer = setTimeout(release, holdMs);
+  }
+
+  /** Counts an acknowledgement written into the corked socket; enough of them end a hold. */
+  #ackHeld(): void {
+    if (++this.#acksHeld < this.#options.writeHoldMaxAcks || this.#releaseSoon) return;
+    const release = this.#releaseCork;
+    if (release === undefined || this.#options.writeHoldMs === 0) return;
+    this.#releaseSoon = true;
+    setImmediate(release);
+  }
+
+  /**
+   * Lets what `stream` holds go before it ends: uncorks it now if corked (after `beforeAcks`),
+   * else only runs `beforeAcks` for acknowledgements still waiting. False when that threw.
+   */
+  #releaseBeforeEnd(stream: CorkableStream | undefined): boolean {
+    const release = this.#releaseCork;
+    if (stream !== undefined && stream === this.#corkedStream && release !== undefined) {
+      return release();
+    }
+    return this.#runBeforeAcks(stream);
   }
 
   /**

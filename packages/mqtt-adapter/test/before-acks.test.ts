@@ -49,15 +49,17 @@ describe("beforeAcks (private Mosquitto)", { timeout: 30_000 }, () => {
     return seen;
   }
 
-  it("a process killed (SIGKILL) inside the hook sent no PUBACK of that turn: all redelivered", async () => {
-    expect(existsSync(DIST), "build the package first (dist/index.js)").toBe(true);
-    broker = await startMosquitto();
-    const url = broker.url;
-    const topic = uniqueTopic("before-acks-kill");
-    const clientId = `kill-${process.pid}`;
-    // The child handles messages, prints each one, and dies with SIGKILL in the first hook call,
-    // as a crash between the handlers and the acknowledgements would.
-    const script = `
+  it.each([0, 200])(
+    "a process killed (SIGKILL) inside the hook sent no PUBACK of that batch (writeHoldMs %i): all redelivered",
+    async (writeHoldMs) => {
+      expect(existsSync(DIST), "build the package first (dist/index.js)").toBe(true);
+      broker = await startMosquitto();
+      const url = broker.url;
+      const topic = uniqueTopic("before-acks-kill");
+      const clientId = `kill-${process.pid}-${writeHoldMs}`;
+      // The child handles messages, prints each one, and dies with SIGKILL in the first hook call,
+      // as a crash between the handlers and the acknowledgements would.
+      const script = `
       import { writeSync } from "node:fs";
       import { createMqttClient } from ${JSON.stringify(DIST)};
       const client = createMqttClient({
@@ -65,6 +67,7 @@ describe("beforeAcks (private Mosquitto)", { timeout: 30_000 }, () => {
         clientId: ${JSON.stringify(clientId)},
         clean: false,
         subscriptions: [{ filter: ${JSON.stringify(topic)}, qos: 1 }],
+        writeHoldMs: ${writeHoldMs},
         beforeAcks: () => {
           writeSync(1, "hook\\n");
           process.kill(process.pid, "SIGKILL");
@@ -74,36 +77,37 @@ describe("beforeAcks (private Mosquitto)", { timeout: 30_000 }, () => {
       await client.connect();
       writeSync(1, "ready\\n");
     `;
-    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-      child.on("exit", (_code, signal) => resolve(signal)),
-    );
-    try {
-      await waitFor(() => output.includes("ready\n"), "the child subscribed", 10_000);
-      await publishAll(url, topic);
-      expect(await exited).toBe("SIGKILL");
-    } finally {
-      child.kill("SIGKILL");
-    }
-    const handled = [...output.matchAll(/^handled (\d+)$/gm)].map((m) => Number(m[1]));
-    expect(output).toContain("hook\n");
-    expect(handled.length).toBeGreaterThan(0);
+      const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      let output = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+        child.on("exit", (_code, signal) => resolve(signal)),
+      );
+      try {
+        await waitFor(() => output.includes("ready\n"), "the child subscribed", 10_000);
+        await publishAll(url, topic);
+        expect(await exited).toBe("SIGKILL");
+      } finally {
+        child.kill("SIGKILL");
+      }
+      const handled = [...output.matchAll(/^handled (\d+)$/gm)].map((m) => Number(m[1]));
+      expect(output).toContain("hook\n");
+      expect(handled.length).toBeGreaterThan(0);
 
-    const seen = await redelivered(url, clientId, topic);
-    const others = Array.from({ length: COUNT }, (_, i) => i).filter((n) => !handled.includes(n));
-    await waitFor(() => others.every((n) => seen.has(n)), "the unhandled messages", 10_000);
-    await waitFor(() => handled.every((n) => seen.has(n)), "the handled ones", 2000).catch(
-      () => {},
-    );
-    // Every message the dead process handled comes again: none of their PUBACKs went out.
-    expect(handled.filter((n) => !seen.has(n))).toEqual([]);
-  });
+      const seen = await redelivered(url, clientId, topic);
+      const others = Array.from({ length: COUNT }, (_, i) => i).filter((n) => !handled.includes(n));
+      await waitFor(() => others.every((n) => seen.has(n)), "the unhandled messages", 10_000);
+      await waitFor(() => handled.every((n) => seen.has(n)), "the handled ones", 2000).catch(
+        () => {},
+      );
+      // Every message the dead process handled comes again: none of their PUBACKs went out.
+      expect(handled.filter((n) => !seen.has(n))).toEqual([]);
+    },
+  );
 
   it("a hook that throws drops the connection unacknowledged; the broker delivers again", async () => {
     broker = await startMosquitto();

@@ -54,6 +54,14 @@ export const mqttTable = z
     cert_file: z.string().min(1).optional(),
     key_file: z.string().min(1).optional(),
     reject_unauthorized: z.boolean().default(true),
+    /**
+     * How long the aggregator holds the acknowledgements of arriving readings (and its own
+     * publishes) so that those of the next readings leave with them: one journal write and one
+     * socket write per batch instead of per socket read. 0: only until the end of the current
+     * turn of the event loop. A hold also ends once 10 acknowledgements wait (Mosquitto sends
+     * at most 20 unacknowledged messages to a client).
+     */
+    write_hold_ms: z.number().int().min(0).max(1000).default(1),
     embedded: z
       .strictObject({
         host: z.string().min(1).default("127.0.0.1"),

@@ -37,6 +37,7 @@ describe("the system's config.toml", () => {
         clean_session: false,
         session_expiry_seconds: 86_400,
         reject_unauthorized: true,
+        write_hold_ms: 1,
         embedded: { host: "127.0.0.1", port: 1883 },
       },
       publish: { interval_seconds: 10, retain: true, qos: 1, nested: true, full_refresh_every: 30 },
