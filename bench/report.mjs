@@ -211,23 +211,54 @@ function e2eSection(r) {
           `- event-loop delay over the flood (\`monitorEventLoopDelay\`, 10 ms resolution): max ${fmt(a.eventLoopMaxMs, 1)} ms, p99 ${fmt(a.eventLoopP99Ms, 1)} ms. A flood keeps both vCPUs busy (simulator, broker, both subscribers): these are mostly waits for a CPU; the stall section measures the aggregator's own pauses with CPU to spare.`,
         ]),
     ...(r.notes ?? []).map((n) => `- ${n}`),
-    ...(r.profile
-      ? [
-          "",
-          `Where the aggregator's CPU goes (a separate run under \`node --cpu-prof\`, ${fmt(r.profile.busyMs)} ms busy; \`${r.profile.file}\`, not committed), by module:`,
-          "",
-          "| module | share of busy CPU |",
-          "|---|---|",
-          ...r.profile.modules.map((m) => `| ${m.name} | ${fmt(m.percent, 1)} % |`),
-          "",
-          "and by function (self time):",
-          "",
-          "| function | share |",
-          "|---|---|",
-          ...r.profile.top.map((f) => `| \`${f.name}\` | ${fmt(f.percent, 1)} % |`),
-        ]
-      : []),
+    ...(r.profile ? profileTables(r.profile, r.profileBefore) : []),
   ].join("\n");
+}
+
+/**
+ * Where the aggregator's CPU goes, from the profiled run; beside an earlier profile (`before`,
+ * with its `label`) when results.json keeps one, the modules side by side.
+ */
+function profileTables(profile, before) {
+  const intro = `Where the aggregator's CPU goes (a separate run under \`node --cpu-prof\`, ${fmt(profile.busyMs)} ms busy; \`${profile.file}\`, not committed)`;
+  if (before === undefined) {
+    return [
+      "",
+      `${intro}, by module:`,
+      "",
+      "| module | share of busy CPU |",
+      "|---|---|",
+      ...profile.modules.map((m) => `| ${m.name} | ${fmt(m.percent, 1)} % |`),
+      ...functionTable(profile),
+    ];
+  }
+  const names = [...new Set([...profile.modules, ...before.modules].map((m) => m.name))];
+  const share = (p, name) => {
+    const m = p.modules.find((x) => x.name === name);
+    return m === undefined
+      ? "—"
+      : `${fmt(m.percent, 1)} % (${fmt((m.percent * p.busyMs) / 100)} ms)`;
+  };
+  return [
+    "",
+    `${intro}, by module, beside the profile ${before.label} (${fmt(before.busyMs)} ms busy; both profiled runs publish 300,000 messages):`,
+    "",
+    "| module | before | now |",
+    "|---|---|---|",
+    ...names.map((name) => `| ${name} | ${share(before, name)} | ${share(profile, name)} |`),
+    ...functionTable(profile),
+  ];
+}
+
+function functionTable(profile) {
+  return [
+    "",
+    "and by function (self time):",
+    "",
+    "| function | share |",
+    "|---|---|",
+    ...profile.top.map((f) => `| \`${f.name}\` | ${fmt(f.percent, 1)} % |`),
+  ];
 }
 
 function noderedSection(r) {
