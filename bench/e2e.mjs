@@ -7,7 +7,7 @@
 //                      [--paced <seconds>] [--speed <x>]
 //                      [--aggregator-node-args "<node options>"] [--aggregator-log <file>]
 //                      [--history <period minutes>] [--baseline true|false] [--sim-nice <n>]
-//                      [--stalls-out <file>]
+//                      [--stalls-out <file>] [--write-hold-ms <ms>]
 // With --paced, the simulator publishes in (simulated) real time for that long instead of
 // flooding: the load a fleet of that size really sends, which leaves the machine CPU to spare,
 // so the event-loop delay shows the aggregator's own pauses rather than a starved scheduler.
@@ -84,6 +84,8 @@ const profileDir = arg("profile", undefined);
 const intervalS = Number(arg("interval", "10"));
 /** `--journal false` runs the aggregator without its state journal (to measure what it costs). */
 const journal = arg("journal", "true") !== "false";
+/** `--write-hold-ms <ms>` sets `[mqtt] write_hold_ms` (default: the service's own default). */
+const writeHoldMs = arg("write-hold-ms", undefined);
 /**
  * `--history <minutes>`: the aggregator also writes a SQLite history with periods of that many
  * minutes (in the run's folder), so its writes are timed among the event-loop tasks.
@@ -241,7 +243,7 @@ try {
     join(dir, "config.toml"),
     [
       `[company]\ntopic = "${company}/#"`,
-      `[mqtt]\nurl = "${url}"\nclient_id = "bench-aggregator"\nqos = ${qos}`,
+      `[mqtt]\nurl = "${url}"\nclient_id = "bench-aggregator"\nqos = ${qos}${writeHoldMs === undefined ? "" : `\nwrite_hold_ms = ${Number(writeHoldMs)}`}`,
       `[publish]\ninterval_seconds = ${intervalS}\nnested = false`,
       `[state]\npath = "${statePath}"\njournal = ${journal}`,
       "[http]\nport = 0",
