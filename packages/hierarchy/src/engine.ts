@@ -748,11 +748,9 @@ export class EnergyEngine {
       clockMs: this.clockMs,
       nodes: this.nodes,
       meters: this.meters,
-      freshOrder: (into) => {
-        const next = this.meters.next.data;
-        let online = 0;
-        for (let meter = this.freshHead; meter >= 0; meter = next[meter]!) into[online++] = meter;
-        return online;
+      freshNext: (into) => {
+        into.set(this.meters.next.data.subarray(0, into.length));
+        return this.freshHead;
       },
     };
   }

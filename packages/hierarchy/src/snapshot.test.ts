@@ -126,7 +126,7 @@ describe("snapshot and restore", () => {
     expect(first.nodes.nameFrom).toBe(0);
     expect(first.meters.active.refMwh!.buffer).toBe(received.meters.active.refMwh!.buffer);
     expect(first.nodes.columns.parent!.buffer).toBe(received.nodes.columns.parent!.buffer);
-    expect(first.freshOrder.buffer).toBe(received.freshOrder.buffer);
+    expect(first.freshNext.buffer).toBe(received.freshNext.buffer);
     expect(JSON.parse(JSON.stringify(encodeCapture(first)))).toEqual(roundTrip(s.engine));
     // Room asked for beyond the headroom, for a fleet that grew faster than it.
     reserveCapture(first, 1.25, { nodes: 100, meters: 60 });
@@ -142,6 +142,14 @@ describe("snapshot and restore", () => {
     expect(() => encodeCapture(capture)).toThrow(/column energyMwh/);
     const other = populated().engine.capture();
     expect(() => setup().engine.capture(other)).toThrow(/not of this engine/);
+    // Freshness links that run in a circle or leave the meters.
+    const circle = populated().engine.capture();
+    expect(circle.freshHead).toBeGreaterThanOrEqual(0);
+    circle.freshNext[circle.freshHead] = circle.freshHead;
+    expect(() => encodeCapture(circle)).toThrow(/freshness links/);
+    const outside = populated().engine.capture();
+    outside.freshHead = outside.meters.count;
+    expect(() => encodeCapture(outside)).toThrow(/freshness links/);
   });
 
   it("credits the whole gap when the first reading after a restore comes hours later", () => {
