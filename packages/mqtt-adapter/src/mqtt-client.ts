@@ -246,8 +246,9 @@ export class MqttClient {
     if (typeof retain !== "boolean") {
       throw new MqttAdapterError("INVALID_OPTIONS", "publish retain must be a boolean");
     }
-    let bytes: Buffer;
-    if (typeof payload === "string") bytes = Buffer.from(payload, "utf8");
+    // A string stays a string (see QueuedPublish.payload); bytes are wrapped, never copied.
+    let bytes: Buffer | string;
+    if (typeof payload === "string") bytes = payload;
     else if (Buffer.isBuffer(payload)) bytes = payload;
     else if (payload instanceof Uint8Array) {
       bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);

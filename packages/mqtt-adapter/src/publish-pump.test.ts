@@ -209,6 +209,16 @@ describe("PublishPump", () => {
     pump.enqueue("é/🙂", Buffer.alloc(10), 0, false);
     expect(pump.queuedBytes).toBe(10 + Buffer.byteLength("é/🙂"));
   });
+
+  it("counts a string payload's UTF-8 bytes and hands the string on as it is", async () => {
+    const { pump, sent } = harness();
+    const text = '{"Name":"Sala Açores","Power":12.5,"Unit":"€/kWh 🙂"}';
+    pump.enqueue("t/s", text, 1, false);
+    expect(pump.queuedBytes).toBe(Buffer.byteLength(text, "utf8") + 3);
+    pump.setConnected(true);
+    await turn();
+    expect(sent[0]?.message.payload).toBe(text);
+  });
 });
 
 describe("PublishPump with a broker that closes the connection on one message (poison)", () => {

@@ -124,9 +124,10 @@ export class PublishPump {
   }
 
   /** Queues a message; false (counted and reported as `QUEUE_FULL` or `CLOSED`) if it cannot. */
-  enqueue(topic: string, payload: Buffer, qos: QoS, retain: boolean): boolean {
+  enqueue(topic: string, payload: Buffer | string, qos: QoS, retain: boolean): boolean {
     const bytes =
-      payload.length + (topic.length < 128 ? utf8Length(topic) : Buffer.byteLength(topic));
+      (typeof payload === "string" ? Buffer.byteLength(payload, "utf8") : payload.length) +
+      (topic.length < 128 ? utf8Length(topic) : Buffer.byteLength(topic));
     if (this.#closed) {
       this.#drop({ topic, payload, qos, retain, bytes }, "CLOSED");
       return false;

@@ -3,7 +3,12 @@ import type { QoS } from "./client-options";
 /** One message waiting to be published. `bytes` = payload bytes + topic UTF-8 bytes. */
 export interface QueuedPublish {
   readonly topic: string;
-  readonly payload: Buffer;
+  /**
+   * The payload as `publish()` got it: a string goes to mqtt.js as it is (mqtt-packet writes its
+   * UTF-8 bytes), so nothing encodes it ahead and mqtt.js's copy of a QoS 1/2 publish for its
+   * outgoing store shares the string instead of copying a buffer.
+   */
+  readonly payload: Buffer | string;
   readonly qos: QoS;
   readonly retain: boolean;
   readonly bytes: number;

@@ -40,24 +40,35 @@ describe.each(TARGETS)("$name", (target) => {
     await publisher.connect({ timeoutMs: 5000 });
     expect(publisher.publish(`${base}/a`, "hello", { qos: 0 })).toBe(true);
     expect(publisher.publish(`${base}/b`, new Uint8Array([0, 255, 1, 2]), { qos: 1 })).toBe(true);
+    // Strings go to mqtt.js as strings: a short one (gathered with the packet's other pieces)
+    // and one past the gatherer's 1 KiB, both with multi-byte characters.
+    const short = "Sala Açores 🙂";
+    const long = `{"Unit":"€","Rooms":"${"é€🙂".repeat(400)}"}`;
+    expect(publisher.publish(`${base}/c`, short, { qos: 1 })).toBe(true);
+    expect(publisher.publish(`${base}/d`, long, { qos: 1 })).toBe(true);
     await publisher.flush();
-    await waitFor(() => received.length === 2, "two messages");
+    await waitFor(() => received.length === 4, "four messages");
     expect(received.map((m) => [m.topic, m.info.qos, m.info.retain, m.info.dup])).toEqual([
       [`${base}/a`, 0, false, false],
       [`${base}/b`, 1, false, false],
+      [`${base}/c`, 1, false, false],
+      [`${base}/d`, 1, false, false],
     ]);
     expect(received[0]?.text).toBe("hello");
+    expect(received[2]?.text).toBe(short);
+    expect(received[3]?.text).toBe(long);
+    expect(binary[3]?.equals(Buffer.from(long, "utf8"))).toBe(true);
     expect(binary[1]?.toString("hex")).toBe("00ff0102");
     expect(received[0]?.info.messageId).toBeUndefined();
     expect(typeof received[1]?.info.messageId).toBe("number");
     expect(publisher.stats()).toMatchObject({
-      published: 2,
+      published: 4,
       dropped: 0,
       failed: 0,
       queued: 0,
       inFlight: 0,
     });
-    expect(subscriber.stats()).toMatchObject({ received: 2, handlerErrors: 0, connectAttempts: 1 });
+    expect(subscriber.stats()).toMatchObject({ received: 4, handlerErrors: 0, connectAttempts: 1 });
   });
 
   it("never fills mqtt-packet's cache of 65,536 number buffers (6.5 MB of heap)", async () => {
