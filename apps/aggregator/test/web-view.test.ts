@@ -145,7 +145,9 @@ describe("the web view in a real browser (Chromium, built CLI, real Mosquitto, t
     expect(navigated).toBe(false);
     // The README's picture: the company live, its charts (selected at first) drawn.
     await expect
-      .poll(() => page.getByTestId("chart-last-24h").locator("canvas").count())
+      .poll(() => page.getByTestId("chart-last-24h").locator("canvas").count(), {
+        timeout: 15_000,
+      })
       .toBeGreaterThan(0);
     await page.screenshot({ path: SCREENSHOT, fullPage: false });
   });
@@ -201,7 +203,9 @@ describe("the web view in a real browser (Chromium, built CLI, real Mosquitto, t
       .poll(() => thisYear.locator(".chart-total").getAttribute("title"), { timeout: 10_000 })
       .toBe(`${energyWh} Wh`);
     await expect
-      .poll(() => page.getByTestId("chart-last-24h").locator("canvas").count())
+      .poll(() => page.getByTestId("chart-last-24h").locator("canvas").count(), {
+        timeout: 15_000,
+      })
       .toBeGreaterThan(0);
   });
 
