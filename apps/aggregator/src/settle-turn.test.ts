@@ -69,17 +69,30 @@ describe("SettleTurns", () => {
   it("never skips growth more than a few turns in a row, and then grows alone", () => {
     const busy: [number, boolean] = [GROWTH_AFTER_MS + 1, false];
     const { turns, calls } = scripted({
-      credit: Array.from({ length: 10 }, () => busy),
+      credit: Array.from({ length: MAX_GROWTH_DEFERRALS }, () => busy),
       grow: [[4, false]],
     });
     for (let i = 0; i < MAX_GROWTH_DEFERRALS; i++) expect(turns.turn()).toBe(true);
     expect(calls.filter((c) => c === "grow")).toHaveLength(0);
-    // This turn is growth's own: no settling, no crediting; nothing left to grow ends the chain.
+    // This turn is growth's own: no settling, no crediting; the chain goes on.
     const before = calls.length;
-    expect(turns.turn()).toBe(false);
-    expect(calls.slice(before)).toEqual(["grow"]);
-    // And the count starts again.
     expect(turns.turn()).toBe(true);
-    expect(calls.at(-1)).toBe(`credit(${SETTLE_TURN_BUDGET_MS})`);
+    expect(calls.slice(before)).toEqual(["grow"]);
+    // The count starts again; a turn with nothing to do (and no growth due) ends the chain.
+    expect(turns.turn()).toBe(false);
+    expect(calls.slice(before + 1)).toEqual(["settle", `credit(${SETTLE_TURN_BUDGET_MS})`, "grow"]);
+  });
+
+  it("lets growth run while a fleet appearing keeps settling busy for many turns", () => {
+    const { turns, calls } = scripted({
+      settle: Array.from({ length: 20 }, (): [number, boolean] => [2, true]),
+    });
+    for (let i = 0; i < 9; i++) expect(turns.turn()).toBe(true);
+    expect(calls).toEqual(
+      Array.from({ length: 3 }, () => [
+        ...Array.from({ length: MAX_GROWTH_DEFERRALS }, () => "settle"),
+        "grow",
+      ]).flat(),
+    );
   });
 });

@@ -28,14 +28,18 @@ export const SETTLE_TURN_BUDGET_MS = 6;
  */
 export const GROWTH_AFTER_MS = 1;
 
-/** Turns in a row that may skip a growth slice before one runs whatever the turn held. */
+/**
+ * Turns in a row that may leave growth out (settling left devices waiting, or the turn had used
+ * {@link GROWTH_AFTER_MS}) before a turn of growth alone.
+ */
 export const MAX_GROWTH_DEFERRALS = 2;
 
 /**
  * Runs settle turns: settling first (a turn that leaves devices waiting does nothing else), then
  * crediting within what is left of {@link SETTLE_TURN_BUDGET_MS}, then a growth slice if the turn
- * is still nearly unused. A chain of turns ends with the first turn that left nothing waiting
- * and found no growth to prepare.
+ * is still nearly unused; a turn of growth alone once {@link MAX_GROWTH_DEFERRALS} turns in a row
+ * had no room for it. A chain of turns ends with the first turn that left nothing waiting and
+ * found no growth to prepare.
  */
 export class SettleTurns {
   #growthDeferrals = 0;
@@ -50,17 +54,23 @@ export class SettleTurns {
   turn(): boolean {
     const startedMs = this.nowMs();
     if (this.#growthDeferrals >= MAX_GROWTH_DEFERRALS) {
-      // Growth waited long enough: this turn is its own (a deferral only follows a turn that
-      // left nothing waiting, so the chain goes on only if growth does).
+      // Growth waited long enough (a fleet appearing keeps settling busy for many turns, and
+      // its tables fill meanwhile): this turn is its own. The turns before may have left work
+      // waiting, so the chain goes on; it ends with a later turn that finds nothing.
       this.#growthDeferrals = 0;
-      return this.work.grow();
+      this.work.grow();
+      return true;
     }
-    if (this.work.settle()) return true;
+    if (this.work.settle()) {
+      this.#growthDeferrals++;
+      return true;
+    }
     const leftMs = this.budgetMs - (this.nowMs() - startedMs);
     // Settling used the share: credits in the next turn, which starts with little to settle.
     if (leftMs <= 0) return true;
     if (this.work.credit(leftMs)) return true;
     if (this.nowMs() - startedMs >= GROWTH_AFTER_MS) {
+      // Growth next turn, which starts with little to settle or credit.
       this.#growthDeferrals++;
       return true;
     }
