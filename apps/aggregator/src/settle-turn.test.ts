@@ -95,4 +95,18 @@ describe("SettleTurns", () => {
       ]).flat(),
     );
   });
+
+  it("lets growth run while a backlog of credits keeps crediting busy for many turns", () => {
+    const { turns, calls } = scripted({
+      credit: Array.from({ length: 20 }, (): [number, boolean] => [SETTLE_TURN_BUDGET_MS, true]),
+    });
+    for (let i = 0; i < 6; i++) expect(turns.turn()).toBe(true);
+    const creditTurn = ["settle", `credit(${SETTLE_TURN_BUDGET_MS})`];
+    expect(calls).toEqual(
+      Array.from({ length: 2 }, () => [
+        ...Array.from({ length: MAX_GROWTH_DEFERRALS }, () => creditTurn).flat(),
+        "grow",
+      ]).flat(),
+    );
+  });
 });

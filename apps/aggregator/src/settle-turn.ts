@@ -29,8 +29,8 @@ export const SETTLE_TURN_BUDGET_MS = 6;
 export const GROWTH_AFTER_MS = 1;
 
 /**
- * Turns in a row that may leave growth out (settling left devices waiting, or the turn had used
- * {@link GROWTH_AFTER_MS}) before a turn of growth alone.
+ * Turns in a row that may leave growth out (settling or crediting left work waiting, or the turn
+ * had used {@link GROWTH_AFTER_MS}) before a turn of growth alone.
  */
 export const MAX_GROWTH_DEFERRALS = 2;
 
@@ -52,29 +52,33 @@ export class SettleTurns {
 
   /** One turn; true when another should follow (work remains or was left for later). */
   turn(): boolean {
-    const startedMs = this.nowMs();
     if (this.#growthDeferrals >= MAX_GROWTH_DEFERRALS) {
-      // Growth waited long enough (a fleet appearing keeps settling busy for many turns, and
-      // its tables fill meanwhile): this turn is its own. The turns before may have left work
-      // waiting, so the chain goes on; it ends with a later turn that finds nothing.
+      // Growth waited long enough (a fleet appearing keeps settling and crediting busy for many
+      // turns, and its tables fill meanwhile): this turn is its own. The turns before may have
+      // left work waiting, so the chain goes on; it ends with a later turn that finds nothing.
       this.#growthDeferrals = 0;
       this.work.grow();
       return true;
     }
-    if (this.work.settle()) {
-      this.#growthDeferrals++;
-      return true;
-    }
-    const leftMs = this.budgetMs - (this.nowMs() - startedMs);
-    // Settling used the share: credits in the next turn, which starts with little to settle.
-    if (leftMs <= 0) return true;
-    if (this.work.credit(leftMs)) return true;
-    if (this.nowMs() - startedMs >= GROWTH_AFTER_MS) {
-      // Growth next turn, which starts with little to settle or credit.
+    if (this.#settleAndCredit()) {
       this.#growthDeferrals++;
       return true;
     }
     this.#growthDeferrals = 0;
     return this.work.grow();
+  }
+
+  /**
+   * Settling, then crediting in what settling left of the share; true when the turn has no room
+   * for growth: work waits, or the turn has used {@link GROWTH_AFTER_MS} already (growth then
+   * goes in the next turn, which starts with little to settle or credit).
+   */
+  #settleAndCredit(): boolean {
+    const startedMs = this.nowMs();
+    if (this.work.settle()) return true;
+    const leftMs = this.budgetMs - (this.nowMs() - startedMs);
+    // Settling used the share: credits in the next turn, which starts with little to settle.
+    if (leftMs <= 0 || this.work.credit(leftMs)) return true;
+    return this.nowMs() - startedMs >= GROWTH_AFTER_MS;
   }
 }
